@@ -1,0 +1,415 @@
+-- autotime 1.0: draft billable time entries from a practice database's activity.
+\echo Use "CREATE EXTENSION autotime" to load this file. \quit
+
+CREATE SCHEMA autotime;
+COMMENT ON SCHEMA autotime IS 'autotime: captures practice activity as draft billable time entries';
+GRANT USAGE ON SCHEMA autotime TO PUBLIC;
+
+-- A timezone name PostgreSQL understands ('UTC', 'America/Chicago', ...).
+CREATE FUNCTION autotime.is_valid_timezone(zone text) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM now() AT TIME ZONE zone;
+  RETURN zone IS NOT NULL;
+EXCEPTION WHEN invalid_parameter_value THEN
+  RETURN false;
+END
+$$;
+
+-- One row per team (firm). No row, or enabled = false: autotime creates nothing for the team.
+CREATE TABLE autotime.team_settings (
+  team_id bigint PRIMARY KEY,
+  enabled boolean NOT NULL DEFAULT false,
+  minutes_per_activity integer NOT NULL DEFAULT 15
+    CONSTRAINT team_settings_minutes_per_activity_range CHECK (minutes_per_activity BETWEEN 1 AND 1440),
+  track_calls boolean NOT NULL DEFAULT true,
+  track_sms boolean NOT NULL DEFAULT true,
+  track_documents boolean NOT NULL DEFAULT true,
+  track_ir_reports boolean NOT NULL DEFAULT true,
+  track_events boolean NOT NULL DEFAULT true,
+  call_minutes integer CONSTRAINT team_settings_call_minutes_range CHECK (call_minutes BETWEEN 1 AND 1440),
+  sms_minutes integer CONSTRAINT team_settings_sms_minutes_range CHECK (sms_minutes BETWEEN 1 AND 1440),
+  document_minutes integer CONSTRAINT team_settings_document_minutes_range CHECK (document_minutes BETWEEN 1 AND 1440),
+  ir_report_minutes integer CONSTRAINT team_settings_ir_report_minutes_range CHECK (ir_report_minutes BETWEEN 1 AND 1440),
+  event_minutes integer CONSTRAINT team_settings_event_minutes_range CHECK (event_minutes BETWEEN 1 AND 1440),
+  call_minutes_mode text NOT NULL DEFAULT 'fixed'
+    CONSTRAINT team_settings_call_minutes_mode_valid CHECK (call_minutes_mode IN ('fixed', 'rounded_duration')),
+  flat_fee_policy text NOT NULL DEFAULT 'non_billable'
+    CONSTRAINT team_settings_flat_fee_policy_valid CHECK (flat_fee_policy IN ('non_billable', 'skip', 'billable')),
+  timezone text NOT NULL DEFAULT 'UTC'
+    CONSTRAINT team_settings_timezone_valid CHECK (autotime.is_valid_timezone(timezone)),
+  on_error text NOT NULL DEFAULT 'raise'
+    CONSTRAINT team_settings_on_error_valid CHECK (on_error IN ('raise', 'record'))
+);
+COMMENT ON TABLE autotime.team_settings IS 'Per-team opt-in and capture settings; no row means disabled';
+
+-- The ledger: one row per activity ever captured. It outlives the entry, so an entry a person
+-- deleted or dismissed is never created again.
+CREATE TABLE autotime.activity_links (
+  team_id bigint NOT NULL,
+  kind text NOT NULL
+    CONSTRAINT activity_links_kind_valid CHECK (kind IN ('call', 'sms', 'document', 'ir_report', 'event')),
+  source_key text NOT NULL,
+  source_id bigint NOT NULL,
+  linked_at timestamptz NOT NULL DEFAULT now(),
+  dismissed_at timestamptz,
+  CONSTRAINT activity_links_one_per_activity PRIMARY KEY (team_id, kind, source_key)
+);
+COMMENT ON TABLE autotime.activity_links IS
+  'One row per captured activity (dedupe key: team, kind, source key); kept after its entry is deleted or dismissed';
+
+-- Activity tables with capture on them.
+CREATE TABLE autotime.attachments (
+  source regclass PRIMARY KEY,
+  kind text NOT NULL
+    CONSTRAINT attachments_kind_valid CHECK (kind IN ('call', 'sms', 'document', 'ir_report', 'event')),
+  columns jsonb NOT NULL DEFAULT '{}',
+  qualifies text,
+  attached_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- The time entry, case and team member tables capture reads and writes.
+CREATE TABLE autotime.bindings (
+  role text PRIMARY KEY
+    CONSTRAINT bindings_role_valid CHECK (role IN ('time_entries', 'cases', 'team_members')),
+  rel regclass NOT NULL,
+  columns jsonb NOT NULL DEFAULT '{}'
+);
+
+SELECT pg_catalog.pg_extension_config_dump('autotime.team_settings', '');
+SELECT pg_catalog.pg_extension_config_dump('autotime.activity_links', '');
+SELECT pg_catalog.pg_extension_config_dump('autotime.attachments', '');
+SELECT pg_catalog.pg_extension_config_dump('autotime.bindings', '');
+
+-- The pure rules (src/core/rules.cpp), as every capture statement calls them.
+CREATE FUNCTION autotime.rule_skip_reason(team_enabled boolean, kind_enabled boolean, qualifies boolean,
+    has_activity_time boolean, has_actor boolean, member_found boolean, can_log_time boolean,
+    own_case_given boolean, case_found boolean, case_client_matches boolean, billing_type text,
+    flat_fee_policy text) RETURNS text
+  AS 'MODULE_PATHNAME', 'autotime_rule_skip_reason' LANGUAGE c IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION autotime.rule_minutes(call_minutes_mode text, increment integer, duration_seconds bigint)
+  RETURNS integer AS 'MODULE_PATHNAME', 'autotime_rule_minutes' LANGUAGE c IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION autotime.rule_billable(billing_type text, flat_fee_policy text) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'autotime_rule_billable' LANGUAGE c IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION autotime.rule_description(kind text, direction text, label text) RETURNS text
+  AS 'MODULE_PATHNAME', 'autotime_rule_description' LANGUAGE c IMMUTABLE PARALLEL SAFE;
+
+-- Capture triggers. SECURITY DEFINER: an application role that may insert a call needs no rights
+-- on the ledger or the time entries, and cannot forge links.
+CREATE FUNCTION autotime.capture_insert() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'autotime_capture_insert' LANGUAGE c SECURITY DEFINER;
+CREATE FUNCTION autotime.capture_update() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'autotime_capture_update' LANGUAGE c SECURITY DEFINER;
+REVOKE ALL ON FUNCTION autotime.capture_insert() FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.capture_update() FROM PUBLIC;
+
+-- Why an activity did or did not get an entry.
+CREATE FUNCTION autotime.explain(kind text, source_id bigint) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'autotime_explain' LANGUAGE c STABLE;
+REVOKE ALL ON FUNCTION autotime.explain(text, bigint) FROM PUBLIC;
+
+-- Entries for a client's past activity; safe to re-run.
+CREATE FUNCTION autotime.backfill_automatic_time(client_id bigint) RETURNS integer
+  AS 'MODULE_PATHNAME', 'autotime_backfill_automatic_time' LANGUAGE c;
+REVOKE ALL ON FUNCTION autotime.backfill_automatic_time(bigint) FROM PUBLIC;
+
+-- Drops every backend's cached capture statements for a source table (sent at commit).
+CREATE FUNCTION autotime.invalidate_capture(source regclass) RETURNS void
+  AS 'MODULE_PATHNAME', 'autotime_invalidate_capture' LANGUAGE c STRICT;
+REVOKE ALL ON FUNCTION autotime.invalidate_capture(regclass) FROM PUBLIC;
+
+-- Prepares a source's statements now, so a bad column or expression fails at attach time.
+CREATE FUNCTION autotime.validate_attachment(source regclass) RETURNS void
+  AS 'MODULE_PATHNAME', 'autotime_validate_attachment' LANGUAGE c STRICT;
+REVOKE ALL ON FUNCTION autotime.validate_attachment(regclass) FROM PUBLIC;
+
+-- Contract columns of an activity kind or a bound role (NULL when unknown), from the C++ core.
+CREATE FUNCTION autotime.contract_columns(kind_or_role text) RETURNS text[]
+  AS 'MODULE_PATHNAME', 'autotime_contract_columns' LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Checks a columns mapping against a table: keys must be contract columns, values existing columns.
+CREATE FUNCTION autotime.check_columns(rel regclass, kind_or_role text, columns jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  contract text[] := autotime.contract_columns(kind_or_role);
+  contract_column text;
+  table_column text;
+BEGIN
+  IF columns IS NULL OR jsonb_typeof(columns) <> 'object' THEN
+    RAISE EXCEPTION 'columns for % must be a JSON object', rel
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Map contract columns to your own, e.g. ''{"case_id": "matter_id"}''.';
+  END IF;
+  FOR contract_column IN SELECT k FROM jsonb_object_keys(columns) AS k LOOP
+    IF NOT contract_column = ANY (contract) THEN
+      RAISE EXCEPTION 'columns for % maps "%", which is not a column autotime uses for %', rel, contract_column, kind_or_role
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = format('Columns for %s are: %s.', kind_or_role, array_to_string(contract, ', '));
+    END IF;
+    IF jsonb_typeof(columns -> contract_column) <> 'string' THEN
+      RAISE EXCEPTION 'columns for % maps "%" to a non-string value', rel, contract_column
+        USING ERRCODE = 'invalid_parameter_value', HINT = 'Each value must be a column name of the table.';
+    END IF;
+  END LOOP;
+  FOREACH contract_column IN ARRAY contract LOOP
+    table_column := coalesce(columns ->> contract_column, contract_column);
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute a
+                   WHERE a.attrelid = rel AND a.attname = table_column AND a.attnum > 0 AND NOT a.attisdropped) THEN
+      RAISE EXCEPTION 'table % has no column "%" for autotime''s "%" (%)', rel, table_column, contract_column, kind_or_role
+        USING ERRCODE = 'undefined_column',
+              HINT = format('Add the column or map it: columns => ''{"%s": "your_column"}''.', contract_column);
+    END IF;
+  END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.check_columns(regclass, text, jsonb) FROM PUBLIC;
+
+-- Points capture at the time entry, case or team member table.
+CREATE FUNCTION autotime.bind(role text, rel regclass, columns jsonb DEFAULT '{}') RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF role IS NULL OR role NOT IN ('time_entries', 'cases', 'team_members') THEN
+    RAISE EXCEPTION 'unknown autotime role "%"', role
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Roles are time_entries, cases and team_members.';
+  END IF;
+  PERFORM autotime.check_columns(rel, role, columns);
+  DELETE FROM autotime.bindings b WHERE b.role = bind.role;
+  INSERT INTO autotime.bindings (role, rel, columns) VALUES (bind.role, bind.rel, bind.columns);
+  PERFORM autotime.invalidate_capture(a.source) FROM autotime.attachments a;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.bind(text, regclass, jsonb) FROM PUBLIC;
+
+-- Drops autotime's triggers from a table, quietly when there are none.
+CREATE FUNCTION autotime.drop_capture_triggers(source regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  trigger_name name;
+BEGIN
+  FOR trigger_name IN SELECT t.tgname FROM pg_trigger t
+                      WHERE t.tgrelid = source AND t.tgname IN ('autotime_capture_insert', 'autotime_capture_update')
+  LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', trigger_name, source);
+  END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.drop_capture_triggers(regclass) FROM PUBLIC;
+
+-- Puts capture on an activity table: statement-level triggers with transition tables.
+CREATE FUNCTION autotime.attach(source regclass, kind text, columns jsonb DEFAULT '{}', qualifies text DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF kind IS NULL OR kind NOT IN ('call', 'sms', 'document', 'ir_report', 'event') THEN
+    RAISE EXCEPTION 'unknown activity kind "%"', kind
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Kinds are call, sms, document, ir_report and event.';
+  END IF;
+  PERFORM autotime.check_columns(source, kind, columns);
+  DELETE FROM autotime.attachments a WHERE a.source = attach.source;
+  INSERT INTO autotime.attachments (source, kind, columns, qualifies)
+  VALUES (attach.source, attach.kind, attach.columns, nullif(btrim(attach.qualifies), ''));
+  PERFORM autotime.drop_capture_triggers(source);
+  EXECUTE format('CREATE TRIGGER autotime_capture_insert AFTER INSERT ON %s '
+                 'REFERENCING NEW TABLE AS autotime_new FOR EACH STATEMENT '
+                 'EXECUTE FUNCTION autotime.capture_insert()', source);
+  EXECUTE format('CREATE TRIGGER autotime_capture_update AFTER UPDATE ON %s '
+                 'REFERENCING OLD TABLE AS autotime_old NEW TABLE AS autotime_new FOR EACH STATEMENT '
+                 'EXECUTE FUNCTION autotime.capture_update()', source);
+  PERFORM autotime.validate_attachment(source);
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.attach(regclass, text, jsonb, text) FROM PUBLIC;
+
+-- Removes capture from an activity table. Its links and entries stay.
+CREATE FUNCTION autotime.detach(source regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM autotime.attachments a WHERE a.source = detach.source;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'table % is not attached to autotime', source
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT source FROM autotime.attachments lists the attached tables.';
+  END IF;
+  PERFORM autotime.drop_capture_triggers(source);
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.detach(regclass) FROM PUBLIC;
+
+-- Keeps cases.updated_at current, so "most recently updated open case" means what it says.
+CREATE FUNCTION autotime.touch_updated_at() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  NEW.updated_at := now();
+  RETURN NEW;
+END
+$$;
+
+-- The invoice gate: a draft entry can't be billed or put on an invoice.
+CREATE FUNCTION autotime.refuse_draft_invoicing() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RAISE EXCEPTION 'time entry % is a draft and cannot be invoiced', OLD.id
+    USING ERRCODE = 'check_violation',
+          DETAIL = 'Automatic entries are drafts until a person approves them.',
+          HINT = 'Approve it first: SELECT autotime.approve(ARRAY[entry_id], reviewer_user_id).';
+END
+$$;
+
+-- Creates the reference practice schema in `target` and attaches capture to it. The tables are
+-- the firm's data, not extension members: DROP EXTENSION never drops them.
+CREATE FUNCTION autotime.create_practice_schema(target name DEFAULT 'public') RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  s text := quote_ident(target);
+BEGIN
+  IF target IS NULL THEN
+    RAISE EXCEPTION 'create_practice_schema needs a schema name' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = target) THEN
+    EXECUTE format('CREATE SCHEMA %s', s);
+  END IF;
+  EXECUTE replace($ddl$
+    CREATE TABLE @s.teams (
+      team_id bigint PRIMARY KEY,
+      id bigint GENERATED ALWAYS AS (team_id) STORED,
+      name text NOT NULL
+    );
+    CREATE TABLE @s.team_members (
+      team_id bigint NOT NULL REFERENCES @s.teams (team_id),
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      user_id bigint NOT NULL,
+      name text NOT NULL,
+      can_log_time boolean NOT NULL DEFAULT true,
+      hourly_rate numeric(10,2) NOT NULL DEFAULT 0 CHECK (hourly_rate >= 0),
+      PRIMARY KEY (team_id, id),
+      UNIQUE (team_id, user_id)
+    );
+    CREATE TABLE @s.clients (
+      team_id bigint NOT NULL REFERENCES @s.teams (team_id),
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      name text NOT NULL,
+      PRIMARY KEY (team_id, id)
+    );
+    CREATE TABLE @s.cases (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      title text NOT NULL,
+      status text NOT NULL DEFAULT 'open'
+        CHECK (status IN ('intake', 'open', 'pending', 'closed', 'archived')),
+      billing_type text NOT NULL DEFAULT 'hourly' CHECK (billing_type IN ('hourly', 'flat_fee', 'contingency')),
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (team_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id)
+    );
+    CREATE INDEX cases_latest_per_client ON @s.cases (team_id, client_id, updated_at DESC, id DESC);
+    CREATE TRIGGER cases_touch_updated_at BEFORE UPDATE ON @s.cases
+      FOR EACH ROW EXECUTE FUNCTION autotime.touch_updated_at();
+    CREATE TABLE @s.calls (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint,
+      user_id bigint,
+      direction text NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+      status text NOT NULL CHECK (status IN ('ringing', 'in_progress', 'completed', 'missed', 'voicemail', 'failed')),
+      started_at timestamptz NOT NULL DEFAULT now(),
+      duration_seconds integer,
+      counterparty text,
+      PRIMARY KEY (team_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
+      FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
+    );
+    CREATE TABLE @s.sms (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint,
+      user_id bigint,
+      direction text NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+      status text NOT NULL CHECK (status IN ('queued', 'sent', 'delivered', 'failed', 'received')),
+      body text,
+      provider_message_id text,
+      sent_at timestamptz,
+      PRIMARY KEY (team_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
+      FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
+    );
+    CREATE TABLE @s.documents (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint,
+      user_id bigint,
+      name text NOT NULL,
+      template_id bigint,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (team_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
+      FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
+    );
+    CREATE TABLE @s.ir_reports (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint,
+      user_id bigint,
+      title text NOT NULL,
+      transcript text,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (team_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
+      FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
+    );
+    CREATE TABLE @s.events (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint,
+      user_id bigint,
+      title text NOT NULL,
+      starts_at timestamptz NOT NULL,
+      completed_at timestamptz,
+      completed_by bigint,
+      PRIMARY KEY (team_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
+      FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
+    );
+    CREATE TABLE @s.time_entries (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint NOT NULL,
+      user_id bigint NOT NULL,
+      work_date date NOT NULL,
+      minutes integer NOT NULL CHECK (minutes > 0),
+      description text NOT NULL,
+      billable boolean NOT NULL DEFAULT true,
+      status text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'approved', 'billed')),
+      rate numeric(10,2),
+      source_kind text CHECK (source_kind IN ('call', 'sms', 'document', 'ir_report', 'event')),
+      source_id bigint,
+      invoice_id bigint,
+      reviewed_by bigint,
+      reviewed_at timestamptz,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (team_id, id),
+      CONSTRAINT time_entries_one_per_activity UNIQUE (team_id, source_kind, source_id),
+      CONSTRAINT time_entries_draft_not_invoiced CHECK (status <> 'draft' OR invoice_id IS NULL),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
+      FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
+    );
+    CREATE TRIGGER time_entries_refuse_draft_invoicing BEFORE UPDATE ON @s.time_entries
+      FOR EACH ROW WHEN (OLD.status = 'draft' AND (NEW.status = 'billed' OR NEW.invoice_id IS NOT NULL))
+      EXECUTE FUNCTION autotime.refuse_draft_invoicing();
+  $ddl$, '@s', s);
+
+  PERFORM autotime.bind('time_entries', format('%s.time_entries', s)::regclass);
+  PERFORM autotime.bind('cases', format('%s.cases', s)::regclass);
+  PERFORM autotime.bind('team_members', format('%s.team_members', s)::regclass);
+  PERFORM autotime.attach(format('%s.calls', s)::regclass, 'call');
+  PERFORM autotime.attach(format('%s.sms', s)::regclass, 'sms');
+  PERFORM autotime.attach(format('%s.documents', s)::regclass, 'document');
+  PERFORM autotime.attach(format('%s.ir_reports', s)::regclass, 'ir_report');
+  PERFORM autotime.attach(format('%s.events', s)::regclass, 'event');
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.create_practice_schema(name) FROM PUBLIC;

@@ -1,0 +1,267 @@
+#include "capture_sql.hpp"
+
+#include <stdexcept>
+
+namespace autotime {
+
+namespace {
+
+// Every operator, type and function is schema-qualified so no search_path can redirect the statement.
+constexpr std::string_view kEq = " OPERATOR(pg_catalog.=) ";
+constexpr std::string_view kNe = " OPERATOR(pg_catalog.<>) ";
+constexpr std::string_view kConcat = " OPERATOR(pg_catalog.||) ";
+constexpr std::string_view kGe = " OPERATOR(pg_catalog.>=) ";
+constexpr std::string_view kGt = " OPERATOR(pg_catalog.>) ";
+constexpr std::string_view kLe = " OPERATOR(pg_catalog.<=) ";
+
+std::string cast(const std::string &expr, std::string_view type) {
+  return "(" + expr + ")::pg_catalog." + std::string(type);
+}
+
+// Where each kind keeps the facts the rules read.
+struct KindShape {
+  std::string_view actor_column;
+  std::string_view fallback_actor_column;  // events: completed_by, else the organiser
+  std::string_view occurred_column;
+  std::string_view label_column;
+  bool has_direction;
+  bool has_duration;
+  bool keyed_by_provider_id;
+  std::string_view track_setting;
+  std::string_view minutes_setting;
+};
+
+KindShape shape_of(Kind kind) {
+  switch (kind) {
+    case Kind::Call: return {"user_id", "", "started_at", "", true, true, false, "track_calls", "call_minutes"};
+    case Kind::Sms: return {"user_id", "", "sent_at", "", true, false, true, "track_sms", "sms_minutes"};
+    case Kind::Document:
+      return {"user_id", "", "created_at", "name", false, false, false, "track_documents", "document_minutes"};
+    case Kind::IrReport:
+      return {"user_id", "", "created_at", "title", false, false, false, "track_ir_reports", "ir_report_minutes"};
+    case Kind::Event:
+      return {"completed_by", "user_id", "completed_at", "title", false, false, false, "track_events", "event_minutes"};
+  }
+  throw std::logic_error("unknown activity kind");
+}
+
+std::string literal_text(std::string_view value) { return quote_literal(value) + "::pg_catalog.text"; }
+
+// One activity per source row, in the canonical column names every later step uses.
+std::string activity_projection(const CaptureBinding &b, std::string_view from, std::string_view where) {
+  const BoundRelation &s = b.source;
+  const KindShape shape = shape_of(b.kind);
+  std::string actor = s.column(shape.actor_column);
+  if (!shape.fallback_actor_column.empty())
+    actor = "COALESCE(" + actor + ", " + s.column(shape.fallback_actor_column) + ")";
+  std::string key = cast(s.column("id"), "text");
+  if (shape.keyed_by_provider_id) {
+    const std::string provider = cast(s.column("provider_message_id"), "text");
+    key = "COALESCE(CASE WHEN " + provider + std::string(kNe) + "''::pg_catalog.text THEN 'provider:'::pg_catalog.text" +
+          std::string(kConcat) + provider + " END, " + key + ")";
+  }
+  const std::string qualifies = b.qualifies.empty() ? default_qualifies(b) : b.qualifies;
+
+  std::string sql = "SELECT ";
+  sql += cast(s.column("team_id"), "int8") + " AS team_id, ";
+  sql += cast(s.column("id"), "int8") + " AS source_id, ";
+  sql += key + " AS source_key, ";
+  sql += cast(s.column("client_id"), "int8") + " AS client_id, ";
+  sql += cast(s.column("case_id"), "int8") + " AS case_id, ";
+  sql += cast(actor, "int8") + " AS user_id, ";
+  sql += cast(s.column(shape.occurred_column), "timestamptz") + " AS occurred_at, ";
+  sql += (shape.label_column.empty() ? std::string("NULL::pg_catalog.text") : cast(s.column(shape.label_column), "text")) +
+         " AS label, ";
+  sql += (shape.has_direction ? cast(s.column("direction"), "text") : std::string("NULL::pg_catalog.text")) +
+         " AS direction, ";
+  sql += (shape.has_duration ? cast(s.column("duration_seconds"), "int8") : std::string("NULL::pg_catalog.int8")) +
+         " AS duration_seconds, ";
+  sql += "((" + qualifies + ")) IS TRUE AS qualifies FROM " + std::string(from);
+  if (!where.empty()) sql += " WHERE " + std::string(where);
+  return sql;
+}
+
+std::string source_rows(const CaptureBinding &b, Driver driver) {
+  const BoundRelation &s = b.source;
+  const std::string new_table(kNewTable), old_table(kOldTable);
+  switch (driver) {
+    case Driver::Insert:
+      return "SELECT a.* FROM (" + activity_projection(b, new_table, "") + ") a WHERE a.qualifies";
+    case Driver::Update: {
+      const std::string qualifies = b.qualifies.empty() ? default_qualifies(b) : b.qualifies;
+      const std::string before = "SELECT " + cast(s.column("team_id"), "int8") + " AS team_id, " +
+                                 cast(s.column("id"), "int8") + " AS source_id, ((" + qualifies +
+                                 ")) IS TRUE AS qualifies FROM " + old_table;
+      return "SELECT a.* FROM (" + activity_projection(b, new_table, "") +
+             ") a WHERE a.qualifies AND NOT EXISTS (SELECT 1 FROM (" + before + ") o WHERE o.team_id" +
+             std::string(kEq) + "a.team_id AND o.source_id" + std::string(kEq) + "a.source_id AND o.qualifies)";
+    }
+    case Driver::BackfillClient:
+      return "SELECT a.* FROM (" +
+             activity_projection(b, s.qualified_name, s.column("client_id") + std::string(kEq) + "$1::pg_catalog.int8") +
+             ") a WHERE a.qualifies";
+    case Driver::BackfillTeam: {
+      const KindShape shape = shape_of(b.kind);
+      const std::string where = s.column("team_id") + std::string(kEq) + "$1::pg_catalog.int8 AND (" +
+                                "$2::pg_catalog.timestamptz IS NULL OR " + s.column(shape.occurred_column) +
+                                std::string(kGe) + "$2::pg_catalog.timestamptz) AND " + s.column("id") +
+                                std::string(kGt) + "$3::pg_catalog.int8 AND " + s.column("id") + std::string(kLe) +
+                                "$4::pg_catalog.int8";
+      return "SELECT a.* FROM (" + activity_projection(b, s.qualified_name, where) + ") a WHERE a.qualifies";
+    }
+    case Driver::Explain:
+      return activity_projection(b, s.qualified_name, s.column("id") + std::string(kEq) + "$1::pg_catalog.int8");
+  }
+  throw std::logic_error("unknown capture driver");
+}
+
+// Settings, member and case for each activity, then the rules' verdict.
+std::string decided_ctes(const CaptureBinding &b, Driver driver) {
+  const KindShape shape = shape_of(b.kind);
+  const BoundRelation &m = b.team_members;
+  const BoundRelation &c = b.cases;
+  const std::string eq(kEq), ne(kNe);
+
+  const std::string case_columns = cast("c." + c.column("id"), "int8") + " AS case_id, " +
+                                   cast("c." + c.column("client_id"), "int8") + " AS case_client_id, " +
+                                   cast("c." + c.column("billing_type"), "text") + " AS billing_type";
+  const std::string own_case = "SELECT " + case_columns + " FROM " + c.qualified_name + " c WHERE src.case_id IS NOT NULL AND c." +
+                               c.column("team_id") + eq + "src.team_id AND c." + c.column("id") + eq + "src.case_id";
+  const std::string latest_open_case =
+      "SELECT " + case_columns + " FROM " + c.qualified_name + " c WHERE src.case_id IS NULL AND c." +
+      c.column("team_id") + eq + "src.team_id AND c." + c.column("client_id") + eq + "src.client_id AND " +
+      cast("c." + c.column("status"), "text") + ne + "'closed'::pg_catalog.text AND " +
+      cast("c." + c.column("status"), "text") + ne + "'archived'::pg_catalog.text ORDER BY c." +
+      c.column("updated_at") + " DESC, c." + c.column("id") + " DESC LIMIT 1";
+
+  std::string sql = "src AS (" + source_rows(b, driver) + "), facts AS (SELECT src.*, ";
+  sql += "COALESCE(st.enabled, false) AS team_enabled, ";
+  sql += "COALESCE(st." + std::string(shape.track_setting) + ", false) AS kind_enabled, ";
+  sql += "COALESCE(st." + std::string(shape.minutes_setting) + ", st.minutes_per_activity) AS increment, ";
+  sql += "st.call_minutes_mode AS minutes_mode, st.flat_fee_policy, st.timezone, ";
+  sql += "mem.can_log_time IS NOT NULL AS member_found, COALESCE(mem.can_log_time, false) AS can_log_time, mem.rate, ";
+  sql += "cs.case_id AS resolved_case_id, cs.case_client_id, cs.billing_type FROM src ";
+  sql += "LEFT JOIN autotime.team_settings st ON st.team_id" + eq + "src.team_id ";
+  sql += "LEFT JOIN LATERAL (SELECT " + cast("m." + m.column("can_log_time"), "bool") + " AS can_log_time, " +
+         cast("m." + m.column("hourly_rate"), "numeric") + " AS rate FROM " + m.qualified_name + " m WHERE m." +
+         m.column("team_id") + eq + "src.team_id AND m." + m.column("user_id") + eq + "src.user_id LIMIT 1) mem ON true ";
+  sql += "LEFT JOIN LATERAL ((" + own_case + ") UNION ALL (" + latest_open_case + ")) cs ON true), ";
+  sql += "decided AS (SELECT f.*, autotime.rule_skip_reason(f.team_enabled, f.kind_enabled, f.qualifies, "
+         "f.occurred_at IS NOT NULL, f.user_id IS NOT NULL, f.member_found, f.can_log_time, f.case_id IS NOT NULL, "
+         "f.resolved_case_id IS NOT NULL, COALESCE(f.case_client_id" + eq + "f.client_id, false), f.billing_type, "
+         "f.flat_fee_policy) AS reason FROM facts f)";
+  return sql;
+}
+
+}  // namespace
+
+std::string BoundRelation::column(std::string_view contract_column) const {
+  const auto found = columns.find(contract_column);
+  return quote_identifier(found == columns.end() ? contract_column : std::string_view(found->second));
+}
+
+std::string quote_identifier(std::string_view name) {
+  std::string quoted = "\"";
+  for (char c : name) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string quote_literal(std::string_view value) {
+  std::string quoted = "'";
+  for (char c : value) {
+    if (c == '\'') quoted += '\'';
+    quoted += c;
+  }
+  return quoted + "'";
+}
+
+std::vector<std::string_view> source_columns(Kind kind) {
+  std::vector<std::string_view> columns{"team_id", "id", "client_id", "case_id"};
+  switch (kind) {
+    case Kind::Call: columns.insert(columns.end(), {"user_id", "status", "direction", "started_at", "duration_seconds"}); break;
+    case Kind::Sms:
+      columns.insert(columns.end(), {"user_id", "status", "direction", "provider_message_id", "sent_at"});
+      break;
+    case Kind::Document: columns.insert(columns.end(), {"user_id", "name", "template_id", "created_at"}); break;
+    case Kind::IrReport: columns.insert(columns.end(), {"user_id", "title", "created_at"}); break;
+    case Kind::Event: columns.insert(columns.end(), {"user_id", "title", "completed_at", "completed_by"}); break;
+  }
+  return columns;
+}
+
+std::vector<std::string_view> role_columns(std::string_view role) {
+  if (role == "time_entries")
+    return {"team_id", "id", "client_id", "case_id", "user_id", "work_date", "minutes", "description",
+            "billable", "status", "rate", "source_kind", "source_id"};
+  if (role == "cases") return {"team_id", "id", "client_id", "status", "billing_type", "updated_at"};
+  if (role == "team_members") return {"team_id", "user_id", "can_log_time", "hourly_rate"};
+  return {};
+}
+
+std::string default_qualifies(const CaptureBinding &b) {
+  const BoundRelation &s = b.source;
+  const std::string eq(kEq);
+  const auto text_is = [&](std::string_view column, std::string_view value) {
+    return cast(s.column(column), "text") + eq + literal_text(value);
+  };
+  switch (b.kind) {
+    case Kind::Call: return text_is("status", "completed");
+    case Kind::Sms:
+      return text_is("direction", "outbound") + " AND (" + text_is("status", "sent") + " OR " +
+             text_is("status", "delivered") + ")";
+    case Kind::Document: return s.column("template_id") + " IS NOT NULL";
+    case Kind::IrReport: return "true";
+    case Kind::Event: return s.column("completed_at") + " IS NOT NULL";
+  }
+  throw std::logic_error("unknown activity kind");
+}
+
+std::string capture_statement(const CaptureBinding &b, Driver driver) {
+  const std::string eq(kEq);
+  const std::string kind = literal_text(kind_name(b.kind));
+  std::string sql = "WITH " + decided_ctes(b, driver);
+
+  if (driver == Driver::Explain) {
+    const BoundRelation &e = b.time_entries;
+    sql += " SELECT d.team_id, d.source_id, d.reason, l.source_id IS NOT NULL AS linked, l.source_id AS linked_source_id, "
+           "en.id AS time_entry_id FROM decided d LEFT JOIN autotime.activity_links l ON l.team_id" + eq +
+           "d.team_id AND l.kind" + eq + kind + " AND l.source_key" + eq + "d.source_key LEFT JOIN LATERAL (SELECT " +
+           cast("x." + e.column("id"), "int8") + " AS id FROM " + e.qualified_name + " x WHERE x." +
+           e.column("team_id") + eq + "l.team_id AND " + cast("x." + e.column("source_kind"), "text") + eq + kind +
+           " AND x." + e.column("source_id") + eq + "l.source_id LIMIT 1) en ON true ORDER BY d.team_id";
+    return sql;
+  }
+
+  // One candidate per dedupe key (a replayed text inside one statement is still one activity),
+  // the link claimed before the entry is written: a concurrent claimer waits on the unique index.
+  const BoundRelation &e = b.time_entries;
+  sql += ", candidates AS (SELECT DISTINCT ON (d.team_id, d.source_key) d.* FROM decided d WHERE d.reason IS NULL "
+         "ORDER BY d.team_id, d.source_key, d.source_id), ";
+  sql += "claimed AS (INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) "
+         "SELECT c.team_id, " + kind + ", c.source_key, c.source_id FROM candidates c "
+         "ON CONFLICT (team_id, kind, source_key) DO NOTHING RETURNING l.team_id, l.source_key) ";
+  const bool report = driver == Driver::BackfillClient || driver == Driver::BackfillTeam;
+  if (report) sql += ", inserted AS (";
+  sql += "INSERT INTO " + e.qualified_name + " (" + e.column("team_id") + ", " + e.column("client_id") + ", " +
+         e.column("case_id") + ", " + e.column("user_id") + ", " + e.column("work_date") + ", " + e.column("minutes") +
+         ", " + e.column("description") + ", " + e.column("billable") + ", " + e.column("status") + ", " +
+         e.column("rate") + ", " + e.column("source_kind") + ", " + e.column("source_id") + ") ";
+  sql += "SELECT c.team_id, c.client_id, c.resolved_case_id, c.user_id, "
+         "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date, "
+         "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds), "
+         "autotime.rule_description(" + kind + ", c.direction, c.label), "
+         "autotime.rule_billable(c.billing_type, c.flat_fee_policy), 'draft'::pg_catalog.text, c.rate, " + kind +
+         ", c.source_id FROM claimed k JOIN candidates c ON c.team_id" + eq + "k.team_id AND c.source_key" + eq +
+         "k.source_key";
+  if (report)
+    sql += " RETURNING 1) SELECT (SELECT pg_catalog.count(*) FROM inserted) AS created, "
+           "(SELECT pg_catalog.count(*) FROM decided) AS scanned, "
+           "(SELECT pg_catalog.min(d.team_id) FROM decided d WHERE d.reason" + eq +
+           "'team_disabled'::pg_catalog.text) AS disabled_team";
+  return sql;
+}
+
+}  // namespace autotime

@@ -1,0 +1,141 @@
+#include "rules.hpp"
+
+#include <algorithm>
+
+namespace autotime {
+
+namespace {
+
+struct KindName {
+  Kind kind;
+  std::string_view name;
+};
+constexpr KindName kKindNames[] = {
+    {Kind::Call, "call"},         {Kind::Sms, "sms"},       {Kind::Document, "document"},
+    {Kind::IrReport, "ir_report"}, {Kind::Event, "event"},
+};
+
+}  // namespace
+
+std::optional<Kind> parse_kind(std::string_view name) noexcept {
+  for (const auto &entry : kKindNames)
+    if (entry.name == name) return entry.kind;
+  return std::nullopt;
+}
+
+std::string_view kind_name(Kind kind) noexcept {
+  for (const auto &entry : kKindNames)
+    if (entry.kind == kind) return entry.name;
+  return "unknown";
+}
+
+std::string_view reason_code(Reason reason) noexcept {
+  switch (reason) {
+    case Reason::TeamDisabled: return "team_disabled";
+    case Reason::KindDisabled: return "kind_disabled";
+    case Reason::NotQualifying: return "not_qualifying";
+    case Reason::NoActivityTime: return "no_activity_time";
+    case Reason::NoActor: return "no_actor";
+    case Reason::NoPermission: return "no_permission";
+    case Reason::CaseMismatch: return "case_mismatch";
+    case Reason::NoOpenCase: return "no_open_case";
+    case Reason::FlatFeeSkip: return "flat_fee_skip";
+    case Reason::AlreadyLinked: return "already_linked";
+    case Reason::Dismissed: return "dismissed";
+    case Reason::UnknownActivity: return "unknown_activity";
+    case Reason::PendingBackfill: return "pending_backfill";
+  }
+  return "unknown";
+}
+
+std::optional<FlatFeePolicy> parse_flat_fee_policy(std::string_view name) noexcept {
+  if (name == "non_billable") return FlatFeePolicy::NonBillable;
+  if (name == "skip") return FlatFeePolicy::Skip;
+  if (name == "billable") return FlatFeePolicy::Billable;
+  return std::nullopt;
+}
+
+std::optional<MinutesMode> parse_minutes_mode(std::string_view name) noexcept {
+  if (name == "fixed") return MinutesMode::Fixed;
+  if (name == "rounded_duration") return MinutesMode::RoundedDuration;
+  return std::nullopt;
+}
+
+std::optional<Reason> decide(const Facts &f) noexcept {
+  if (!f.team_enabled) return Reason::TeamDisabled;
+  if (!f.kind_enabled) return Reason::KindDisabled;
+  if (!f.qualifies) return Reason::NotQualifying;
+  if (!f.has_activity_time) return Reason::NoActivityTime;
+  if (!f.has_actor) return Reason::NoActor;
+  if (!f.member_found || !f.member_can_log_time) return Reason::NoPermission;
+  if (f.own_case_given && (!f.case_found || !f.case_client_matches)) return Reason::CaseMismatch;
+  if (!f.case_found) return Reason::NoOpenCase;
+  if (f.billing_type == "flat_fee" && f.flat_fee_policy == FlatFeePolicy::Skip) return Reason::FlatFeeSkip;
+  return std::nullopt;
+}
+
+int entry_minutes(MinutesMode mode, int increment, std::optional<int64_t> duration_seconds) noexcept {
+  increment = std::clamp(increment, kMinIncrement, kMaxMinutes);
+  if (mode == MinutesMode::Fixed || !duration_seconds || *duration_seconds <= 0) return increment;
+  if (*duration_seconds >= int64_t{kMaxMinutes} * 60) return kMaxMinutes;
+  // Whole increments covering the duration, computed in seconds to stay exact.
+  const int64_t increment_seconds = int64_t{increment} * 60;
+  const int64_t increments = (*duration_seconds + increment_seconds - 1) / increment_seconds;
+  return static_cast<int>(std::min<int64_t>(increments * increment, kMaxMinutes));
+}
+
+bool entry_billable(std::string_view billing_type, FlatFeePolicy policy) noexcept {
+  if (billing_type == "hourly") return true;
+  if (billing_type == "flat_fee") return policy == FlatFeePolicy::Billable;
+  return false;
+}
+
+std::string describe(Kind kind, std::string_view direction, std::string_view label, bool label_was_clipped) {
+  std::string clean;
+  clean.reserve(std::min(label.size(), kMaxLabelBytes) + 3);
+  for (char c : label.substr(0, kMaxLabelBytes)) {
+    const auto byte = static_cast<unsigned char>(c);
+    clean.push_back(byte < 0x20 || byte == 0x7f ? ' ' : c);
+  }
+  const auto first = clean.find_first_not_of(' ');
+  const auto last = clean.find_last_not_of(' ');
+  clean = first == std::string::npos ? std::string() : clean.substr(first, last - first + 1);
+  if (label_was_clipped || label.size() > kMaxLabelBytes) clean += "...";
+
+  const auto with_label = [&](std::string_view prefix, std::string_view fallback) {
+    return clean.empty() ? std::string(fallback) : std::string(prefix) + clean;
+  };
+  switch (kind) {
+    case Kind::Call:
+      if (direction == "inbound") return "Phone call (inbound)";
+      if (direction == "outbound") return "Phone call (outbound)";
+      return "Phone call";
+    case Kind::Sms: return "Text message to client";
+    case Kind::Document: return with_label("Prepared document: ", "Prepared document");
+    case Kind::IrReport: return with_label("Interaction report: ", "Interaction report");
+    case Kind::Event: return with_label("Completed: ", "Completed calendar event");
+  }
+  return "Activity";
+}
+
+std::string_view outcome_name(Outcome outcome) noexcept {
+  switch (outcome) {
+    case Outcome::Created: return "created";
+    case Outcome::Skipped: return "skipped";
+    case Outcome::NotQualifying: return "not_qualifying";
+  }
+  return "unknown";
+}
+
+Verdict explain_verdict(const LedgerState &ledger, std::optional<Reason> live_reason) noexcept {
+  if (ledger.linked) {
+    if (!ledger.linked_to_this_source) return {Outcome::Skipped, Reason::AlreadyLinked};
+    if (ledger.entry_exists) return {Outcome::Created, std::nullopt};
+    return {Outcome::Skipped, Reason::Dismissed};
+  }
+  if (live_reason == Reason::NotQualifying) return {Outcome::NotQualifying, live_reason};
+  if (live_reason) return {Outcome::Skipped, live_reason};
+  return {Outcome::Skipped, Reason::PendingBackfill};
+}
+
+}  // namespace autotime

@@ -1,0 +1,99 @@
+// The capture rules of autotime as plain C++17: no PostgreSQL headers, no I/O.
+// The PostgreSQL layer exposes them to SQL (autotime.rule_*), so the capture
+// statements, backfill and explain all decide through this one file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace autotime {
+
+enum class Kind { Call, Sms, Document, IrReport, Event };
+inline constexpr Kind kAllKinds[] = {Kind::Call, Kind::Sms, Kind::Document, Kind::IrReport, Kind::Event};
+
+std::optional<Kind> parse_kind(std::string_view name) noexcept;
+std::string_view kind_name(Kind kind) noexcept;
+
+// Why an activity did not become an entry. Ordered by precedence: decide() reports the first that applies.
+enum class Reason {
+  TeamDisabled,
+  KindDisabled,
+  NotQualifying,
+  NoActivityTime,
+  NoActor,
+  NoPermission,
+  CaseMismatch,
+  NoOpenCase,
+  FlatFeeSkip,
+  // Reported by explain only, from the ledger rather than from the row.
+  AlreadyLinked,
+  Dismissed,
+  UnknownActivity,
+  PendingBackfill,
+};
+std::string_view reason_code(Reason reason) noexcept;
+
+enum class FlatFeePolicy { NonBillable, Skip, Billable };
+std::optional<FlatFeePolicy> parse_flat_fee_policy(std::string_view name) noexcept;
+
+enum class MinutesMode { Fixed, RoundedDuration };
+std::optional<MinutesMode> parse_minutes_mode(std::string_view name) noexcept;
+
+// What the capture statement looked up about one activity; decide() turns it into a verdict.
+struct Facts {
+  bool team_enabled = false;
+  bool kind_enabled = false;
+  bool qualifies = false;
+  bool has_activity_time = false;
+  bool has_actor = false;
+  bool member_found = false;
+  bool member_can_log_time = false;
+  bool own_case_given = false;
+  bool case_found = false;
+  bool case_client_matches = false;
+  std::string_view billing_type;  // of the resolved case: hourly, flat_fee, contingency
+  FlatFeePolicy flat_fee_policy = FlatFeePolicy::NonBillable;
+};
+
+// std::nullopt means: create the entry.
+std::optional<Reason> decide(const Facts &facts) noexcept;
+
+inline constexpr int kMinIncrement = 1;
+inline constexpr int kMaxMinutes = 1440;
+
+// Minutes logged for one activity. `fixed` logs one increment; `rounded_duration` rounds the
+// call length up to whole increments, at least one, capped at a day. Missing or negative
+// durations log one increment.
+int entry_minutes(MinutesMode mode, int increment, std::optional<int64_t> duration_seconds) noexcept;
+
+// Hourly work is billable, contingency work is recorded non-billable, flat-fee work follows the policy.
+bool entry_billable(std::string_view billing_type, FlatFeePolicy policy) noexcept;
+
+// Longest label (document name, report or event title) kept in a description, in bytes.
+// The PostgreSQL layer clips labels to this with the database encoding's rules before calling describe().
+inline constexpr std::size_t kMaxLabelBytes = 200;
+
+// The entry description: names the kind of work, never a message body or transcript.
+// `label_was_clipped` appends an ellipsis; control characters in the label become spaces.
+std::string describe(Kind kind, std::string_view direction, std::string_view label, bool label_was_clipped);
+
+// What explain reports, combining the ledger with the live verdict.
+enum class Outcome { Created, Skipped, NotQualifying };
+std::string_view outcome_name(Outcome outcome) noexcept;
+
+struct LedgerState {
+  bool linked = false;               // a link exists for the activity's dedupe key
+  bool linked_to_this_source = false;  // ... and it was claimed by this very row
+  bool entry_exists = false;         // the link's entry still exists
+};
+
+struct Verdict {
+  Outcome outcome;
+  std::optional<Reason> reason;
+};
+
+Verdict explain_verdict(const LedgerState &ledger, std::optional<Reason> live_reason) noexcept;
+
+}  // namespace autotime

@@ -1,0 +1,56 @@
+// autotime.backfill_automatic_time(client_id): the live capture statement, run over a client's
+// past activity in every attached table. Set-based: one statement per attached table.
+#include "capture_plans.hpp"
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_backfill_automatic_time);
+
+// backfill_automatic_time(client_id bigint) RETURNS integer
+Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.backfill_automatic_time needs a client id")));
+  const int64 client_id = PG_GETARG_INT64(0);
+
+  SPI_connect();
+  if (SPI_execute("SELECT a.source::pg_catalog.oid FROM autotime.attachments a ORDER BY a.kind, 1", true, 0) !=
+      SPI_OK_SELECT)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its attachments")));
+  const uint64 source_count = SPI_processed;
+  Oid *sources = static_cast<Oid *>(palloc(sizeof(Oid) * (source_count + 1)));
+  for (uint64 i = 0; i < source_count; i++) {
+    bool isnull = false;
+    sources[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+  }
+
+  int64 created = 0;
+  int64 disabled_team = 0;
+  bool saw_disabled_team = false;
+  for (uint64 i = 0; i < source_count; i++) {
+    Datum args[1] = {Int64GetDatum(client_id)};
+    if (SPI_execute_plan(autotime::pg::capture_plan(sources[i], autotime::Driver::BackfillClient), args, nullptr,
+                         false, 0) != SPI_OK_SELECT ||
+        SPI_processed != 1)
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime backfill statement failed")));
+    HeapTuple row = SPI_tuptable->vals[0];
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    bool isnull = false;
+    created += DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+    const Datum team = SPI_getbinval(row, desc, 3, &isnull);
+    if (!isnull) {
+      saw_disabled_team = true;
+      disabled_team = DatumGetInt64(team);
+    }
+  }
+  SPI_finish();
+
+  if (created == 0 && saw_disabled_team)
+    ereport(NOTICE, (errmsg("autotime is disabled for team " INT64_FORMAT "; no entries were created for client " INT64_FORMAT,
+                            disabled_team, client_id),
+                     errhint("Set enabled = true in autotime.team_settings for that team, then run the backfill again.")));
+  if (created > PG_INT32_MAX)
+    ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE), errmsg("backfill created more entries than an integer holds")));
+  PG_RETURN_INT32(static_cast<int32>(created));
+}
+
+}  // extern "C"

@@ -1,0 +1,204 @@
+#include "capture_plans.hpp"
+
+#include <stdexcept>
+
+#include "boundary.hpp"
+
+namespace autotime::pg {
+
+namespace {
+
+constexpr int kDriverCount = static_cast<int>(Driver::Explain) + 1;
+constexpr int kRoleCount = 3;
+constexpr const char *kRoles[kRoleCount] = {"time_entries", "cases", "team_members"};
+
+struct CapturePlans {
+  Oid relid;  // hash key: the attached source relation
+  bool valid;
+  Oid bound_relids[kRoleCount];
+  SPIPlanPtr plans[kDriverCount];
+};
+
+HTAB *plan_cache = nullptr;
+
+// One relation of a binding as read from the catalog, before the core sees it.
+struct RawRelation {
+  Oid relid = InvalidOid;
+  const char *qualified_name = nullptr;
+  int column_count = 0;
+  const char **contract_columns = nullptr;
+  const char **table_columns = nullptr;
+};
+
+struct RawBinding {
+  const char *kind = nullptr;
+  const char *qualifies = nullptr;
+  RawRelation source;
+  RawRelation roles[kRoleCount];
+};
+
+void invalidate_plans(Datum, Oid relid) {
+  if (plan_cache == nullptr) return;
+  HASH_SEQ_STATUS status;
+  hash_seq_init(&status, plan_cache);
+  while (auto *entry = static_cast<CapturePlans *>(hash_seq_search(&status))) {
+    bool touched = relid == InvalidOid || entry->relid == relid;
+    for (Oid bound : entry->bound_relids) touched = touched || bound == relid;
+    if (touched) entry->valid = false;
+  }
+}
+
+CapturePlans *plans_for(Oid relid) {
+  if (plan_cache == nullptr) {
+    HASHCTL ctl;
+    memset(&ctl, 0, sizeof ctl);
+    ctl.keysize = sizeof(Oid);
+    ctl.entrysize = sizeof(CapturePlans);
+    ctl.hcxt = AllocSetContextCreate(CacheMemoryContext, "autotime capture plans", ALLOCSET_SMALL_SIZES);
+    plan_cache = hash_create("autotime capture plans", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+  }
+  bool found = false;
+  auto *entry = static_cast<CapturePlans *>(hash_search(plan_cache, &relid, HASH_ENTER, &found));
+  if (!found || !entry->valid) {
+    for (SPIPlanPtr &plan : entry->plans) {
+      if (found && plan != nullptr) SPI_freeplan(plan);
+      plan = nullptr;
+    }
+    for (Oid &bound : entry->bound_relids) bound = InvalidOid;
+    entry->valid = true;
+  }
+  return entry;
+}
+
+// Reads the attachment of `relid` and the role bindings in one query.
+RawBinding load_binding(Oid relid) {
+  static const char *query =
+      "SELECT r.role, r.rel::pg_catalog.oid, pg_catalog.format('%I.%I', n.nspname, c.relname), r.kind, r.qualifies, "
+      "j.key, j.value FROM ("
+      "SELECT 'source'::pg_catalog.text AS role, a.source AS rel, a.kind, a.qualifies, a.columns "
+      "FROM autotime.attachments a WHERE a.source OPERATOR(pg_catalog.=) $1 "
+      "UNION ALL SELECT b.role, b.rel, NULL, NULL, b.columns FROM autotime.bindings b) r "
+      "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.rel "
+      "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+      "LEFT JOIN LATERAL pg_catalog.jsonb_each_text(r.columns) j ON true";
+  Oid argtypes[1] = {REGCLASSOID};
+  Datum values[1] = {ObjectIdGetDatum(relid)};
+  if (SPI_execute_with_args(query, 1, argtypes, values, nullptr, true, 0) != SPI_OK_SELECT)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its bindings")));
+
+  RawBinding binding;
+  const uint64 rows = SPI_processed;
+  for (RawRelation *rel : {&binding.source, &binding.roles[0], &binding.roles[1], &binding.roles[2]}) {
+    rel->contract_columns = static_cast<const char **>(palloc0(sizeof(char *) * (rows + 1)));
+    rel->table_columns = static_cast<const char **>(palloc0(sizeof(char *) * (rows + 1)));
+  }
+  TupleDesc desc = SPI_tuptable->tupdesc;
+  for (uint64 i = 0; i < rows; i++) {
+    HeapTuple tuple = SPI_tuptable->vals[i];
+    const char *role = SPI_getvalue(tuple, desc, 1);
+    RawRelation *rel = nullptr;
+    if (strcmp(role, "source") == 0) {
+      rel = &binding.source;
+      binding.kind = SPI_getvalue(tuple, desc, 4);
+      binding.qualifies = SPI_getvalue(tuple, desc, 5);
+    }
+    for (int r = 0; r < kRoleCount; r++)
+      if (strcmp(role, kRoles[r]) == 0) rel = &binding.roles[r];
+    if (rel == nullptr) continue;
+    bool isnull = false;
+    rel->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
+    rel->qualified_name = SPI_getvalue(tuple, desc, 3);
+    const char *key = SPI_getvalue(tuple, desc, 6);
+    if (key != nullptr) {
+      rel->contract_columns[rel->column_count] = key;
+      rel->table_columns[rel->column_count] = SPI_getvalue(tuple, desc, 7);
+      rel->column_count++;
+    }
+  }
+
+  if (binding.source.relid == InvalidOid)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("table \"%s\" is not attached to autotime", get_rel_name(relid)),
+                    errhint("Run autotime.attach(source, kind) or autotime.detach(source) to remove its triggers.")));
+  for (int r = 0; r < kRoleCount; r++)
+    if (binding.roles[r].relid == InvalidOid)
+      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                      errmsg("autotime has no table bound for role \"%s\"", kRoles[r]),
+                      errhint("Run autotime.bind('%s', table) or autotime.create_practice_schema().", kRoles[r])));
+  return binding;
+}
+
+BoundRelation to_core(const RawRelation &raw) {
+  BoundRelation rel;
+  rel.qualified_name = raw.qualified_name;
+  for (int i = 0; i < raw.column_count; i++)
+    if (raw.table_columns[i] != nullptr) rel.columns[raw.contract_columns[i]] = raw.table_columns[i];
+  return rel;
+}
+
+char *build_statement(const RawBinding &raw, Driver driver) {
+  return call_core("build the capture statement", [&] {
+    CaptureBinding binding;
+    const auto kind = parse_kind(raw.kind == nullptr ? "" : raw.kind);
+    if (!kind) throw std::invalid_argument(std::string("unknown activity kind ") + (raw.kind ? raw.kind : "(null)"));
+    binding.kind = *kind;
+    binding.source = to_core(raw.source);
+    binding.qualifies = raw.qualifies == nullptr ? "" : raw.qualifies;
+    binding.time_entries = to_core(raw.roles[0]);
+    binding.cases = to_core(raw.roles[1]);
+    binding.team_members = to_core(raw.roles[2]);
+    return capture_statement(binding, driver);
+  });
+}
+
+int driver_arguments(Driver driver, Oid *argtypes) {
+  switch (driver) {
+    case Driver::Insert:
+    case Driver::Update: return 0;
+    case Driver::BackfillClient:
+    case Driver::Explain: argtypes[0] = INT8OID; return 1;
+    case Driver::BackfillTeam:
+      argtypes[0] = INT8OID;
+      argtypes[1] = TIMESTAMPTZOID;
+      argtypes[2] = INT8OID;
+      argtypes[3] = INT8OID;
+      return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_capture_plan_invalidation() { CacheRegisterRelcacheCallback(invalidate_plans, (Datum)0); }
+
+SPIPlanPtr capture_plan(Oid relid, Driver driver) {
+  CapturePlans *entry = plans_for(relid);
+  const int slot = static_cast<int>(driver);
+  if (entry->plans[slot] != nullptr) return entry->plans[slot];
+
+  // Loading and planning see only pg_catalog: every name we generate is qualified, and the
+  // plan keeps this search_path when PostgreSQL re-plans it after DDL.
+  const int nest_level = NewGUCNestLevel();
+  (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                          false);
+  const RawBinding raw = load_binding(relid);
+  const char *sql = build_statement(raw, driver);
+  Oid argtypes[4];
+  const int nargs = driver_arguments(driver, argtypes);
+  SPIPlanPtr plan = SPI_prepare(sql, nargs, argtypes);
+  if (plan == nullptr)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                    errmsg("autotime could not prepare capture for \"%s\": %s", get_rel_name(relid),
+                           SPI_result_code_string(SPI_result))));
+  if (SPI_keepplan(plan) != 0)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not keep its capture plan")));
+  AtEOXact_GUC(true, nest_level);
+
+  // The entry may have been invalidated while we planned; a stale entry is rebuilt on next use.
+  entry = plans_for(relid);
+  entry->plans[slot] = plan;
+  for (int r = 0; r < kRoleCount; r++) entry->bound_relids[r] = raw.roles[r].relid;
+  return plan;
+}
+
+}  // namespace autotime::pg

@@ -1,0 +1,18 @@
+// Prepared capture statements, one per (attached source relation, driver), kept for the life of
+// the backend and dropped when a relcache invalidation touches the source or a bound relation.
+#pragma once
+
+#include "../core/capture_sql.hpp"
+#include "postgres_headers.hpp"
+
+namespace autotime::pg {
+
+// Registers the relcache callback; called once from _PG_init.
+void register_capture_plan_invalidation();
+
+// The kept plan for `driver` on attached relation `relid`. Must run inside SPI_connect; trigger
+// drivers must have registered their transition tables first. Errors clearly when `relid` is not
+// attached or a role is not bound.
+SPIPlanPtr capture_plan(Oid relid, Driver driver);
+
+}  // namespace autotime::pg

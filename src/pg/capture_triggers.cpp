@@ -1,0 +1,72 @@
+// Statement-level trigger entry points: the set-based live capture path. Each runs the relation's
+// kept capture statement once per statement over its transition tables, whether the statement
+// inserted one row, a multi-row VALUES list or a COPY.
+#include "capture_plans.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+
+void _PG_init(void);
+void _PG_init(void) { autotime::pg::register_capture_plan_invalidation(); }
+}
+
+namespace {
+
+void capture_error_context(void *arg) {
+  const auto *relation = static_cast<Relation>(arg);
+  errcontext("autotime capture of rows written to \"%s\"", RelationGetRelationName(relation));
+}
+
+Datum run_capture_trigger(FunctionCallInfo fcinfo, autotime::Driver driver, const char *function_name) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("%s was not called by the trigger manager", function_name),
+                    errhint("autotime.attach() creates the triggers that call it.")));
+  auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+  const bool insert_event = TRIGGER_FIRED_BY_INSERT(trigger->tg_event);
+  const bool wanted_event = driver == autotime::Driver::Insert ? insert_event : TRIGGER_FIRED_BY_UPDATE(trigger->tg_event);
+  if (!TRIGGER_FIRED_AFTER(trigger->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigger->tg_event) || !wanted_event ||
+      trigger->tg_newtable == nullptr || (!insert_event && trigger->tg_oldtable == nullptr))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("%s must be fired AFTER %s FOR EACH STATEMENT with transition tables", function_name,
+                           insert_event ? "INSERT" : "UPDATE"),
+                    errhint("Recreate the trigger with autotime.attach().")));
+  if (tuplestore_tuple_count(trigger->tg_newtable) == 0) return PointerGetDatum(nullptr);
+
+  ErrorContextCallback context;
+  context.callback = capture_error_context;
+  context.arg = trigger->tg_relation;
+  context.previous = error_context_stack;
+  error_context_stack = &context;
+
+  SPI_connect();
+  SPI_register_trigger_data(trigger);
+  SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver);
+  const int rc = SPI_execute_plan(plan, nullptr, nullptr, false, 0);
+  if (rc != SPI_OK_INSERT)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                    errmsg("autotime capture statement failed: %s", SPI_result_code_string(rc))));
+  SPI_finish();
+
+  error_context_stack = context.previous;
+  return PointerGetDatum(nullptr);
+}
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_capture_insert);
+PG_FUNCTION_INFO_V1(autotime_capture_update);
+
+// AFTER INSERT ... REFERENCING NEW TABLE AS autotime_new FOR EACH STATEMENT
+Datum autotime_capture_insert(PG_FUNCTION_ARGS) {
+  return run_capture_trigger(fcinfo, autotime::Driver::Insert, "autotime.capture_insert()");
+}
+
+// AFTER UPDATE ... REFERENCING OLD TABLE AS autotime_old NEW TABLE AS autotime_new FOR EACH STATEMENT
+Datum autotime_capture_update(PG_FUNCTION_ARGS) {
+  return run_capture_trigger(fcinfo, autotime::Driver::Update, "autotime.capture_update()");
+}
+
+}  // extern "C"

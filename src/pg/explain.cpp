@@ -1,0 +1,109 @@
+// autotime.explain(kind, source_id): why an activity did or did not get an entry.
+#include "../core/rules.hpp"
+#include "capture_plans.hpp"
+
+namespace {
+
+struct ExplainRow {
+  int64 team_id = 0;
+  const char *reason = nullptr;
+  bool linked = false;
+  bool linked_to_this_source = false;
+  bool has_entry = false;
+  int64 time_entry_id = 0;
+};
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_explain);
+
+// explain(kind text, source_id bigint) RETURNS jsonb
+Datum autotime_explain(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.explain needs a kind and a source id")));
+  const char *kind_text = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  const int64 source_id = PG_GETARG_INT64(1);
+  const auto kind = autotime::parse_kind(kind_text);
+  if (!kind)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown activity kind \"%s\"", kind_text),
+                    errhint("Kinds are call, sms, document, ir_report and event.")));
+
+  MemoryContext caller_context = CurrentMemoryContext;
+  SPI_connect();
+  Oid kind_type[1] = {TEXTOID};
+  Datum kind_value[1] = {CStringGetTextDatum(kind_text)};
+  if (SPI_execute_with_args("SELECT a.source::pg_catalog.oid FROM autotime.attachments a "
+                            "WHERE a.kind OPERATOR(pg_catalog.=) $1 ORDER BY 1",
+                            1, kind_type, kind_value, nullptr, true, 0) != SPI_OK_SELECT)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its attachments")));
+  const uint64 source_count = SPI_processed;
+  if (source_count == 0)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("no table is attached to autotime for kind \"%s\"", kind_text),
+                    errhint("Run autotime.create_practice_schema() or autotime.attach(source, '%s').", kind_text)));
+  Oid *sources = static_cast<Oid *>(palloc(sizeof(Oid) * source_count));
+  for (uint64 i = 0; i < source_count; i++) {
+    bool isnull = false;
+    sources[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+  }
+
+  ExplainRow found;
+  int matches = 0;
+  for (uint64 i = 0; i < source_count; i++) {
+    Datum id_value[1] = {Int64GetDatum(source_id)};
+    if (SPI_execute_plan(autotime::pg::capture_plan(sources[i], autotime::Driver::Explain), id_value, nullptr, true,
+                         0) != SPI_OK_SELECT)
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not explain the activity")));
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    for (uint64 r = 0; r < SPI_processed; r++, matches++) {
+      HeapTuple tuple = SPI_tuptable->vals[r];
+      bool isnull = false;
+      found.team_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+      const char *reason = SPI_getvalue(tuple, desc, 3);
+      found.reason = reason == nullptr ? nullptr : MemoryContextStrdup(caller_context, reason);
+      found.linked = DatumGetBool(SPI_getbinval(tuple, desc, 4, &isnull));
+      const Datum linked_source = SPI_getbinval(tuple, desc, 5, &isnull);
+      found.linked_to_this_source = !isnull && DatumGetInt64(linked_source) == source_id;
+      const Datum entry = SPI_getbinval(tuple, desc, 6, &isnull);
+      found.has_entry = !isnull;
+      found.time_entry_id = isnull ? 0 : DatumGetInt64(entry);
+    }
+  }
+  SPI_finish();
+
+  if (matches > 1)
+    ereport(ERROR, (errcode(ERRCODE_CARDINALITY_VIOLATION),
+                    errmsg("%d activities of kind \"%s\" have id " INT64_FORMAT, matches, kind_text, source_id),
+                    errdetail("Ids are unique per team; several teams or attached tables hold this one."),
+                    errhint("Query autotime.activity_links with the team_id to tell them apart.")));
+
+  autotime::Verdict verdict{autotime::Outcome::Skipped, autotime::Reason::UnknownActivity};
+  if (matches == 1) {
+    autotime::LedgerState ledger;
+    ledger.linked = found.linked;
+    ledger.linked_to_this_source = found.linked_to_this_source;
+    ledger.entry_exists = found.has_entry;
+    std::optional<autotime::Reason> live_reason;
+    for (auto candidate = 0; candidate <= static_cast<int>(autotime::Reason::PendingBackfill); candidate++) {
+      const auto reason = static_cast<autotime::Reason>(candidate);
+      if (found.reason != nullptr && autotime::reason_code(reason) == found.reason) live_reason = reason;
+    }
+    verdict = autotime::explain_verdict(ledger, live_reason);
+  }
+
+  const std::string_view outcome = autotime::outcome_name(verdict.outcome);
+  const char *reason_json = "null";
+  if (verdict.reason) reason_json = psprintf("\"%s\"", autotime::reason_code(*verdict.reason).data());
+  const char *team_json = matches == 1 ? psprintf(INT64_FORMAT, found.team_id) : "null";
+  const char *entry_json =
+      verdict.outcome == autotime::Outcome::Created ? psprintf(INT64_FORMAT, found.time_entry_id) : "null";
+  const char *json = psprintf(
+      "{\"kind\": \"%s\", \"source_id\": " INT64_FORMAT ", \"team_id\": %s, \"outcome\": \"%s\", \"reason\": %s, "
+      "\"time_entry_id\": %s}",
+      autotime::kind_name(*kind).data(), source_id, team_json, outcome.data(), reason_json, entry_json);
+  PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+}
+
+}  // extern "C"

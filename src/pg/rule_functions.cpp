@@ -1,0 +1,86 @@
+// SQL-callable faces of the pure rules (src/core/rules.hpp), called by every capture statement.
+#include "../core/rules.hpp"
+#include "boundary.hpp"
+
+namespace {
+
+bool bool_arg(FunctionCallInfo fcinfo, int n) { return !PG_ARGISNULL(n) && PG_GETARG_BOOL(n); }
+
+// The argument as a string_view over a palloc'd C string; "" when NULL.
+std::string_view text_arg(FunctionCallInfo fcinfo, int n) {
+  return PG_ARGISNULL(n) ? std::string_view() : std::string_view(text_to_cstring(PG_GETARG_TEXT_PP(n)));
+}
+
+Datum text_datum(std::string_view value) {
+  return PointerGetDatum(cstring_to_text_with_len(value.data(), static_cast<int>(value.size())));
+}
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_rule_skip_reason);
+PG_FUNCTION_INFO_V1(autotime_rule_minutes);
+PG_FUNCTION_INFO_V1(autotime_rule_billable);
+PG_FUNCTION_INFO_V1(autotime_rule_description);
+
+// rule_skip_reason(team_enabled, kind_enabled, qualifies, has_time, has_actor, member_found,
+//   can_log_time, own_case_given, case_found, case_client_matches, billing_type, flat_fee_policy)
+Datum autotime_rule_skip_reason(PG_FUNCTION_ARGS) {
+  autotime::Facts facts;
+  facts.team_enabled = bool_arg(fcinfo, 0);
+  facts.kind_enabled = bool_arg(fcinfo, 1);
+  facts.qualifies = bool_arg(fcinfo, 2);
+  facts.has_activity_time = bool_arg(fcinfo, 3);
+  facts.has_actor = bool_arg(fcinfo, 4);
+  facts.member_found = bool_arg(fcinfo, 5);
+  facts.member_can_log_time = bool_arg(fcinfo, 6);
+  facts.own_case_given = bool_arg(fcinfo, 7);
+  facts.case_found = bool_arg(fcinfo, 8);
+  facts.case_client_matches = bool_arg(fcinfo, 9);
+  facts.billing_type = text_arg(fcinfo, 10);
+  facts.flat_fee_policy =
+      autotime::parse_flat_fee_policy(text_arg(fcinfo, 11)).value_or(autotime::FlatFeePolicy::NonBillable);
+  const auto reason = autotime::decide(facts);
+  if (!reason) PG_RETURN_NULL();
+  PG_RETURN_DATUM(text_datum(autotime::reason_code(*reason)));
+}
+
+// rule_minutes(call_minutes_mode, increment, duration_seconds)
+Datum autotime_rule_minutes(PG_FUNCTION_ARGS) {
+  const auto mode = autotime::parse_minutes_mode(text_arg(fcinfo, 0)).value_or(autotime::MinutesMode::Fixed);
+  const int increment = PG_ARGISNULL(1) ? 15 : PG_GETARG_INT32(1);
+  std::optional<int64_t> duration;
+  if (!PG_ARGISNULL(2)) duration = PG_GETARG_INT64(2);
+  PG_RETURN_INT32(autotime::entry_minutes(mode, increment, duration));
+}
+
+// rule_billable(billing_type, flat_fee_policy)
+Datum autotime_rule_billable(PG_FUNCTION_ARGS) {
+  const auto policy =
+      autotime::parse_flat_fee_policy(text_arg(fcinfo, 1)).value_or(autotime::FlatFeePolicy::NonBillable);
+  PG_RETURN_BOOL(autotime::entry_billable(text_arg(fcinfo, 0), policy));
+}
+
+// rule_description(kind, direction, label)
+Datum autotime_rule_description(PG_FUNCTION_ARGS) {
+  const std::string_view kind_text = text_arg(fcinfo, 0);
+  const auto kind = autotime::parse_kind(kind_text);
+  if (!kind)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("unknown activity kind \"%.*s\"", static_cast<int>(kind_text.size()), kind_text.data()),
+                    errhint("Kinds are call, sms, document, ir_report and event.")));
+  const std::string_view direction = text_arg(fcinfo, 1);
+  const char *label = PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+  // Clip by the database encoding's character boundaries before the core sees the label.
+  const int label_bytes = static_cast<int>(strlen(label));
+  const int clipped = pg_mbcliplen(label, label_bytes, static_cast<int>(autotime::kMaxLabelBytes));
+  const std::string_view kept(label, static_cast<size_t>(clipped));
+  const bool was_clipped = clipped < label_bytes;
+  char *description = autotime::pg::call_core("describe an activity", [&] {
+    return autotime::describe(*kind, direction, kept, was_clipped);
+  });
+  PG_RETURN_TEXT_P(cstring_to_text(description));
+}
+
+}  // extern "C"

@@ -259,9 +259,25 @@ CREATE FUNCTION autotime.create_practice_schema(target name DEFAULT 'public') RE
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   s text := quote_ident(target);
+  existing text;
 BEGIN
   IF target IS NULL THEN
     RAISE EXCEPTION 'create_practice_schema needs a schema name' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT b.rel INTO existing FROM autotime.bindings b WHERE b.role = 'time_entries';
+  IF FOUND THEN
+    RAISE EXCEPTION 'autotime already writes time entries to %', existing
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'A database has one set of bound tables; a second practice schema would receive the first one''s entries.',
+            HINT = 'Use the existing schema, or rebind with autotime.bind() and autotime.attach().';
+  END IF;
+  SELECT c.relname INTO existing FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = target AND c.relname IN ('teams', 'team_members', 'clients', 'cases', 'calls', 'sms', 'documents',
+                                              'ir_reports', 'events', 'time_entries')
+   ORDER BY c.relname LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'schema % already has a table named %', target, existing
+      USING ERRCODE = 'duplicate_table', HINT = 'Choose another schema: autotime.create_practice_schema(''practice'').';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = target) THEN
     EXECUTE format('CREATE SCHEMA %s', s);

@@ -28,8 +28,10 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
   bool saw_disabled_team = false;
   for (uint64 i = 0; i < source_count; i++) {
     Datum args[1] = {Int64GetDatum(client_id)};
-    if (SPI_execute_plan(autotime::pg::capture_plan(sources[i], autotime::Driver::BackfillClient), args, nullptr,
-                         false, 0) != SPI_OK_SELECT ||
+    SPIPlanPtr plan = autotime::pg::capture_plan(sources[i], autotime::Driver::BackfillClient);
+    const char *doing = psprintf("autotime backfill of client " INT64_FORMAT " from \"%s\"", client_id,
+                                 get_rel_name(sources[i]));
+    if (autotime::pg::execute_capture(plan, args, false, doing) != SPI_OK_SELECT ||
         SPI_processed != 1)
       ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime backfill statement failed")));
     HeapTuple row = SPI_tuptable->vals[0];

@@ -169,6 +169,47 @@ int driver_arguments(Driver driver, Oid *argtypes) {
 
 }  // namespace
 
+namespace {
+
+// Re-raises the current error without the generated statement's text (which tells a DBA
+// nothing), naming instead what autotime was doing. Code, message, detail and hint are kept.
+[[noreturn]] void rethrow_naming(MemoryContext caller_context, const char *doing) {
+  MemoryContextSwitchTo(caller_context);
+  ErrorData *error = CopyErrorData();
+  FlushErrorState();
+  error->context = pstrdup(doing);
+  error->internalquery = nullptr;
+  error->internalpos = 0;
+  ReThrowError(error);
+}
+
+SPIPlanPtr prepare_statement(const char *sql, int nargs, Oid *argtypes, Oid relid) {
+  SPIPlanPtr plan = nullptr;
+  MemoryContext caller_context = CurrentMemoryContext;
+  PG_TRY();
+  { plan = SPI_prepare(sql, nargs, argtypes); }
+  PG_CATCH();
+  {
+    rethrow_naming(caller_context, psprintf("autotime preparing capture for table \"%s\" (check its attachment: "
+                                            "columns and qualifies expression)", get_rel_name(relid)));
+  }
+  PG_END_TRY();
+  return plan;
+}
+
+}  // namespace
+
+int execute_capture(SPIPlanPtr plan, Datum *values, bool read_only, const char *doing) {
+  MemoryContext caller_context = CurrentMemoryContext;
+  int rc = 0;
+  PG_TRY();
+  { rc = SPI_execute_plan(plan, values, nullptr, read_only, 0); }
+  PG_CATCH();
+  { rethrow_naming(caller_context, doing); }
+  PG_END_TRY();
+  return rc;
+}
+
 void register_capture_plan_invalidation() { CacheRegisterRelcacheCallback(invalidate_plans, (Datum)0); }
 
 SPIPlanPtr capture_plan(Oid relid, Driver driver) {
@@ -185,7 +226,7 @@ SPIPlanPtr capture_plan(Oid relid, Driver driver) {
   const char *sql = build_statement(raw, driver);
   Oid argtypes[4];
   const int nargs = driver_arguments(driver, argtypes);
-  SPIPlanPtr plan = SPI_prepare(sql, nargs, argtypes);
+  SPIPlanPtr plan = prepare_statement(sql, nargs, argtypes, relid);
   if (plan == nullptr)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                     errmsg("autotime could not prepare capture for \"%s\": %s", get_rel_name(relid),

@@ -42,7 +42,9 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, autotime::Driver driver, cons
   SPI_connect();
   SPI_register_trigger_data(trigger);
   SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver);
-  const int rc = SPI_execute_plan(plan, nullptr, nullptr, false, 0);
+  const int rc = autotime::pg::execute_capture(
+      plan, nullptr, false,
+      psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation)));
   if (rc != SPI_OK_INSERT)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                     errmsg("autotime capture statement failed: %s", SPI_result_code_string(rc))));

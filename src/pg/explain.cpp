@@ -53,8 +53,10 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
   int matches = 0;
   for (uint64 i = 0; i < source_count; i++) {
     Datum id_value[1] = {Int64GetDatum(source_id)};
-    if (SPI_execute_plan(autotime::pg::capture_plan(sources[i], autotime::Driver::Explain), id_value, nullptr, true,
-                         0) != SPI_OK_SELECT)
+    SPIPlanPtr plan = autotime::pg::capture_plan(sources[i], autotime::Driver::Explain);
+    const char *doing = psprintf("autotime explain of %s " INT64_FORMAT " from \"%s\"", kind_text, source_id,
+                                 get_rel_name(sources[i]));
+    if (autotime::pg::execute_capture(plan, id_value, true, doing) != SPI_OK_SELECT)
       ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not explain the activity")));
     TupleDesc desc = SPI_tuptable->tupdesc;
     for (uint64 r = 0; r < SPI_processed; r++, matches++) {

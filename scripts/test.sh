@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs every autotime test suite on a throwaway PostgreSQL cluster it starts itself:
+# GoogleTest (pure core), pg_regress (sql/ + expected/), isolation (specs/).
+# Usage (as root on Debian 12): scripts/test.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+source scripts/cluster.sh
+
+install_packages || { echo "package installation failed"; exit 1; }
+PGXS_SRC="$(dirname "$(pg_config --pgxs)")/.."
+PG_REGRESS="$PGXS_SRC/test/regress/pg_regress"
+PG_ISOLATION_REGRESS="$PGXS_SRC/test/isolation/pg_isolation_regress"
+
+passed=0
+failed=0
+count_suite() {  # name, log file
+  local ok bad
+  ok=$(grep -cE '\.\.\. ok' "$2" || true)
+  bad=$(grep -cE '\.\.\. FAILED' "$2" || true)
+  echo "== $1: $ok passed, $bad failed"
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+}
+
+echo "== build"
+make -s clean >/dev/null 2>&1
+make -s >/tmp/autotime-build.log 2>&1 && make -s install >>/tmp/autotime-build.log 2>&1 \
+  || { cat /tmp/autotime-build.log; echo "build failed"; exit 1; }
+
+echo "== unit tests (GoogleTest)"
+BUILD_DIR="$(mktemp -d /tmp/autotime-cmake.XXXXXX)"
+if cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >"$BUILD_DIR/configure.log" 2>&1 \
+   && cmake --build "$BUILD_DIR" -j2 >"$BUILD_DIR/build.log" 2>&1; then
+  (cd "$BUILD_DIR" && ctest --output-on-failure) | tee "$BUILD_DIR/ctest.log" | tail -n 3
+  unit_ok=$(grep -cE 'Test +#[0-9]+: .* Passed' "$BUILD_DIR/ctest.log" || true)
+  unit_bad=$(grep -cE 'Test +#[0-9]+: .*(Failed|Exception|Timeout)' "$BUILD_DIR/ctest.log" || true)
+else
+  cat "$BUILD_DIR"/*.log; unit_ok=0; unit_bad=1
+fi
+echo "== unit: $unit_ok passed, $unit_bad failed"
+passed=$((passed + unit_ok)); failed=$((failed + unit_bad))
+
+cluster_start || { echo "could not start a scratch cluster"; exit 1; }
+trap cluster_stop EXIT
+OUT="$(mktemp -d /tmp/autotime-regress.XXXXXX)"
+chown postgres: "$OUT"
+
+echo "== regression tests (pg_regress)"
+REGRESS_TESTS=$(ls sql/*.sql | sed 's|sql/||; s|\.sql$||' | sort)
+"$PG_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/regress" --bindir="$PG_BINDIR" --host="$PGHOST" \
+  --port="$PGPORT" --user=postgres --dbname=autotime_regress $REGRESS_TESTS | tee "$OUT/regress.log"
+count_suite regress "$OUT/regress.log"
+[ -f "$OUT/regress/regression.diffs" ] && cat "$OUT/regress/regression.diffs"
+
+echo "== isolation tests (pg_isolation_regress)"
+ISOLATION_TESTS=$(ls specs/*.spec | sed 's|specs/||; s|\.spec$||' | sort)
+"$PG_ISOLATION_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/isolation" --bindir="$PG_BINDIR" --host="$PGHOST" \
+  --port="$PGPORT" --user=postgres --dbname=autotime_isolation $ISOLATION_TESTS | tee "$OUT/isolation.log"
+count_suite isolation "$OUT/isolation.log"
+[ -f "$OUT/isolation/regression.diffs" ] && cat "$OUT/isolation/regression.diffs"
+
+for extra in scripts/test.d/*.sh; do
+  [ -e "$extra" ] || continue
+  name=$(basename "$extra" .sh)
+  echo "== $name"
+  if bash "$extra" >"$OUT/$name.log" 2>&1; then
+    tail -n 5 "$OUT/$name.log"; passed=$((passed + 1)); echo "== $name: 1 passed, 0 failed"
+  else
+    cat "$OUT/$name.log"; failed=$((failed + 1)); echo "== $name: 0 passed, 1 failed"
+  fi
+done
+
+rm -rf "$BUILD_DIR"
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

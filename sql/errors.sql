@@ -1,0 +1,66 @@
+-- Bad input gets a clear error naming the problem; nothing crashes, nothing is half-done.
+\i test/fixtures/small_firm.sql
+
+-- Attaching and binding validate kinds, roles and columns.
+CREATE TABLE firm.phone_log (team_id bigint, id bigint, client_id bigint, matter bigint, user_id bigint,
+  status text, direction text, started_at timestamptz, duration_seconds int);
+SELECT autotime.attach('firm.phone_log', 'fax');
+SELECT autotime.attach('firm.phone_log', NULL);
+SELECT autotime.attach('firm.phone_log', 'call');
+SELECT autotime.attach('firm.phone_log', 'call', '{"case_id": "matter_no"}');
+SELECT autotime.attach('firm.phone_log', 'call', '{"matter": "case_id"}');
+SELECT autotime.attach('firm.phone_log', 'call', '["case_id"]');
+SELECT autotime.attach('firm.phone_log', 'call', '{"case_id": 7}');
+SELECT autotime.attach('firm.phone_log', 'call', '{"case_id": "matter"}', 'no_such_column = 1');
+SELECT autotime.attach('firm.phone_log', 'call', '{"case_id": "matter"}', 'status = ');
+SELECT autotime.attach('firm.no_such_table', 'call');
+SELECT autotime.bind('invoices', 'firm.time_entries');
+SELECT autotime.bind('cases', 'firm.clients');
+SELECT autotime.detach('firm.phone_log');
+-- None of the failed attempts left an attachment or a trigger behind.
+SELECT count(*) AS phone_log_attachments FROM autotime.attachments WHERE source = 'firm.phone_log'::regclass;
+SELECT count(*) AS phone_log_triggers FROM pg_trigger WHERE tgrelid = 'firm.phone_log'::regclass;
+-- A good mapping and expression attach fine and capture.
+SELECT autotime.attach('firm.phone_log', 'call', '{"case_id": "matter"}', $$status = 'done'$$);
+INSERT INTO firm.phone_log VALUES (1, 500, 100, NULL, 10, 'done', 'outbound', '2026-03-10 15:00+00', 60),
+                                  (1, 501, 100, NULL, 10, 'completed', 'outbound', '2026-03-10 15:00+00', 60);
+SELECT source_kind, source_id, case_id FROM time_entries;
+
+-- A later ALTER that breaks the attachment gives a clear error at the next capture, naming the table.
+ALTER TABLE firm.phone_log DROP COLUMN matter;
+INSERT INTO firm.phone_log VALUES (1, 502, 100, 10, 'done', 'outbound', '2026-03-10 15:00+00', 60);
+SELECT count(*) AS phone_log_502 FROM firm.phone_log WHERE id = 502;
+-- Re-attaching with a valid mapping repairs it.
+ALTER TABLE firm.phone_log ADD COLUMN matter_id bigint;
+SELECT autotime.attach('firm.phone_log', 'call', '{"case_id": "matter_id"}', $$status = 'done'$$);
+INSERT INTO firm.phone_log (team_id, id, client_id, user_id, status, direction, started_at, duration_seconds)
+VALUES (1, 502, 100, 10, 'done', 'outbound', '2026-03-10 15:00+00', 60);
+SELECT source_id FROM time_entries ORDER BY source_id;
+-- Detach removes capture; links and entries stay.
+SELECT autotime.detach('firm.phone_log');
+INSERT INTO firm.phone_log (team_id, id, client_id, user_id, status, direction, started_at)
+VALUES (1, 503, 100, 10, 'done', 'outbound', '2026-03-10 15:00+00');
+SELECT count(*) AS entries, (SELECT count(*) FROM autotime.activity_links) AS links FROM time_entries;
+
+-- Trigger functions refuse to run outside their trigger.
+SELECT autotime.capture_insert();
+CREATE TABLE firm.misfire (id int);
+CREATE TRIGGER misfire AFTER INSERT ON firm.misfire FOR EACH ROW EXECUTE FUNCTION autotime.capture_insert();
+INSERT INTO firm.misfire VALUES (1);
+CREATE TRIGGER misfire_stmt AFTER INSERT ON firm.misfire REFERENCING NEW TABLE AS autotime_new
+  FOR EACH STATEMENT EXECUTE FUNCTION autotime.capture_insert();
+DROP TRIGGER misfire ON firm.misfire;
+INSERT INTO firm.misfire VALUES (1);
+
+-- Out-of-range and odd values in activity rows: recorded skips or the table's own constraints.
+UPDATE autotime.team_settings SET call_minutes_mode = 'rounded_duration' WHERE team_id = 1;
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds)
+VALUES (1, 1, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00', -30),
+       (1, 2, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00', 2147483647);
+SELECT source_id, minutes FROM time_entries WHERE source_kind = 'call' ORDER BY source_id;
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 3, 999, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 4, 100, 10, 'sideways', 'completed', '2026-03-10 15:00+00');
+SELECT autotime.rule_description('fax', NULL, NULL);
+SELECT autotime.backfill_automatic_time(NULL);

@@ -1,0 +1,56 @@
+-- autotime.explain(kind, source_id): every outcome and reason code, with the same rules as capture.
+\i test/fixtures/small_firm.sql
+
+CREATE FUNCTION pg_temp.why(kind text, id bigint) RETURNS text LANGUAGE sql AS $$
+  SELECT format('%s %s: %s / %s / entry %s', kind, id, e ->> 'outcome', coalesce(e ->> 'reason', '-'),
+                coalesce(e ->> 'time_entry_id', '-'))
+  FROM autotime.explain(kind, id) e
+$$;
+
+INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, started_at) VALUES
+  (1, 1, 100, NULL, 10, 'outbound', 'completed', '2026-03-10 15:00+00'),  -- created
+  (3, 2, 300, NULL, 30, 'outbound', 'completed', '2026-03-10 15:00+00'),  -- team_disabled
+  (1, 3, 100, NULL, 10, 'outbound', 'ringing', '2026-03-10 15:00+00'),    -- not_qualifying
+  (1, 4, 100, NULL, NULL, 'outbound', 'completed', '2026-03-10 15:00+00'),-- no_actor
+  (1, 5, 100, NULL, 11, 'outbound', 'completed', '2026-03-10 15:00+00'),  -- no_permission
+  (1, 6, 101, NULL, 10, 'outbound', 'completed', '2026-03-10 15:00+00'),  -- no_open_case
+  (1, 7, 102, 1000, 10, 'outbound', 'completed', '2026-03-10 15:00+00'),  -- case_mismatch
+  (1, 8, 100, NULL, 10, 'outbound', 'completed', '2026-03-10 15:00+00');  -- dismissed (below)
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, provider_message_id, sent_at) VALUES
+  (1, 1, 100, 10, 'outbound', 'sent', 'SM-1', '2026-03-10 15:00+00'),
+  (1, 2, 100, 10, 'outbound', 'sent', 'SM-1', '2026-03-10 15:00+00'),    -- already_linked
+  (1, 3, 100, 10, 'outbound', 'sent', 'SM-3', NULL);                     -- no_activity_time
+UPDATE autotime.team_settings SET flat_fee_policy = 'skip', track_events = false WHERE team_id = 1;
+INSERT INTO documents (team_id, id, client_id, user_id, name, template_id) VALUES (1, 1, 102, 10, 'Articles', 1); -- flat_fee_skip
+INSERT INTO events (team_id, id, client_id, user_id, title, starts_at, completed_at)
+VALUES (1, 1, 100, 10, 'Filing', now(), now());                                                                    -- kind_disabled
+-- A person deletes the entry of call 8: the link stays, so it is dismissed, not pending.
+DELETE FROM time_entries WHERE source_kind = 'call' AND source_id = 8;
+
+SELECT pg_temp.why('call', id) FROM generate_series(1, 9) id;
+SELECT pg_temp.why('sms', id) FROM generate_series(1, 3) id;
+SELECT pg_temp.why('document', 1), pg_temp.why('event', 1);
+-- The full answer for a created entry carries its id and team.
+SELECT autotime.explain('call', 1) = jsonb_build_object('kind', 'call', 'source_id', 1, 'team_id', 1, 'outcome', 'created',
+         'reason', NULL, 'time_entry_id', (SELECT id FROM time_entries WHERE source_kind = 'call' AND source_id = 1))
+       AS full_answer_matches;
+
+-- Activities from before the team enabled autotime are pending a backfill until one runs.
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (3, 10, 300, 30, 'outbound', 'completed', '2026-03-10 15:00+00');
+UPDATE autotime.team_settings SET enabled = true WHERE team_id = 1;
+INSERT INTO autotime.team_settings (team_id, enabled) VALUES (3, true);
+SELECT pg_temp.why('call', 10);
+SELECT autotime.backfill_automatic_time(300) AS backfilled;
+SELECT pg_temp.why('call', 10);
+-- The dismissed call stays dismissed through a backfill.
+SELECT autotime.backfill_automatic_time(100) AS backfilled_acme;
+SELECT pg_temp.why('call', 8);
+
+-- Bad arguments.
+SELECT autotime.explain('fax', 1);
+SELECT autotime.explain(NULL, 1);
+-- The same id in two teams is ambiguous.
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (2, 1, 200, 20, 'outbound', 'completed', '2026-03-10 15:00+00');
+SELECT autotime.explain('call', 1);

@@ -187,7 +187,8 @@ DECLARE
   trigger_name name;
 BEGIN
   FOR trigger_name IN SELECT t.tgname FROM pg_trigger t
-                      WHERE t.tgrelid = source AND t.tgname IN ('autotime_capture_insert', 'autotime_capture_update')
+                      WHERE t.tgrelid = source
+                        AND t.tgname IN ('autotime_capture_insert', 'autotime_capture_update', 'autotime_capture_delete')
   LOOP
     EXECUTE format('DROP TRIGGER %I ON %s', trigger_name, source);
   END LOOP;
@@ -214,6 +215,9 @@ BEGIN
   EXECUTE format('CREATE TRIGGER autotime_capture_update AFTER UPDATE ON %s '
                  'REFERENCING OLD TABLE AS autotime_old NEW TABLE AS autotime_new FOR EACH STATEMENT '
                  'EXECUTE FUNCTION autotime.capture_update()', source);
+  EXECUTE format('CREATE TRIGGER autotime_capture_delete AFTER DELETE ON %s '
+                 'REFERENCING OLD TABLE AS autotime_old FOR EACH STATEMENT '
+                 'EXECUTE FUNCTION autotime.capture_delete()', source);
   PERFORM autotime.validate_attachment(source);
 END
 $$;
@@ -316,7 +320,7 @@ BEGIN
       PRIMARY KEY (team_id, id),
       FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id)
     );
-    CREATE INDEX cases_latest_per_client ON @s.cases (team_id, client_id, updated_at DESC, id DESC);
+    CREATE INDEX cases_latest_per_client ON @s.cases (team_id, client_id, updated_at DESC NULLS LAST, id DESC);
     CREATE TRIGGER cases_touch_updated_at BEFORE UPDATE ON @s.cases
       FOR EACH ROW EXECUTE FUNCTION autotime.touch_updated_at();
     CREATE TABLE @s.calls (
@@ -429,3 +433,274 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION autotime.create_practice_schema(name) FROM PUBLIC;
+
+-- Deleted activities take their still-draft entries along (statement trigger over autotime_old).
+CREATE FUNCTION autotime.capture_delete() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'autotime_capture_delete' LANGUAGE c SECURITY DEFINER;
+REVOKE ALL ON FUNCTION autotime.capture_delete() FROM PUBLIC;
+
+-- One batch of a team backfill: activities of `source` with after_id < id <= upto_id.
+CREATE FUNCTION autotime.backfill_batch(source regclass, team_id bigint, since timestamptz, after_id bigint,
+    upto_id bigint, OUT created bigint, OUT scanned bigint)
+  AS 'MODULE_PATHNAME', 'autotime_backfill_batch' LANGUAGE c;
+REVOKE ALL ON FUNCTION autotime.backfill_batch(regclass, bigint, timestamptz, bigint, bigint) FROM PUBLIC;
+
+-- The whole firm's past activity, committing every batch_size ids per table and reporting progress.
+-- Interrupted, it loses nothing: committed batches stay, and a re-run skips what is linked.
+-- No SET clause (a procedure with one can't COMMIT): every name below is qualified.
+CREATE PROCEDURE autotime.backfill_team(team_id bigint, since timestamptz DEFAULT NULL, batch_size integer DEFAULT 50000)
+LANGUAGE plpgsql AS $$
+DECLARE
+  a record;
+  lo bigint;
+  hi bigint;
+  after_id bigint;
+  batch record;
+  kind_created bigint;
+  kind_scanned bigint;
+  total_created bigint := 0;
+  total_scanned bigint := 0;
+  started timestamptz := pg_catalog.clock_timestamp();
+  elapsed double precision;
+  summary text := '';
+BEGIN
+  IF team_id IS NULL THEN
+    RAISE EXCEPTION 'autotime.backfill_team needs a team id' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF batch_size IS NULL OR batch_size < 1 THEN
+    RAISE EXCEPTION 'batch_size must be at least 1, not %', batch_size
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'The default, 50000, suits most firms.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id OPERATOR(pg_catalog.=) backfill_team.team_id
+                 AND s.enabled) THEN
+    RAISE NOTICE 'autotime is disabled for team %; nothing to backfill', team_id
+      USING HINT = 'Set enabled = true in autotime.team_settings first.';
+    RETURN;
+  END IF;
+  FOR a IN SELECT t.source, t.kind, t.columns ->> 'id' AS id_column, t.columns ->> 'team_id' AS team_column
+           FROM autotime.attachments t ORDER BY t.kind, t.source::pg_catalog.oid LOOP
+    EXECUTE pg_catalog.format('SELECT pg_catalog.min(%1$I)::pg_catalog.int8, pg_catalog.max(%1$I)::pg_catalog.int8 '
+                              'FROM %2$s WHERE %3$I OPERATOR(pg_catalog.=) $1',
+                              COALESCE(a.id_column, 'id'), a.source, COALESCE(a.team_column, 'team_id'))
+      INTO lo, hi USING team_id;
+    kind_created := 0;
+    kind_scanned := 0;
+    IF lo IS NOT NULL THEN
+      after_id := lo - 1;
+      WHILE after_id < hi LOOP
+        SELECT * INTO batch FROM autotime.backfill_batch(a.source, team_id, since, after_id,
+                                                          LEAST(after_id + batch_size, hi));
+        after_id := LEAST(after_id + batch_size, hi);
+        kind_created := kind_created + batch.created;
+        kind_scanned := kind_scanned + batch.scanned;
+        COMMIT;
+        elapsed := EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started);
+        RAISE NOTICE 'autotime backfill team % %: ids up to % of %, % qualifying scanned, % created',
+          team_id, a.kind, after_id, hi, kind_scanned, kind_created
+          USING DETAIL = pg_catalog.format('%ss elapsed, about %ss left for this table',
+            pg_catalog.round(elapsed::numeric, 1),
+            pg_catalog.round((elapsed * (hi - after_id) / GREATEST(after_id - lo + 1, 1))::numeric, 1));
+      END LOOP;
+    END IF;
+    total_created := total_created + kind_created;
+    total_scanned := total_scanned + kind_scanned;
+    summary := summary || pg_catalog.format(E'\n  %s (%s): %s qualifying, %s created', a.kind, a.source, kind_scanned, kind_created);
+  END LOOP;
+  RAISE NOTICE 'autotime backfill of team % done: % qualifying activities, % entries created%',
+    team_id, total_scanned, total_created, summary
+    USING DETAIL = pg_catalog.format('%ss elapsed',
+      pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started)::numeric, 1));
+END
+$$;
+REVOKE ALL ON PROCEDURE autotime.backfill_team(bigint, timestamptz, integer) FROM PUBLIC;
+
+-- The bound time entry table and its columns, quoted, for the review functions' dynamic SQL.
+CREATE FUNCTION autotime.entry_table(OUT rel regclass, OUT id text, OUT team_id text, OUT client_id text,
+    OUT case_id text, OUT user_id text, OUT work_date text, OUT minutes text, OUT description text,
+    OUT billable text, OUT status text, OUT rate text, OUT source_kind text, OUT source_id text,
+    OUT reviewed_by text, OUT reviewed_at text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  mapping jsonb;
+BEGIN
+  SELECT b.rel, b.columns INTO rel, mapping FROM autotime.bindings b WHERE b.role = 'time_entries';
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'autotime has no table bound for role "time_entries"'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Run autotime.bind(''time_entries'', table) or autotime.create_practice_schema().';
+  END IF;
+  id := quote_ident(coalesce(mapping ->> 'id', 'id'));
+  team_id := quote_ident(coalesce(mapping ->> 'team_id', 'team_id'));
+  client_id := quote_ident(coalesce(mapping ->> 'client_id', 'client_id'));
+  case_id := quote_ident(coalesce(mapping ->> 'case_id', 'case_id'));
+  user_id := quote_ident(coalesce(mapping ->> 'user_id', 'user_id'));
+  work_date := quote_ident(coalesce(mapping ->> 'work_date', 'work_date'));
+  minutes := quote_ident(coalesce(mapping ->> 'minutes', 'minutes'));
+  description := quote_ident(coalesce(mapping ->> 'description', 'description'));
+  billable := quote_ident(coalesce(mapping ->> 'billable', 'billable'));
+  status := quote_ident(coalesce(mapping ->> 'status', 'status'));
+  rate := quote_ident(coalesce(mapping ->> 'rate', 'rate'));
+  source_kind := quote_ident(coalesce(mapping ->> 'source_kind', 'source_kind'));
+  source_id := quote_ident(coalesce(mapping ->> 'source_id', 'source_id'));
+  reviewed_by := quote_ident(coalesce(mapping ->> 'reviewed_by', 'reviewed_by'));
+  reviewed_at := quote_ident(coalesce(mapping ->> 'reviewed_at', 'reviewed_at'));
+END
+$$;
+
+-- Raises unless every id names an existing entry.
+CREATE FUNCTION autotime.check_entry_ids(entry_ids bigint[]) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  missing bigint;
+  missing_count integer;
+BEGIN
+  IF entry_ids IS NULL THEN
+    RAISE EXCEPTION 'entry_ids must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  EXECUTE format('SELECT x FROM unnest($1) x WHERE x IS NULL OR NOT EXISTS (SELECT 1 FROM %s e WHERE e.%s = x) LIMIT 1',
+                 t.rel, t.id) INTO missing USING entry_ids;
+  GET DIAGNOSTICS missing_count = ROW_COUNT;
+  IF missing_count > 0 THEN
+    RAISE EXCEPTION 'time entry % does not exist', coalesce(missing::text, 'NULL')
+      USING ERRCODE = 'no_data_found', HINT = 'No entry was changed.';
+  END IF;
+END
+$$;
+
+-- Approves draft entries; the reviewer must be a member of each entry's team. Returns how many changed.
+CREATE FUNCTION autotime.approve(entry_ids bigint[], reviewer bigint) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  m record;
+  stranger bigint;
+  changed integer;
+BEGIN
+  PERFORM autotime.check_entry_ids(entry_ids);
+  IF reviewer IS NULL THEN
+    RAISE EXCEPTION 'approve needs the reviewer''s user id' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT b.rel, coalesce(b.columns ->> 'team_id', 'team_id') AS team_id, coalesce(b.columns ->> 'user_id', 'user_id') AS user_id
+    INTO m FROM autotime.bindings b WHERE b.role = 'team_members';
+  EXECUTE format('SELECT e.%1$s FROM %2$s e WHERE e.%1$s = ANY ($1) AND NOT EXISTS '
+                 '(SELECT 1 FROM %3$s m WHERE m.%4$I = e.%5$s AND m.%6$I = $2) LIMIT 1',
+                 t.id, t.rel, m.rel, m.team_id, t.team_id, m.user_id)
+    INTO stranger USING entry_ids, reviewer;
+  IF stranger IS NOT NULL THEN
+    RAISE EXCEPTION 'user % is not a member of the team that owns time entry %', reviewer, stranger
+      USING ERRCODE = 'insufficient_privilege', HINT = 'Only a member of the firm can approve its entries.';
+  END IF;
+  EXECUTE format('UPDATE %s SET %s = ''approved'', %s = $2, %s = now() WHERE %s = ANY ($1) AND %s = ''draft''',
+                 t.rel, t.status, t.reviewed_by, t.reviewed_at, t.id, t.status)
+    USING entry_ids, reviewer;
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  RETURN changed;
+END
+$$;
+
+-- Marks entries non-billable (not billed ones). Returns how many changed.
+CREATE FUNCTION autotime.set_non_billable(entry_ids bigint[]) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  changed integer;
+BEGIN
+  PERFORM autotime.check_entry_ids(entry_ids);
+  EXECUTE format('UPDATE %s SET %s = false WHERE %s = ANY ($1) AND %s <> ''billed'' AND %s',
+                 t.rel, t.billable, t.id, t.status, t.billable) USING entry_ids;
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  RETURN changed;
+END
+$$;
+
+-- Moves an unbilled entry to another case of the same team and client.
+CREATE FUNCTION autotime.reassign(entry_id bigint, case_id bigint) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  c record;
+  entry record;
+  target_found boolean;
+BEGIN
+  PERFORM autotime.check_entry_ids(ARRAY[entry_id]);
+  SELECT b.rel, coalesce(b.columns ->> 'team_id', 'team_id') AS team_id, coalesce(b.columns ->> 'id', 'id') AS id,
+         coalesce(b.columns ->> 'client_id', 'client_id') AS client_id
+    INTO c FROM autotime.bindings b WHERE b.role = 'cases';
+  EXECUTE format('SELECT %s AS team_id, %s AS client_id, %s::text AS status FROM %s WHERE %s = $1',
+                 t.team_id, t.client_id, t.status, t.rel, t.id) INTO entry USING entry_id;
+  IF entry.status = 'billed' THEN
+    RAISE EXCEPTION 'time entry % is billed and cannot be reassigned', entry_id
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Correct billed time with a credit on the invoice.';
+  END IF;
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I = $1 AND %I = $2 AND %I = $3)', c.rel, c.team_id, c.id, c.client_id)
+    INTO target_found USING entry.team_id, case_id, entry.client_id;
+  IF NOT target_found THEN
+    RAISE EXCEPTION 'case % is not a case of the same firm and client as time entry %', case_id, entry_id
+      USING ERRCODE = 'foreign_key_violation',
+            HINT = 'An entry can only move between cases of its own client.';
+  END IF;
+  EXECUTE format('UPDATE %s SET %s = $2 WHERE %s = $1', t.rel, t.case_id, t.id) USING entry_id, case_id;
+END
+$$;
+
+-- Dismisses draft entries: they are deleted, and their links remember it so they never come back.
+CREATE FUNCTION autotime.dismiss(entry_ids bigint[]) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  changed integer;
+BEGIN
+  PERFORM autotime.check_entry_ids(entry_ids);
+  EXECUTE format('WITH gone AS (DELETE FROM %1$s WHERE %2$s = ANY ($1) AND %3$s = ''draft'' '
+                 'RETURNING %4$s AS team_id, %5$s AS kind, %6$s AS source_id) '
+                 'UPDATE autotime.activity_links l SET dismissed_at = now() FROM gone '
+                 'WHERE l.team_id = gone.team_id AND l.kind = gone.kind AND l.source_id = gone.source_id',
+                 t.rel, t.id, t.status, t.team_id, t.source_kind, t.source_id) USING entry_ids;
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  RETURN changed;
+END
+$$;
+
+-- Rows behind the review views.
+CREATE FUNCTION autotime.review_rows(only_status text) RETURNS TABLE (team_id bigint, id bigint, client_id bigint,
+    case_id bigint, user_id bigint, work_date date, minutes integer, description text, billable boolean,
+    status text, rate numeric, amount numeric, source_kind text, source_id bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+BEGIN
+  RETURN QUERY EXECUTE format(
+    'SELECT %s::int8, %s::int8, %s::int8, %s::int8, %s::int8, %s::date, %s::int4, %s::text, %s::bool, %s::text, '
+    '%s::numeric, CASE WHEN %s THEN round(%s::numeric / 60 * coalesce(%s, 0), 2) ELSE 0 END, %s::text, %s::int8 '
+    'FROM %s WHERE $1 IS NULL OR %s::text = $1',
+    t.team_id, t.id, t.client_id, t.case_id, t.user_id, t.work_date, t.minutes, t.description, t.billable, t.status,
+    t.rate, t.billable, t.minutes, t.rate, t.source_kind, t.source_id, t.rel, t.status) USING only_status;
+END
+$$;
+
+-- Draft entries waiting for a person, oldest work first.
+CREATE VIEW autotime.unreviewed AS
+  SELECT r.team_id, r.id, r.client_id, r.case_id, r.user_id, r.work_date, r.minutes, r.description, r.billable,
+         r.rate, r.amount, r.source_kind, r.source_id
+  FROM autotime.review_rows('draft') r;
+
+-- Time not yet billed, per case and per client (case_id NULL): approved and still-draft minutes and amounts.
+CREATE VIEW autotime.unbilled AS
+  SELECT r.team_id, r.client_id, r.case_id,
+         coalesce(sum(r.minutes) FILTER (WHERE r.status = 'approved'), 0) AS approved_minutes,
+         coalesce(sum(r.amount) FILTER (WHERE r.status = 'approved'), 0) AS approved_amount,
+         coalesce(sum(r.minutes) FILTER (WHERE r.status = 'draft'), 0) AS draft_minutes,
+         coalesce(sum(r.amount) FILTER (WHERE r.status = 'draft'), 0) AS draft_amount
+  FROM autotime.review_rows(NULL) r
+  WHERE r.status IN ('draft', 'approved')
+  GROUP BY GROUPING SETS ((r.team_id, r.client_id, r.case_id), (r.team_id, r.client_id));
+
+REVOKE ALL ON FUNCTION autotime.entry_table() FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.check_entry_ids(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.approve(bigint[], bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.set_non_billable(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.reassign(bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.dismiss(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.review_rows(text) FROM PUBLIC;
+REVOKE ALL ON autotime.unreviewed, autotime.unbilled FROM PUBLIC;

@@ -14,10 +14,11 @@ PG_ISOLATION_REGRESS="$PGXS_SRC/test/isolation/pg_isolation_regress"
 
 passed=0
 failed=0
-count_suite() {  # name, log file
+count_suite() {  # name, log file, runner exit status
   local ok bad
   ok=$(grep -cE '\.\.\. ok' "$2" || true)
   bad=$(grep -cE '\.\.\. FAILED' "$2" || true)
+  if [ "$3" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; echo "== $1: the runner itself failed (exit $3)"; fi
   echo "== $1: $ok passed, $bad failed"
   passed=$((passed + ok))
   failed=$((failed + bad))
@@ -50,14 +51,14 @@ echo "== regression tests (pg_regress)"
 REGRESS_TESTS=$(ls sql/*.sql | sed 's|sql/||; s|\.sql$||' | sort)
 "$PG_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/regress" --bindir="$PG_BINDIR" --host="$PGHOST" \
   --port="$PGPORT" --user=postgres --dbname=autotime_regress $REGRESS_TESTS | tee "$OUT/regress.log"
-count_suite regress "$OUT/regress.log"
+count_suite regress "$OUT/regress.log" "${PIPESTATUS[0]}"
 [ -f "$OUT/regress/regression.diffs" ] && cat "$OUT/regress/regression.diffs"
 
 echo "== isolation tests (pg_isolation_regress)"
 ISOLATION_TESTS=$(ls specs/*.spec | sed 's|specs/||; s|\.spec$||' | sort)
 "$PG_ISOLATION_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/isolation" --bindir="$PG_BINDIR" --host="$PGHOST" \
   --port="$PGPORT" --user=postgres --dbname=autotime_isolation $ISOLATION_TESTS | tee "$OUT/isolation.log"
-count_suite isolation "$OUT/isolation.log"
+count_suite isolation "$OUT/isolation.log" "${PIPESTATUS[0]}"
 [ -f "$OUT/isolation/regression.diffs" ] && cat "$OUT/isolation/regression.diffs"
 
 for extra in scripts/test.d/*.sh; do

@@ -111,6 +111,8 @@ std::string source_rows(const CaptureBinding &b, Driver driver) {
     }
     case Driver::Explain:
       return activity_projection(b, s.qualified_name, s.column("id") + std::string(kEq) + "$1::pg_catalog.int8");
+    case Driver::Release:
+    case Driver::MoveCase: break;
   }
   throw std::logic_error("unknown capture driver");
 }
@@ -132,7 +134,7 @@ std::string decided_ctes(const CaptureBinding &b, Driver driver) {
       c.column("team_id") + eq + "src.team_id AND c." + c.column("client_id") + eq + "src.client_id AND " +
       cast("c." + c.column("status"), "text") + ne + "'closed'::pg_catalog.text AND " +
       cast("c." + c.column("status"), "text") + ne + "'archived'::pg_catalog.text ORDER BY c." +
-      c.column("updated_at") + " DESC, c." + c.column("id") + " DESC LIMIT 1";
+      c.column("updated_at") + " DESC NULLS LAST, c." + c.column("id") + " DESC LIMIT 1";
 
   std::string sql = "src AS (" + source_rows(b, driver) + "), facts AS (SELECT src.*, ";
   sql += "COALESCE(st.enabled, false) AS team_enabled, ";
@@ -195,7 +197,7 @@ std::vector<std::string_view> source_columns(Kind kind) {
 std::vector<std::string_view> role_columns(std::string_view role) {
   if (role == "time_entries")
     return {"team_id", "id", "client_id", "case_id", "user_id", "work_date", "minutes", "description",
-            "billable", "status", "rate", "source_kind", "source_id"};
+            "billable", "status", "rate", "source_kind", "source_id", "reviewed_by", "reviewed_at"};
   if (role == "cases") return {"team_id", "id", "client_id", "status", "billing_type", "updated_at"};
   if (role == "team_members") return {"team_id", "user_id", "can_log_time", "hourly_rate"};
   return {};
@@ -219,7 +221,40 @@ std::string default_qualifies(const CaptureBinding &b) {
   throw std::logic_error("unknown activity kind");
 }
 
+std::string lifecycle_statement(const CaptureBinding &b, Driver driver) {
+  const std::string eq(kEq), ne(kNe);
+  const std::string kind = literal_text(kind_name(b.kind));
+  const BoundRelation &s = b.source;
+  const BoundRelation &e = b.time_entries;
+  const BoundRelation &c = b.cases;
+  const std::string old_rows = "SELECT " + cast(s.column("team_id"), "int8") + " AS team_id, " + cast(s.column("id"), "int8") +
+                               " AS source_id, " + cast(s.column("case_id"), "int8") + " AS case_id FROM " +
+                               std::string(kOldTable);
+  const std::string own_draft = "e." + e.column("team_id") + eq + "r.team_id AND " + cast("e." + e.column("source_kind"), "text") +
+                                eq + kind + " AND e." + e.column("source_id") + eq + "r.source_id AND " +
+                                cast("e." + e.column("status"), "text") + eq + "'draft'::pg_catalog.text";
+  if (driver == Driver::Release)
+    return "DELETE FROM " + e.qualified_name + " e USING (" + old_rows + ") r WHERE " + own_draft;
+  if (driver == Driver::MoveCase) {
+    const std::string new_rows = "SELECT " + cast(s.column("team_id"), "int8") + " AS team_id, " +
+                                 cast(s.column("id"), "int8") + " AS source_id, " + cast(s.column("case_id"), "int8") +
+                                 " AS case_id, " + cast(s.column("client_id"), "int8") + " AS client_id FROM " +
+                                 std::string(kNewTable);
+    // Only to a case of the same team and client: anything else keeps the entry where it is.
+    const std::string moved = "SELECT n.team_id, n.source_id, n.case_id FROM (" + new_rows + ") n JOIN (" + old_rows +
+                              ") o ON o.team_id" + eq + "n.team_id AND o.source_id" + eq + "n.source_id JOIN " +
+                              c.qualified_name + " c ON c." + c.column("team_id") + eq + "n.team_id AND c." +
+                              c.column("id") + eq + "n.case_id AND c." + c.column("client_id") + eq +
+                              "n.client_id WHERE n.case_id IS NOT NULL AND (o.case_id IS NULL OR n.case_id" + ne +
+                              "o.case_id)";
+    return "UPDATE " + e.qualified_name + " e SET " + e.column("case_id") + " = r.case_id FROM (" + moved + ") r WHERE " +
+           own_draft;
+  }
+  throw std::logic_error("not a lifecycle driver");
+}
+
 std::string capture_statement(const CaptureBinding &b, Driver driver) {
+  if (driver == Driver::Release || driver == Driver::MoveCase) return lifecycle_statement(b, driver);
   const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));
   std::string sql = "WITH " + decided_ctes(b, driver);

@@ -38,6 +38,8 @@ enum class Driver {
   BackfillClient,  // $1 = client id
   BackfillTeam,    // $1 = team id, $2 = since (timestamptz, may be NULL), $3 < id <= $4
   Explain,         // $1 = activity id; returns the verdict facts instead of writing
+  Release,         // statement trigger: deleted rows (autotime_old) take their draft entries along
+  MoveCase,        // statement trigger: rows whose case changed move their draft entries
 };
 
 // Transition table names the triggers must declare.
@@ -61,5 +63,8 @@ std::string default_qualifies(const CaptureBinding &binding);
 // processed count; backfill drivers return one row (created, scanned, disabled_team); Explain returns at most one row per team holding that id, with
 // columns team_id, source_id, reason, linked, linked_source_id, time_entry_id.
 std::string capture_statement(const CaptureBinding &binding, Driver driver);
+
+// Release and MoveCase: the lifecycle statements that follow an activity's deletion or case change.
+std::string lifecycle_statement(const CaptureBinding &binding, Driver driver);
 
 }  // namespace autotime

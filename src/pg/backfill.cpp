@@ -56,3 +56,43 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
 }
 
 }  // extern "C"
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_backfill_batch);
+
+// backfill_batch(source, team_id, since, after_id, upto_id, OUT created, OUT scanned)
+Datum autotime_backfill_batch(PG_FUNCTION_ARGS) {
+  for (int i : {0, 1, 3, 4})
+    if (PG_ARGISNULL(i))
+      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                      errmsg("autotime.backfill_batch needs a source, a team and an id range")));
+  TupleDesc result_desc;
+  if (get_call_result_type(fcinfo, nullptr, &result_desc) != TYPEFUNC_COMPOSITE)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("backfill_batch must return a record")));
+  const Oid source = PG_GETARG_OID(0);
+  Datum args[4] = {PG_GETARG_DATUM(1), PG_ARGISNULL(2) ? (Datum)0 : PG_GETARG_DATUM(2), PG_GETARG_DATUM(3),
+                   PG_GETARG_DATUM(4)};
+  const char nulls[5] = {' ', PG_ARGISNULL(2) ? 'n' : ' ', ' ', ' ', '\0'};
+
+  SPI_connect();
+  SPIPlanPtr plan = autotime::pg::capture_plan(source, autotime::Driver::BackfillTeam);
+  int rc = 0;
+  {
+    const char *doing = psprintf("autotime backfill of team " INT64_FORMAT " from \"%s\"", PG_GETARG_INT64(1),
+                                 get_rel_name(source));
+    rc = autotime::pg::execute_capture_with_nulls(plan, args, nulls, false, doing);
+  }
+  if (rc != SPI_OK_SELECT || SPI_processed != 1)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime backfill statement failed")));
+  bool isnull = false;
+  Datum values[2];
+  bool result_nulls[2] = {false, false};
+  values[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+  values[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+  SPI_finish();
+  result_desc = BlessTupleDesc(result_desc);
+  PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, result_nulls)));
+}
+
+}  // extern "C"

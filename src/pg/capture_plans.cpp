@@ -8,7 +8,7 @@ namespace autotime::pg {
 
 namespace {
 
-constexpr int kDriverCount = static_cast<int>(Driver::Explain) + 1;
+constexpr int kDriverCount = static_cast<int>(Driver::MoveCase) + 1;
 constexpr int kRoleCount = 3;
 constexpr const char *kRoles[kRoleCount] = {"time_entries", "cases", "team_members"};
 
@@ -154,7 +154,9 @@ char *build_statement(const RawBinding &raw, Driver driver) {
 int driver_arguments(Driver driver, Oid *argtypes) {
   switch (driver) {
     case Driver::Insert:
-    case Driver::Update: return 0;
+    case Driver::Update:
+    case Driver::Release:
+    case Driver::MoveCase: return 0;
     case Driver::BackfillClient:
     case Driver::Explain: argtypes[0] = INT8OID; return 1;
     case Driver::BackfillTeam:
@@ -200,10 +202,14 @@ SPIPlanPtr prepare_statement(const char *sql, int nargs, Oid *argtypes, Oid reli
 }  // namespace
 
 int execute_capture(SPIPlanPtr plan, Datum *values, bool read_only, const char *doing) {
+  return execute_capture_with_nulls(plan, values, nullptr, read_only, doing);
+}
+
+int execute_capture_with_nulls(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, const char *doing) {
   MemoryContext caller_context = CurrentMemoryContext;
   int rc = 0;
   PG_TRY();
-  { rc = SPI_execute_plan(plan, values, nullptr, read_only, 0); }
+  { rc = SPI_execute_plan(plan, values, nulls, read_only, 0); }
   PG_CATCH();
   { rethrow_naming(caller_context, doing); }
   PG_END_TRY();

@@ -18,5 +18,6 @@ SPIPlanPtr capture_plan(Oid relid, Driver driver);
 // SPI_execute_plan for a capture statement. An error keeps its code, message, detail and hint;
 // its context becomes `doing` instead of the generated statement's text.
 int execute_capture(SPIPlanPtr plan, Datum *values, bool read_only, const char *doing);
+int execute_capture_with_nulls(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, const char *doing);
 
 }  // namespace autotime::pg

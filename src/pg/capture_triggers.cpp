@@ -17,21 +17,53 @@ void capture_error_context(void *arg) {
   errcontext("autotime capture of rows written to \"%s\"", RelationGetRelationName(relation));
 }
 
-Datum run_capture_trigger(FunctionCallInfo fcinfo, autotime::Driver driver, const char *function_name) {
+enum class Event { Insert, Update, Delete };
+
+const char *event_name(Event event) {
+  switch (event) {
+    case Event::Insert: return "INSERT";
+    case Event::Update: return "UPDATE";
+    case Event::Delete: return "DELETE";
+  }
+  return "?";
+}
+
+bool fired_by(const TriggerData *trigger, Event event) {
+  switch (event) {
+    case Event::Insert: return TRIGGER_FIRED_BY_INSERT(trigger->tg_event) && trigger->tg_newtable != nullptr;
+    case Event::Update:
+      return TRIGGER_FIRED_BY_UPDATE(trigger->tg_event) && trigger->tg_newtable != nullptr &&
+             trigger->tg_oldtable != nullptr;
+    case Event::Delete: return TRIGGER_FIRED_BY_DELETE(trigger->tg_event) && trigger->tg_oldtable != nullptr;
+  }
+  return false;
+}
+
+// Runs one kept statement of the relation over the registered transition tables.
+void run_step(TriggerData *trigger, autotime::Driver driver, int expected_rc) {
+  SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver);
+  const int rc = autotime::pg::execute_capture(
+      plan, nullptr, false,
+      psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation)));
+  if (rc != expected_rc)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                    errmsg("autotime capture statement failed: %s", SPI_result_code_string(rc))));
+}
+
+Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *function_name) {
   if (!CALLED_AS_TRIGGER(fcinfo))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("%s was not called by the trigger manager", function_name),
                     errhint("autotime.attach() creates the triggers that call it.")));
   auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
-  const bool insert_event = TRIGGER_FIRED_BY_INSERT(trigger->tg_event);
-  const bool wanted_event = driver == autotime::Driver::Insert ? insert_event : TRIGGER_FIRED_BY_UPDATE(trigger->tg_event);
-  if (!TRIGGER_FIRED_AFTER(trigger->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigger->tg_event) || !wanted_event ||
-      trigger->tg_newtable == nullptr || (!insert_event && trigger->tg_oldtable == nullptr))
+  if (!TRIGGER_FIRED_AFTER(trigger->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigger->tg_event) ||
+      !fired_by(trigger, event))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("%s must be fired AFTER %s FOR EACH STATEMENT with transition tables", function_name,
-                           insert_event ? "INSERT" : "UPDATE"),
+                           event_name(event)),
                     errhint("Recreate the trigger with autotime.attach().")));
-  if (tuplestore_tuple_count(trigger->tg_newtable) == 0) return PointerGetDatum(nullptr);
+  Tuplestorestate *rows = event == Event::Delete ? trigger->tg_oldtable : trigger->tg_newtable;
+  if (tuplestore_tuple_count(rows) == 0) return PointerGetDatum(nullptr);
 
   ErrorContextCallback context;
   context.callback = capture_error_context;
@@ -41,13 +73,14 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, autotime::Driver driver, cons
 
   SPI_connect();
   SPI_register_trigger_data(trigger);
-  SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver);
-  const int rc = autotime::pg::execute_capture(
-      plan, nullptr, false,
-      psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation)));
-  if (rc != SPI_OK_INSERT)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                    errmsg("autotime capture statement failed: %s", SPI_result_code_string(rc))));
+  switch (event) {
+    case Event::Insert: run_step(trigger, autotime::Driver::Insert, SPI_OK_INSERT); break;
+    case Event::Update:
+      run_step(trigger, autotime::Driver::Update, SPI_OK_INSERT);
+      run_step(trigger, autotime::Driver::MoveCase, SPI_OK_UPDATE);
+      break;
+    case Event::Delete: run_step(trigger, autotime::Driver::Release, SPI_OK_DELETE); break;
+  }
   SPI_finish();
 
   error_context_stack = context.previous;
@@ -60,15 +93,21 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(autotime_capture_insert);
 PG_FUNCTION_INFO_V1(autotime_capture_update);
+PG_FUNCTION_INFO_V1(autotime_capture_delete);
 
 // AFTER INSERT ... REFERENCING NEW TABLE AS autotime_new FOR EACH STATEMENT
 Datum autotime_capture_insert(PG_FUNCTION_ARGS) {
-  return run_capture_trigger(fcinfo, autotime::Driver::Insert, "autotime.capture_insert()");
+  return run_capture_trigger(fcinfo, Event::Insert, "autotime.capture_insert()");
 }
 
 // AFTER UPDATE ... REFERENCING OLD TABLE AS autotime_old NEW TABLE AS autotime_new FOR EACH STATEMENT
 Datum autotime_capture_update(PG_FUNCTION_ARGS) {
-  return run_capture_trigger(fcinfo, autotime::Driver::Update, "autotime.capture_update()");
+  return run_capture_trigger(fcinfo, Event::Update, "autotime.capture_update()");
+}
+
+// AFTER DELETE ... REFERENCING OLD TABLE AS autotime_old FOR EACH STATEMENT
+Datum autotime_capture_delete(PG_FUNCTION_ARGS) {
+  return run_capture_trigger(fcinfo, Event::Delete, "autotime.capture_delete()");
 }
 
 }  // extern "C"

@@ -1,0 +1,21 @@
+-- DROP EXTENSION never drops a firm's data.
+\i test/fixtures/small_firm.sql
+
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 1, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
+-- The practice tables' triggers depend on autotime: a plain DROP refuses and says why.
+\set VERBOSITY terse
+DROP EXTENSION autotime;
+\set VERBOSITY default
+-- CASCADE removes autotime's schema, ledger, settings and triggers; the tables and entries stay.
+SET client_min_messages = warning;
+DROP EXTENSION autotime CASCADE;
+RESET client_min_messages;
+SELECT count(*) AS autotime_schemas FROM pg_namespace WHERE nspname = 'autotime';
+SELECT (SELECT count(*) FROM calls) AS calls, (SELECT count(*) FROM time_entries) AS entries;
+SELECT count(*) AS triggers_left_on_firm_tables FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+WHERE NOT t.tgisinternal AND c.relnamespace = 'firm'::regnamespace;
+-- Activity keeps flowing into the tables without capture.
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 2, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
+SELECT count(*) AS entries FROM time_entries;

@@ -287,11 +287,12 @@ std::string capture_statement(const CaptureBinding &b, Driver driver) {
          e.column("case_id") + ", " + e.column("user_id") + ", " + e.column("work_date") + ", " + e.column("minutes") +
          ", " + e.column("description") + ", " + e.column("billable") + ", " + e.column("status") + ", " +
          e.column("rate") + ", " + e.column("source_kind") + ", " + e.column("source_id") + ") ";
+  // 'draft' and the kind stay untyped literals so they coerce to the bound column's type (text or an enum).
   sql += "SELECT c.team_id, c.client_id, c.resolved_case_id, c.user_id, "
          "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date, "
          "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds), "
          "autotime.rule_description(" + kind + ", c.direction, c.label), "
-         "autotime.rule_billable(c.billing_type, c.flat_fee_policy), 'draft'::pg_catalog.text, c.rate, " + kind +
+         "autotime.rule_billable(c.billing_type, c.flat_fee_policy), 'draft', c.rate, " + quote_literal(kind_name(b.kind)) +
          ", c.source_id FROM claimed k JOIN candidates c ON c.team_id" + eq + "k.team_id AND c.source_key" + eq +
          "k.source_key";
   if (report)

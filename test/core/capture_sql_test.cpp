@@ -515,7 +515,8 @@ TEST(CaptureStatement, CaptureDriversClaimTheLinkThenWriteTheEntry) {
       EXPECT_TRUE(contains(sql, "FROM claimed k JOIN candidates c")) << where;
       EXPECT_TRUE(contains(sql, "WHERE d.reason IS NULL")) << where;
       EXPECT_TRUE(contains(sql, "DISTINCT ON (d.team_id, d.source_key)")) << where;
-      EXPECT_TRUE(contains(sql, "'draft'::pg_catalog.text")) << where;
+      // Untyped, so the literal coerces to the bound status column's type (text or an enum).
+      EXPECT_TRUE(contains(sql, ", 'draft', c.rate, ")) << where;
       EXPECT_FALSE(contains(sql, "'approved'")) << where;
       EXPECT_TRUE(contains(sql, "autotime.rule_minutes(")) << where;
       EXPECT_TRUE(contains(sql, "autotime.rule_description(")) << where;

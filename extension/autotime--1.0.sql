@@ -127,13 +127,22 @@ REVOKE ALL ON FUNCTION autotime.validate_attachment(regclass) FROM PUBLIC;
 CREATE FUNCTION autotime.contract_columns(kind_or_role text) RETURNS text[]
   AS 'MODULE_PATHNAME', 'autotime_contract_columns' LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE;
 
--- Checks a columns mapping against a table: keys must be contract columns, values existing columns.
+-- The type family a contract column needs: integer, timestamptz, boolean, numeric, date or any.
+CREATE FUNCTION autotime.contract_type(contract_column text) RETURNS text
+  AS 'MODULE_PATHNAME', 'autotime_contract_type' LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Checks a columns mapping against a table: keys must be contract columns, values existing columns
+-- of a compatible type, and the table must have the unique key autotime relies on.
 CREATE FUNCTION autotime.check_columns(rel regclass, kind_or_role text, columns jsonb) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   contract text[] := autotime.contract_columns(kind_or_role);
   contract_column text;
   table_column text;
+  column_type oid;
+  wanted text;
+  type_ok boolean;
+  key_columns text[];
 BEGIN
   IF columns IS NULL OR jsonb_typeof(columns) <> 'object' THEN
     RAISE EXCEPTION 'columns for % must be a JSON object', rel
@@ -153,13 +162,48 @@ BEGIN
   END LOOP;
   FOREACH contract_column IN ARRAY contract LOOP
     table_column := coalesce(columns ->> contract_column, contract_column);
-    IF NOT EXISTS (SELECT 1 FROM pg_attribute a
-                   WHERE a.attrelid = rel AND a.attname = table_column AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    SELECT a.atttypid INTO column_type FROM pg_attribute a
+     WHERE a.attrelid = rel AND a.attname = table_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
       RAISE EXCEPTION 'table % has no column "%" for autotime''s "%" (%)', rel, table_column, contract_column, kind_or_role
         USING ERRCODE = 'undefined_column',
               HINT = format('Add the column or map it: columns => ''{"%s": "your_column"}''.', contract_column);
     END IF;
+    column_type := coalesce((SELECT t.typbasetype FROM pg_type t WHERE t.oid = column_type AND t.typtype = 'd'), column_type);
+    wanted := autotime.contract_type(contract_column);
+    type_ok := CASE wanted
+         WHEN 'integer' THEN column_type IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+         WHEN 'timestamptz' THEN column_type = 'timestamptz'::regtype
+         WHEN 'boolean' THEN column_type = 'bool'::regtype
+         WHEN 'numeric' THEN column_type IN ('numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype,
+                                             'float4'::regtype, 'float8'::regtype)
+         WHEN 'date' THEN column_type = 'date'::regtype
+         ELSE true END;
+    IF NOT type_ok THEN
+      RAISE EXCEPTION 'column "%" of table % is %, but autotime''s "%" (%) needs %', table_column, rel,
+            format_type(column_type, NULL), contract_column, kind_or_role,
+            CASE wanted WHEN 'integer' THEN 'an integer type (smallint, integer or bigint)'
+                        WHEN 'timestamptz' THEN 'timestamp with time zone'
+                        WHEN 'numeric' THEN 'a numeric type' ELSE wanted END
+        USING ERRCODE = 'datatype_mismatch',
+              HINT = CASE WHEN wanted = 'timestamptz' AND column_type = 'timestamp'::regtype
+                          THEN 'A timestamp without time zone has no instant to date the work by; convert it with ALTER COLUMN ... TYPE timestamptz USING ... AT TIME ZONE ''<zone>''.'
+                          ELSE 'Map a column of that type, or convert this one.' END;
+    END IF;
   END LOOP;
+  key_columns := ARRAY(SELECT coalesce(columns ->> k, k)
+                       FROM unnest(CASE WHEN kind_or_role = 'team_members' THEN ARRAY['team_id', 'user_id']
+                                        ELSE ARRAY['team_id', 'id'] END) k);
+  IF NOT EXISTS (
+      SELECT 1 FROM pg_index i
+       WHERE i.indrelid = rel AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+         AND ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) k
+                   JOIN pg_attribute a ON a.attrelid = rel AND a.attnum = k) <@ key_columns) THEN
+    RAISE EXCEPTION 'table % has no unique key on (%)', rel, array_to_string(key_columns, ', ')
+      USING ERRCODE = 'invalid_table_definition',
+            DETAIL = 'autotime tells rows apart by this key.',
+            HINT = format('Add one: ALTER TABLE %s ADD PRIMARY KEY (%s).', rel, array_to_string(key_columns, ', '));
+  END IF;
 END
 $$;
 REVOKE ALL ON FUNCTION autotime.check_columns(regclass, text, jsonb) FROM PUBLIC;
@@ -258,13 +302,19 @@ END
 $$;
 
 -- Creates the reference practice schema in `target` and attaches capture to it. The tables are
--- the firm's data, not extension members: DROP EXTENSION never drops them.
-CREATE FUNCTION autotime.create_practice_schema(target name DEFAULT 'public') RETURNS void
+-- the firm's data, not extension members: DROP EXTENSION never drops them. With partitions > 0
+-- every table is hash-partitioned by team_id into that many partitions.
+CREATE FUNCTION autotime.create_practice_schema(target name DEFAULT 'public', partitions integer DEFAULT 0) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   s text := quote_ident(target);
   existing text;
+  t text;
 BEGIN
+  IF partitions IS NULL OR partitions < 0 OR partitions > 64 THEN
+    RAISE EXCEPTION 'partitions must be between 0 (not partitioned) and 64, not %', partitions
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF target IS NULL THEN
     RAISE EXCEPTION 'create_practice_schema needs a schema name' USING ERRCODE = 'null_value_not_allowed';
   END IF;
@@ -286,12 +336,12 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = target) THEN
     EXECUTE format('CREATE SCHEMA %s', s);
   END IF;
-  EXECUTE replace($ddl$
+  EXECUTE replace(replace($ddl$
     CREATE TABLE @s.teams (
       team_id bigint PRIMARY KEY,
       id bigint GENERATED ALWAYS AS (team_id) STORED,
       name text NOT NULL
-    );
+    )@p;
     CREATE TABLE @s.team_members (
       team_id bigint NOT NULL REFERENCES @s.teams (team_id),
       id bigint GENERATED BY DEFAULT AS IDENTITY,
@@ -301,13 +351,13 @@ BEGIN
       hourly_rate numeric(10,2) NOT NULL DEFAULT 0 CHECK (hourly_rate >= 0),
       PRIMARY KEY (team_id, id),
       UNIQUE (team_id, user_id)
-    );
+    )@p;
     CREATE TABLE @s.clients (
       team_id bigint NOT NULL REFERENCES @s.teams (team_id),
       id bigint GENERATED BY DEFAULT AS IDENTITY,
       name text NOT NULL,
       PRIMARY KEY (team_id, id)
-    );
+    )@p;
     CREATE TABLE @s.cases (
       team_id bigint NOT NULL,
       id bigint GENERATED BY DEFAULT AS IDENTITY,
@@ -319,7 +369,7 @@ BEGIN
       updated_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (team_id, id),
       FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id)
-    );
+    )@p;
     CREATE INDEX cases_latest_per_client ON @s.cases (team_id, client_id, updated_at DESC NULLS LAST, id DESC);
     CREATE TRIGGER cases_touch_updated_at BEFORE UPDATE ON @s.cases
       FOR EACH ROW EXECUTE FUNCTION autotime.touch_updated_at();
@@ -337,7 +387,7 @@ BEGIN
       PRIMARY KEY (team_id, id),
       FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
       FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
-    );
+    )@p;
     CREATE TABLE @s.sms (
       team_id bigint NOT NULL,
       id bigint GENERATED BY DEFAULT AS IDENTITY,
@@ -352,7 +402,7 @@ BEGIN
       PRIMARY KEY (team_id, id),
       FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
       FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
-    );
+    )@p;
     CREATE TABLE @s.documents (
       team_id bigint NOT NULL,
       id bigint GENERATED BY DEFAULT AS IDENTITY,
@@ -365,7 +415,7 @@ BEGIN
       PRIMARY KEY (team_id, id),
       FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
       FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
-    );
+    )@p;
     CREATE TABLE @s.ir_reports (
       team_id bigint NOT NULL,
       id bigint GENERATED BY DEFAULT AS IDENTITY,
@@ -378,7 +428,7 @@ BEGIN
       PRIMARY KEY (team_id, id),
       FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
       FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
-    );
+    )@p;
     CREATE TABLE @s.events (
       team_id bigint NOT NULL,
       id bigint GENERATED BY DEFAULT AS IDENTITY,
@@ -392,7 +442,7 @@ BEGIN
       PRIMARY KEY (team_id, id),
       FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
       FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
-    );
+    )@p;
     CREATE TABLE @s.time_entries (
       team_id bigint NOT NULL,
       id bigint GENERATED BY DEFAULT AS IDENTITY,
@@ -416,11 +466,18 @@ BEGIN
       CONSTRAINT time_entries_draft_not_invoiced CHECK (status <> 'draft' OR invoice_id IS NULL),
       FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
       FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
-    );
+    )@p;
     CREATE TRIGGER time_entries_refuse_draft_invoicing BEFORE UPDATE ON @s.time_entries
       FOR EACH ROW WHEN (OLD.status = 'draft' AND (NEW.status = 'billed' OR NEW.invoice_id IS NOT NULL))
       EXECUTE FUNCTION autotime.refuse_draft_invoicing();
-  $ddl$, '@s', s);
+  $ddl$, '@s', s), '@p', CASE WHEN partitions > 0 THEN ' PARTITION BY HASH (team_id)' ELSE '' END);
+  FOR i IN 0 .. partitions - 1 LOOP
+    FOREACH t IN ARRAY ARRAY['teams', 'team_members', 'clients', 'cases', 'calls', 'sms', 'documents', 'ir_reports',
+                             'events', 'time_entries'] LOOP
+      EXECUTE format('CREATE TABLE %s.%I PARTITION OF %s.%I FOR VALUES WITH (MODULUS %s, REMAINDER %s)',
+                     s, t || '_p' || i, s, t, partitions, i);
+    END LOOP;
+  END LOOP;
 
   PERFORM autotime.bind('time_entries', format('%s.time_entries', s)::regclass);
   PERFORM autotime.bind('cases', format('%s.cases', s)::regclass);
@@ -432,7 +489,7 @@ BEGIN
   PERFORM autotime.attach(format('%s.events', s)::regclass, 'event');
 END
 $$;
-REVOKE ALL ON FUNCTION autotime.create_practice_schema(name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.create_practice_schema(name, integer) FROM PUBLIC;
 
 -- Deleted activities take their still-draft entries along (statement trigger over autotime_old).
 CREATE FUNCTION autotime.capture_delete() RETURNS trigger

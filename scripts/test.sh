@@ -54,6 +54,13 @@ REGRESS_TESTS=$(ls sql/*.sql | sed 's|sql/||; s|\.sql$||' | sort)
 count_suite regress "$OUT/regress.log" "${PIPESTATUS[0]}"
 [ -f "$OUT/regress/regression.diffs" ] && cat "$OUT/regress/regression.diffs"
 
+echo "== regression tests on a practice schema hash-partitioned by team_id (same expected output)"
+AUTOTIME_PARTITIONS=4 "$PG_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/regress_partitioned" --bindir="$PG_BINDIR" \
+  --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=autotime_regress_partitioned $REGRESS_TESTS \
+  | tee "$OUT/regress_partitioned.log"
+count_suite regress_partitioned "$OUT/regress_partitioned.log" "${PIPESTATUS[0]}"
+[ -f "$OUT/regress_partitioned/regression.diffs" ] && cat "$OUT/regress_partitioned/regression.diffs"
+
 echo "== isolation tests (pg_isolation_regress)"
 ISOLATION_TESTS=$(ls specs/*.spec | sed 's|specs/||; s|\.spec$||' | sort)
 "$PG_ISOLATION_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/isolation" --bindir="$PG_BINDIR" --host="$PGHOST" \

@@ -36,7 +36,7 @@ INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, 
 VALUES (1, 6, 102, 1000, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
 SELECT autotime.explain('call', 6) ->> 'reason' AS reason;
 -- The composite foreign keys make another firm's case impossible to reference at all.
-INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, started_at)
-VALUES (1, 7, 100, 2000, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
+SELECT pg_temp.refused($$INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, started_at)
+VALUES (1, 7, 100, 2000, 10, 'outbound', 'completed', '2026-03-10 15:00+00')$$);
 SELECT count(*) AS entries_on_other_firms_cases FROM time_entries e JOIN cases c ON c.id = e.case_id
  WHERE c.team_id <> e.team_id;

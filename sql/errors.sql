@@ -3,7 +3,7 @@
 
 -- Attaching and binding validate kinds, roles and columns.
 CREATE TABLE firm.phone_log (team_id bigint, id bigint, client_id bigint, matter bigint, user_id bigint,
-  status text, direction text, started_at timestamptz, duration_seconds int);
+  status text, direction text, started_at timestamptz, duration_seconds int, PRIMARY KEY (team_id, id));
 SELECT autotime.attach('firm.phone_log', 'fax');
 SELECT autotime.attach('firm.phone_log', NULL);
 SELECT autotime.attach('firm.phone_log', 'call');
@@ -17,6 +17,18 @@ SELECT autotime.attach('firm.no_such_table', 'call');
 SELECT autotime.bind('invoices', 'firm.time_entries');
 SELECT autotime.bind('cases', 'firm.clients');
 SELECT autotime.detach('firm.phone_log');
+-- Types and keys are checked too.
+CREATE TABLE firm.odd_calls (team_id text, id bigint, client_id bigint, case_id bigint, user_id bigint,
+  status text, direction text, started_at timestamp, duration_seconds numeric, PRIMARY KEY (team_id, id));
+SELECT autotime.attach('firm.odd_calls', 'call');
+ALTER TABLE firm.odd_calls ALTER COLUMN team_id TYPE bigint USING team_id::bigint;
+SELECT autotime.attach('firm.odd_calls', 'call');
+ALTER TABLE firm.odd_calls ALTER COLUMN started_at TYPE timestamptz;
+SELECT autotime.attach('firm.odd_calls', 'call');
+CREATE TABLE firm.keyless_calls (LIKE firm.calls);
+SELECT autotime.attach('firm.keyless_calls', 'call');
+CREATE TABLE firm.staff (team_id bigint, user_id bigint, can_log_time text, hourly_rate numeric);
+SELECT autotime.bind('team_members', 'firm.staff');
 -- None of the failed attempts left an attachment or a trigger behind.
 SELECT count(*) AS phone_log_attachments FROM autotime.attachments WHERE source = 'firm.phone_log'::regclass;
 SELECT count(*) AS phone_log_triggers FROM pg_trigger WHERE tgrelid = 'firm.phone_log'::regclass;
@@ -58,9 +70,9 @@ INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_a
 VALUES (1, 1, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00', -30),
        (1, 2, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00', 2147483647);
 SELECT source_id, minutes FROM time_entries WHERE source_kind = 'call' ORDER BY source_id;
-INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
-VALUES (1, 3, 999, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
-INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
-VALUES (1, 4, 100, 10, 'sideways', 'completed', '2026-03-10 15:00+00');
+SELECT pg_temp.refused($$INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 3, 999, 10, 'outbound', 'completed', '2026-03-10 15:00+00')$$);
+SELECT pg_temp.refused($$INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 4, 100, 10, 'sideways', 'completed', '2026-03-10 15:00+00')$$);
 SELECT autotime.rule_description('fax', NULL, NULL);
 SELECT autotime.backfill_automatic_time(NULL);

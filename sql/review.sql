@@ -36,10 +36,8 @@ FROM autotime.unbilled ORDER BY team_id, client_id, case_id NULLS LAST;
 -- The invoice gate: a draft can't be billed or put on an invoice; an approved one can.
 UPDATE time_entries SET invoice_id = 77 WHERE id = (SELECT entry FROM ids WHERE doc = 3);
 UPDATE time_entries SET status = 'billed' WHERE id = (SELECT entry FROM ids WHERE doc = 3);
-\set VERBOSITY terse
-INSERT INTO time_entries (team_id, client_id, case_id, user_id, work_date, minutes, description, status, invoice_id)
-VALUES (1, 100, 1000, 10, '2026-03-01', 30, 'Manual', 'draft', 78);
-\set VERBOSITY default
+SELECT pg_temp.refused($$INSERT INTO time_entries (team_id, client_id, case_id, user_id, work_date, minutes, description, status, invoice_id)
+VALUES (1, 100, 1000, 10, '2026-03-01', 30, 'Manual', 'draft', 78)$$);
 UPDATE time_entries SET status = 'billed', invoice_id = 77 WHERE id = (SELECT entry FROM ids WHERE doc = 1);
 SELECT source_id, status, invoice_id FROM time_entries WHERE source_id IN (1, 3) ORDER BY source_id;
 -- Billed entries can no longer be reassigned or made non-billable.

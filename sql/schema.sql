@@ -4,18 +4,20 @@
 SELECT table_name, string_agg(column_name || ' ' || data_type || CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END,
                               ', ' ORDER BY ordinal_position) AS columns
 FROM information_schema.columns WHERE table_schema = 'firm' AND table_name <> 'entries'
+  AND table_name NOT IN (SELECT relname FROM pg_class WHERE relispartition)  -- same answer when partitioned
 GROUP BY table_name ORDER BY table_name;
 
 -- Every key includes team_id; foreign keys are composite.
 SELECT conrelid::regclass AS on_table, contype, pg_get_constraintdef(oid) AS definition
 FROM pg_constraint WHERE connamespace = 'firm'::regnamespace AND contype IN ('p', 'u', 'f')
+  AND conrelid NOT IN (SELECT oid FROM pg_class WHERE relispartition) AND conparentid = 0
 ORDER BY conrelid::regclass::text, contype, conname;
 
 -- Capture is attached to the five activity tables and bound to the three roles.
 SELECT source, kind FROM autotime.attachments ORDER BY kind;
 SELECT role, rel FROM autotime.bindings ORDER BY role;
 SELECT tgrelid::regclass AS on_table, tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-WHERE NOT t.tgisinternal AND c.relnamespace = 'firm'::regnamespace ORDER BY 1, 2;
+WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND c.relnamespace = 'firm'::regnamespace ORDER BY 1, 2;
 
 -- The firm's tables are not extension members; autotime's own tables are, and are dumped with their data.
 SELECT count(*) AS firm_objects_in_extension FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
@@ -33,5 +35,5 @@ DELETE FROM autotime.bindings;
 CREATE SCHEMA crowded;
 CREATE TABLE crowded.cases (id int);
 SELECT autotime.create_practice_schema('crowded');
-SELECT count(*) AS tables_created_in_crowded FROM pg_class WHERE relnamespace = 'crowded'::regnamespace AND relkind = 'r';
+SELECT count(*) AS tables_created_in_crowded FROM pg_class WHERE relnamespace = 'crowded'::regnamespace AND relkind IN ('r', 'p');
 DROP SCHEMA crowded CASCADE;

@@ -25,10 +25,8 @@ SELECT source_id FROM time_entries ORDER BY source_id;
 
 -- If writing the entry fails, the activity fails with it: nothing half-done.
 ALTER TABLE time_entries ADD CONSTRAINT no_long_descriptions CHECK (length(description) < 10) NOT VALID;
-\set VERBOSITY terse
-INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
-VALUES (1, 4, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
-\set VERBOSITY default
+SELECT pg_temp.refused($$INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 4, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00')$$);
 SELECT count(*) AS call_4_rows, (SELECT count(*) FROM autotime.activity_links) AS links FROM calls WHERE id = 4;
 ALTER TABLE time_entries DROP CONSTRAINT no_long_descriptions;
 

@@ -203,6 +203,20 @@ std::vector<std::string_view> role_columns(std::string_view role) {
   return {};
 }
 
+std::string_view contract_type(std::string_view column) noexcept {
+  constexpr std::string_view integers[] = {"team_id", "id", "client_id", "case_id", "user_id", "completed_by",
+                                           "duration_seconds", "source_id", "reviewed_by", "minutes"};
+  constexpr std::string_view times[] = {"started_at", "sent_at", "created_at", "completed_at", "updated_at", "reviewed_at"};
+  for (auto name : integers)
+    if (column == name) return "integer";
+  for (auto name : times)
+    if (column == name) return "timestamptz";
+  if (column == "can_log_time" || column == "billable") return "boolean";
+  if (column == "hourly_rate" || column == "rate") return "numeric";
+  if (column == "work_date") return "date";
+  return "any";
+}
+
 std::string default_qualifies(const CaptureBinding &b) {
   const BoundRelation &s = b.source;
   const std::string eq(kEq);

@@ -56,6 +56,9 @@ std::vector<std::string_view> source_columns(Kind kind);
 // Contract columns each bound role must provide.
 std::vector<std::string_view> role_columns(std::string_view role);
 
+// The type family a contract column must have: integer, timestamptz, boolean, numeric, date or any.
+std::string_view contract_type(std::string_view column) noexcept;
+
 // The kind's default qualification, as SQL over the unqualified source row.
 std::string default_qualifies(const CaptureBinding &binding);
 

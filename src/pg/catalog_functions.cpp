@@ -6,6 +6,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(autotime_contract_columns);
 PG_FUNCTION_INFO_V1(autotime_validate_attachment);
+PG_FUNCTION_INFO_V1(autotime_contract_type);
 PG_FUNCTION_INFO_V1(autotime_invalidate_capture);
 
 // contract_columns(kind_or_role text) RETURNS text[]
@@ -27,6 +28,13 @@ Datum autotime_contract_columns(PG_FUNCTION_ARGS) {
   Datum *elements = static_cast<Datum *>(palloc(sizeof(Datum) * count));
   for (int i = 0; i < count; i++) elements[i] = CStringGetTextDatum(names[i]);
   PG_RETURN_ARRAYTYPE_P(construct_array(elements, count, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+// contract_type(column text) RETURNS text: integer, timestamptz, boolean, numeric, date or any.
+Datum autotime_contract_type(PG_FUNCTION_ARGS) {
+  const char *column = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  const std::string_view type = autotime::contract_type(column);
+  PG_RETURN_TEXT_P(cstring_to_text_with_len(type.data(), static_cast<int>(type.size())));
 }
 
 // validate_attachment(source regclass): prepares the table-reading statements now, so a missing

@@ -7,6 +7,7 @@ CORE_SRCS = $(wildcard src/core/*.cpp)
 PG_SRCS = $(wildcard src/pg/*.cpp)
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 DATA = $(wildcard extension/autotime--*.sql)
+EXTRA_CLEAN = META.json $(EXTENSION)-*.zip
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=autotime
@@ -25,3 +26,14 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)
+
+# Source distribution for PGXN: the committed tree plus META.json, versioned from autotime.control.
+DISTNAME = $(EXTENSION)-$(EXTVERSION)
+META.json: META.json.in autotime.control
+	sed 's/@VERSION@/$(EXTVERSION)/g' $< > $@
+
+dist: META.json
+	git archive --format=zip --prefix=$(DISTNAME)/ --add-file=META.json -o $(DISTNAME).zip HEAD
+	@echo "wrote $(DISTNAME).zip"
+
+.PHONY: dist

@@ -10,7 +10,9 @@ cluster_start() {
   CLUSTER_PORT="${CLUSTER_PORT:-$(( 20000 + RANDOM % 20000 ))}"
   runuser -u postgres -- "$PG_BINDIR/initdb" -D "$CLUSTER_DIR/data" -U postgres --auth=trust -E UTF8 \
     --locale=C.UTF-8 >"$CLUSTER_DIR/initdb.log" 2>&1 || { cat "$CLUSTER_DIR/initdb.log"; return 1; }
-  runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w \
+  # CLUSTER_POSTGRES: another postgres executable (e.g. a wrapper running it under valgrind).
+  runuser -u postgres -- env PGCTLTIMEOUT="${PGCTLTIMEOUT:-60}" "$PG_BINDIR/pg_ctl" \
+    ${CLUSTER_POSTGRES:+-p "$CLUSTER_POSTGRES"} -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w \
     -o "-k $CLUSTER_DIR -p $CLUSTER_PORT -c listen_addresses='' -c fsync=off $*" start >/dev/null \
     || { cat "$CLUSTER_DIR/server.log"; return 1; }
   export PGHOST="$CLUSTER_DIR" PGPORT="$CLUSTER_PORT" PGUSER=postgres

@@ -61,6 +61,13 @@ AUTOTIME_PARTITIONS=4 "$PG_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/regress
 count_suite regress_partitioned "$OUT/regress_partitioned.log" "${PIPESTATUS[0]}"
 [ -f "$OUT/regress_partitioned/regression.diffs" ] && cat "$OUT/regress_partitioned/regression.diffs"
 
+echo "== regression tests on autotime installed as 1.0 and updated with ALTER EXTENSION UPDATE"
+AUTOTIME_INSTALL_VERSION=1.0 "$PG_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/regress_upgraded" --bindir="$PG_BINDIR" \
+  --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=autotime_regress_upgraded $REGRESS_TESTS \
+  | tee "$OUT/regress_upgraded.log"
+count_suite regress_upgraded "$OUT/regress_upgraded.log" "${PIPESTATUS[0]}"
+[ -f "$OUT/regress_upgraded/regression.diffs" ] && cat "$OUT/regress_upgraded/regression.diffs"
+
 echo "== isolation tests (pg_isolation_regress)"
 ISOLATION_TESTS=$(ls specs/*.spec | sed 's|specs/||; s|\.spec$||' | sort)
 "$PG_ISOLATION_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/isolation" --bindir="$PG_BINDIR" --host="$PGHOST" \

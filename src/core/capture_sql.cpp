@@ -112,7 +112,9 @@ std::string source_rows(const CaptureBinding &b, Driver driver) {
     case Driver::Explain:
       return activity_projection(b, s.qualified_name, s.column("id") + std::string(kEq) + "$1::pg_catalog.int8");
     case Driver::Release:
-    case Driver::MoveCase: break;
+    case Driver::MoveCase:
+    case Driver::RecordInsertFailures:
+    case Driver::RecordUpdateFailures: break;
   }
   throw std::logic_error("unknown capture driver");
 }
@@ -267,8 +269,27 @@ std::string lifecycle_statement(const CaptureBinding &b, Driver driver) {
   throw std::logic_error("not a lifecycle driver");
 }
 
+std::string failure_statement(const CaptureBinding &b, Driver driver) {
+  if (driver != Driver::RecordInsertFailures && driver != Driver::RecordUpdateFailures)
+    throw std::logic_error("not a failure-recording driver");
+  const std::string eq(kEq), ne(kNe);
+  const std::string kind = literal_text(kind_name(b.kind));
+  const std::string rows = source_rows(b, driver == Driver::RecordInsertFailures ? Driver::Insert : Driver::Update);
+  std::string sql = "WITH src AS (" + rows + "), teams AS (SELECT src.team_id, src.source_id, st.on_error FROM src "
+                    "JOIN autotime.team_settings st ON st.team_id" + eq + "src.team_id AND st.enabled), ";
+  sql += "recorded AS (INSERT INTO autotime.capture_failures AS f (team_id, kind, source, source_id, sqlstate, message) "
+         "SELECT t.team_id, " + kind + ", " + quote_literal(b.source.qualified_name) +
+         "::pg_catalog.regclass, t.source_id, $1, $2 FROM teams t WHERE NOT EXISTS (SELECT 1 FROM teams r WHERE r.on_error" +
+         ne + "'record'::pg_catalog.text) ON CONFLICT (team_id, kind, source_id) DO UPDATE SET sqlstate = EXCLUDED.sqlstate, "
+         "message = EXCLUDED.message, failed_at = pg_catalog.now() RETURNING 1) ";
+  sql += "SELECT (SELECT pg_catalog.count(*) FROM teams WHERE on_error" + ne +
+         "'record'::pg_catalog.text) AS raising, (SELECT pg_catalog.count(*) FROM recorded) AS recorded";
+  return sql;
+}
+
 std::string capture_statement(const CaptureBinding &b, Driver driver) {
   if (driver == Driver::Release || driver == Driver::MoveCase) return lifecycle_statement(b, driver);
+  if (driver == Driver::RecordInsertFailures || driver == Driver::RecordUpdateFailures) return failure_statement(b, driver);
   const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));
   std::string sql = "WITH " + decided_ctes(b, driver);
@@ -276,11 +297,16 @@ std::string capture_statement(const CaptureBinding &b, Driver driver) {
   if (driver == Driver::Explain) {
     const BoundRelation &e = b.time_entries;
     sql += " SELECT d.team_id, d.source_id, d.reason, l.source_id IS NOT NULL AS linked, l.source_id AS linked_source_id, "
-           "en.id AS time_entry_id FROM decided d LEFT JOIN autotime.activity_links l ON l.team_id" + eq +
+           "en.id AS time_entry_id, " + std::string(b.failures_table ? "fl.source_id IS NOT NULL" : "false") +
+           " AS failure_recorded FROM decided d LEFT JOIN autotime.activity_links l ON l.team_id" + eq +
            "d.team_id AND l.kind" + eq + kind + " AND l.source_key" + eq + "d.source_key LEFT JOIN LATERAL (SELECT " +
            cast("x." + e.column("id"), "int8") + " AS id FROM " + e.qualified_name + " x WHERE x." +
            e.column("team_id") + eq + "l.team_id AND " + cast("x." + e.column("source_kind"), "text") + eq + kind +
-           " AND x." + e.column("source_id") + eq + "l.source_id LIMIT 1) en ON true ORDER BY d.team_id";
+           " AND x." + e.column("source_id") + eq + "l.source_id LIMIT 1) en ON true";
+    if (b.failures_table)
+      sql += " LEFT JOIN autotime.capture_failures fl ON fl.team_id" + eq + "d.team_id AND fl.kind" + eq + kind +
+             " AND fl.source_id" + eq + "d.source_id";
+    sql += " ORDER BY d.team_id";
     return sql;
   }
 

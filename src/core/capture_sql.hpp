@@ -30,6 +30,7 @@ struct CaptureBinding {
   BoundRelation time_entries;
   BoundRelation cases;
   BoundRelation team_members;
+  bool failures_table = false;  // autotime.capture_failures exists (1.1 and later)
 };
 
 enum class Driver {
@@ -40,6 +41,8 @@ enum class Driver {
   Explain,         // $1 = activity id; returns the verdict facts instead of writing
   Release,         // statement trigger: deleted rows (autotime_old) take their draft entries along
   MoveCase,        // statement trigger: rows whose case changed move their draft entries
+  RecordInsertFailures,  // after a failed Insert under on_error = 'record': $1 sqlstate, $2 message
+  RecordUpdateFailures,  // the same after a failed Update
 };
 
 // Transition table names the triggers must declare.
@@ -69,5 +72,10 @@ std::string capture_statement(const CaptureBinding &binding, Driver driver);
 
 // Release and MoveCase: the lifecycle statements that follow an activity's deletion or case change.
 std::string lifecycle_statement(const CaptureBinding &binding, Driver driver);
+
+// RecordInsertFailures / RecordUpdateFailures: one row (raising, recorded). When every enabled team
+// among the statement's qualifying rows has on_error = 'record', their failures are recorded in
+// autotime.capture_failures; `raising` counts rows of teams that want the error raised instead.
+std::string failure_statement(const CaptureBinding &binding, Driver driver);
 
 }  // namespace autotime

@@ -44,6 +44,7 @@ std::string_view reason_code(Reason reason) noexcept {
     case Reason::Dismissed: return "dismissed";
     case Reason::UnknownActivity: return "unknown_activity";
     case Reason::PendingBackfill: return "pending_backfill";
+    case Reason::CaptureFailed: return "capture_failed";
   }
   return "unknown";
 }
@@ -135,6 +136,7 @@ Verdict explain_verdict(const LedgerState &ledger, std::optional<Reason> live_re
   }
   if (live_reason == Reason::NotQualifying) return {Outcome::NotQualifying, live_reason};
   if (live_reason) return {Outcome::Skipped, live_reason};
+  if (ledger.failure_recorded) return {Outcome::Skipped, Reason::CaptureFailed};
   return {Outcome::Skipped, Reason::PendingBackfill};
 }
 

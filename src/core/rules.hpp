@@ -32,7 +32,9 @@ enum class Reason {
   Dismissed,
   UnknownActivity,
   PendingBackfill,
+  CaptureFailed,
 };
+inline constexpr Reason kLastReason = Reason::CaptureFailed;
 std::string_view reason_code(Reason reason) noexcept;
 
 enum class FlatFeePolicy { NonBillable, Skip, Billable };
@@ -87,6 +89,7 @@ struct LedgerState {
   bool linked = false;               // a link exists for the activity's dedupe key
   bool linked_to_this_source = false;  // ... and it was claimed by this very row
   bool entry_exists = false;         // the link's entry still exists
+  bool failure_recorded = false;     // capture failed under on_error = 'record' and nothing linked it since
 };
 
 struct Verdict {

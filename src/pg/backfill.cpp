@@ -2,6 +2,23 @@
 // past activity in every attached table. Set-based: one statement per attached table.
 #include "capture_plans.hpp"
 
+namespace {
+
+// Failures recorded under on_error = 'record' whose activity a backfill has now linked.
+void clear_resolved_failures() {
+  if (SPI_execute("SELECT pg_catalog.to_regclass('autotime.capture_failures') IS NOT NULL", true, 1) != SPI_OK_SELECT)
+    return;
+  bool isnull = false;
+  if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) return;
+  if (SPI_execute("DELETE FROM autotime.capture_failures f USING autotime.activity_links l "
+                  "WHERE l.team_id OPERATOR(pg_catalog.=) f.team_id AND l.kind OPERATOR(pg_catalog.=) f.kind "
+                  "AND l.source_id OPERATOR(pg_catalog.=) f.source_id",
+                  false, 0) != SPI_OK_DELETE)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not clear resolved capture failures")));
+}
+
+}  // namespace
+
 extern "C" {
 
 PG_FUNCTION_INFO_V1(autotime_backfill_automatic_time);
@@ -44,6 +61,7 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
       disabled_team = DatumGetInt64(team);
     }
   }
+  if (created > 0) clear_resolved_failures();
   SPI_finish();
 
   if (created == 0 && saw_disabled_team)
@@ -90,6 +108,7 @@ Datum autotime_backfill_batch(PG_FUNCTION_ARGS) {
   bool result_nulls[2] = {false, false};
   values[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
   values[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+  if (DatumGetInt64(values[0]) > 0) clear_resolved_failures();
   SPI_finish();
   result_desc = BlessTupleDesc(result_desc);
   PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, result_nulls)));

@@ -2,13 +2,17 @@
 
 #include <stdexcept>
 
+extern "C" {
+#include "catalog/namespace.h"
+}
+
 #include "boundary.hpp"
 
 namespace autotime::pg {
 
 namespace {
 
-constexpr int kDriverCount = static_cast<int>(Driver::MoveCase) + 1;
+constexpr int kDriverCount = static_cast<int>(Driver::RecordUpdateFailures) + 1;
 constexpr int kRoleCount = 3;
 constexpr const char *kRoles[kRoleCount] = {"time_entries", "cases", "team_members"};
 
@@ -21,6 +25,11 @@ struct CapturePlans {
 
 HTAB *plan_cache = nullptr;
 
+// Whether any team has on_error = 'record': -1 unknown, else 0/1. Reset by a relcache
+// invalidation of autotime.team_settings, which a trigger on that table sends on every change.
+int record_mode = -1;
+Oid settings_relid = InvalidOid;
+
 // One relation of a binding as read from the catalog, before the core sees it.
 struct RawRelation {
   Oid relid = InvalidOid;
@@ -31,6 +40,7 @@ struct RawRelation {
 };
 
 struct RawBinding {
+  bool failures_table = false;
   const char *kind = nullptr;
   const char *qualifies = nullptr;
   RawRelation source;
@@ -38,6 +48,10 @@ struct RawBinding {
 };
 
 void invalidate_plans(Datum, Oid relid) {
+  if (relid == InvalidOid || relid == settings_relid) {
+    record_mode = -1;
+    settings_relid = InvalidOid;
+  }
   if (plan_cache == nullptr) return;
   HASH_SEQ_STATUS status;
   hash_seq_init(&status, plan_cache);
@@ -74,7 +88,7 @@ CapturePlans *plans_for(Oid relid) {
 RawBinding load_binding(Oid relid) {
   static const char *query =
       "SELECT r.role, r.rel::pg_catalog.oid, pg_catalog.format('%I.%I', n.nspname, c.relname), r.kind, r.qualifies, "
-      "j.key, j.value FROM ("
+      "j.key, j.value, pg_catalog.to_regclass('autotime.capture_failures') IS NOT NULL FROM ("
       "SELECT 'source'::pg_catalog.text AS role, a.source AS rel, a.kind, a.qualifies, a.columns "
       "FROM autotime.attachments a WHERE a.source OPERATOR(pg_catalog.=) $1 "
       "UNION ALL SELECT b.role, b.rel, NULL, NULL, b.columns FROM autotime.bindings b) r "
@@ -106,6 +120,7 @@ RawBinding load_binding(Oid relid) {
       if (strcmp(role, kRoles[r]) == 0) rel = &binding.roles[r];
     if (rel == nullptr) continue;
     bool isnull = false;
+    binding.failures_table = DatumGetBool(SPI_getbinval(tuple, desc, 8, &isnull));
     rel->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
     rel->qualified_name = SPI_getvalue(tuple, desc, 3);
     const char *key = SPI_getvalue(tuple, desc, 6);
@@ -147,6 +162,7 @@ char *build_statement(const RawBinding &raw, Driver driver) {
     binding.time_entries = to_core(raw.roles[0]);
     binding.cases = to_core(raw.roles[1]);
     binding.team_members = to_core(raw.roles[2]);
+    binding.failures_table = raw.failures_table;
     return capture_statement(binding, driver);
   });
 }
@@ -157,6 +173,11 @@ int driver_arguments(Driver driver, Oid *argtypes) {
     case Driver::Update:
     case Driver::Release:
     case Driver::MoveCase: return 0;
+    case Driver::RecordInsertFailures:
+    case Driver::RecordUpdateFailures:
+      argtypes[0] = TEXTOID;
+      argtypes[1] = TEXTOID;
+      return 2;
     case Driver::BackfillClient:
     case Driver::Explain: argtypes[0] = INT8OID; return 1;
     case Driver::BackfillTeam:
@@ -214,6 +235,20 @@ int execute_capture_with_nulls(SPIPlanPtr plan, Datum *values, const char *nulls
   { rethrow_naming(caller_context, doing); }
   PG_END_TRY();
   return rc;
+}
+
+bool any_team_records_errors() {
+  if (record_mode < 0) {
+    const Oid schema = get_namespace_oid("autotime", true);
+    settings_relid = OidIsValid(schema) ? get_relname_relid("team_settings", schema) : InvalidOid;
+    if (SPI_execute("SELECT EXISTS (SELECT 1 FROM autotime.team_settings s "
+                    "WHERE s.on_error OPERATOR(pg_catalog.=) 'record'::pg_catalog.text)",
+                    true, 1) != SPI_OK_SELECT)
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its settings")));
+    bool isnull = false;
+    record_mode = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) ? 1 : 0;
+  }
+  return record_mode == 1;
 }
 
 void register_capture_plan_invalidation() { CacheRegisterRelcacheCallback(invalidate_plans, (Datum)0); }

@@ -15,6 +15,10 @@ void register_capture_plan_invalidation();
 // attached or a role is not bound.
 SPIPlanPtr capture_plan(Oid relid, Driver driver);
 
+// True when some team has on_error = 'record' (cached per backend until team_settings changes).
+// Must run inside SPI_connect.
+bool any_team_records_errors();
+
 // SPI_execute_plan for a capture statement. An error keeps its code, message, detail and hint;
 // its context becomes `doing` instead of the generated statement's text.
 int execute_capture(SPIPlanPtr plan, Datum *values, bool read_only, const char *doing);

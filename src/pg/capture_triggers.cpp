@@ -4,6 +4,11 @@
 #include "capture_plans.hpp"
 
 extern "C" {
+#include "access/xact.h"
+#include "utils/resowner.h"
+}
+
+extern "C" {
 PG_MODULE_MAGIC;
 
 void _PG_init(void);
@@ -50,6 +55,51 @@ void run_step(TriggerData *trigger, autotime::Driver driver, int expected_rc) {
                     errmsg("autotime capture statement failed: %s", SPI_result_code_string(rc))));
 }
 
+// Runs the capture step in a subtransaction. On failure, the statement's qualifying rows are
+// recorded in autotime.capture_failures when every team among them has on_error = 'record' (the
+// activity is kept, a later backfill retries it); otherwise the original error is raised.
+void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, autotime::Driver record_driver) {
+  MemoryContext caller_context = CurrentMemoryContext;
+  ResourceOwner caller_owner = CurrentResourceOwner;
+  ErrorData *volatile failure = nullptr;
+  BeginInternalSubTransaction(nullptr);
+  MemoryContextSwitchTo(caller_context);
+  PG_TRY();
+  {
+    run_step(trigger, driver, SPI_OK_INSERT);
+    ReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(caller_context);
+    CurrentResourceOwner = caller_owner;
+  }
+  PG_CATCH();
+  {
+    MemoryContextSwitchTo(caller_context);
+    failure = CopyErrorData();
+    FlushErrorState();
+    RollbackAndReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(caller_context);
+    CurrentResourceOwner = caller_owner;
+  }
+  PG_END_TRY();
+  if (failure == nullptr) return;
+
+  Datum args[2] = {CStringGetTextDatum(unpack_sql_state(failure->sqlerrcode)),
+                   CStringGetTextDatum(failure->message != nullptr ? failure->message : "")};
+  SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), record_driver);
+  if (autotime::pg::execute_capture(plan, args, false, "autotime recording a capture failure") != SPI_OK_SELECT ||
+      SPI_processed != 1)
+    ReThrowError(failure);
+  bool isnull = false;
+  const int64 raising = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  if (raising > 0) ReThrowError(failure);
+  ereport(WARNING, (errcode(failure->sqlerrcode),
+                    errmsg("autotime could not capture rows written to \"%s\": %s",
+                           RelationGetRelationName(trigger->tg_relation), failure->message),
+                    errdetail("The activity is kept and the failure recorded in autotime.capture_failures "
+                              "(on_error = 'record')."),
+                    errhint("Fix the cause, then run autotime.backfill_automatic_time() or autotime.backfill_team().")));
+}
+
 Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *function_name) {
   if (!CALLED_AS_TRIGGER(fcinfo))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
@@ -73,10 +123,19 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
 
   SPI_connect();
   SPI_register_trigger_data(trigger);
+  const bool record_failures = event != Event::Delete && autotime::pg::any_team_records_errors();
   switch (event) {
-    case Event::Insert: run_step(trigger, autotime::Driver::Insert, SPI_OK_INSERT); break;
+    case Event::Insert:
+      if (record_failures)
+        run_step_recording_failures(trigger, autotime::Driver::Insert, autotime::Driver::RecordInsertFailures);
+      else
+        run_step(trigger, autotime::Driver::Insert, SPI_OK_INSERT);
+      break;
     case Event::Update:
-      run_step(trigger, autotime::Driver::Update, SPI_OK_INSERT);
+      if (record_failures)
+        run_step_recording_failures(trigger, autotime::Driver::Update, autotime::Driver::RecordUpdateFailures);
+      else
+        run_step(trigger, autotime::Driver::Update, SPI_OK_INSERT);
       run_step(trigger, autotime::Driver::MoveCase, SPI_OK_UPDATE);
       break;
     case Event::Delete: run_step(trigger, autotime::Driver::Release, SPI_OK_DELETE); break;

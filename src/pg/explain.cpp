@@ -11,6 +11,7 @@ struct ExplainRow {
   bool linked_to_this_source = false;
   bool has_entry = false;
   int64 time_entry_id = 0;
+  bool failure_recorded = false;
 };
 
 }  // namespace
@@ -71,6 +72,7 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
       const Datum entry = SPI_getbinval(tuple, desc, 6, &isnull);
       found.has_entry = !isnull;
       found.time_entry_id = isnull ? 0 : DatumGetInt64(entry);
+      found.failure_recorded = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
     }
   }
   SPI_finish();
@@ -87,8 +89,9 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
     ledger.linked = found.linked;
     ledger.linked_to_this_source = found.linked_to_this_source;
     ledger.entry_exists = found.has_entry;
+    ledger.failure_recorded = found.failure_recorded;
     std::optional<autotime::Reason> live_reason;
-    for (auto candidate = 0; candidate <= static_cast<int>(autotime::Reason::PendingBackfill); candidate++) {
+    for (auto candidate = 0; candidate <= static_cast<int>(autotime::kLastReason); candidate++) {
       const auto reason = static_cast<autotime::Reason>(candidate);
       if (found.reason != nullptr && autotime::reason_code(reason) == found.reason) live_reason = reason;
     }

@@ -32,6 +32,8 @@ const char *driver_name(Driver driver) {
     case Driver::Explain: return "Explain";
     case Driver::Release: return "Release";
     case Driver::MoveCase: return "MoveCase";
+    case Driver::RecordInsertFailures: return "RecordInsertFailures";
+    case Driver::RecordUpdateFailures: return "RecordUpdateFailures";
   }
   return "?";
 }
@@ -970,6 +972,34 @@ TEST(LifecycleStatement, UsesMappedColumns) {
   EXPECT_TRUE(contains(move, "(\"customer\")::pg_catalog.int8 AS client_id")) << move;
   EXPECT_TRUE(contains(move, "c.\"customer_id\" OPERATOR(pg_catalog.=) n.client_id")) << move;
   EXPECT_FALSE(contains(move, "(\"case_id\")")) << move;
+}
+
+TEST(FailureStatement, RecordsOnlyWhenNoTeamWantsTheErrorRaised) {
+  for (Kind kind : kAllKinds) {
+    const CaptureBinding b = reference_binding(kind);
+    for (Driver driver : {Driver::RecordInsertFailures, Driver::RecordUpdateFailures}) {
+      const std::string sql = capture_statement(b, driver);
+      const auto where = std::string(kind_name(kind)) + "/" + driver_name(driver);
+      EXPECT_TRUE(contains(sql, "INSERT INTO autotime.capture_failures")) << where;
+      EXPECT_TRUE(contains(sql, "WHERE NOT EXISTS (SELECT 1 FROM teams r WHERE r.on_error OPERATOR(pg_catalog.<>) "
+                                "'record'::pg_catalog.text)")) << where;
+      EXPECT_TRUE(contains(sql, "ON CONFLICT (team_id, kind, source_id) DO UPDATE")) << where;
+      EXPECT_TRUE(contains(sql, "AS raising")) << where;
+      EXPECT_FALSE(contains(sql, "activity_links")) << where;
+      // The rows are the ones the capture driver would have captured.
+      EXPECT_EQ(contains(sql, "autotime_old"), driver == Driver::RecordUpdateFailures) << where;
+      EXPECT_TRUE(contains(sql, "autotime_new")) << where;
+    }
+  }
+  EXPECT_THROW(failure_statement(reference_binding(Kind::Call), Driver::Insert), std::logic_error);
+}
+
+TEST(ExplainStatement, ReadsRecordedFailuresOnlyWhenTheTableExists) {
+  CaptureBinding b = reference_binding(Kind::Call);
+  EXPECT_FALSE(contains(capture_statement(b, Driver::Explain), "capture_failures"));
+  EXPECT_TRUE(contains(capture_statement(b, Driver::Explain), "false AS failure_recorded"));
+  b.failures_table = true;
+  EXPECT_TRUE(contains(capture_statement(b, Driver::Explain), "LEFT JOIN autotime.capture_failures fl"));
 }
 
 }  // namespace

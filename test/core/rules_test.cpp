@@ -40,7 +40,7 @@ Facts passing_facts() {
 constexpr Reason kAllReasons[] = {
     Reason::TeamDisabled, Reason::KindDisabled,  Reason::NotQualifying, Reason::NoActivityTime, Reason::NoActor,
     Reason::NoPermission, Reason::CaseMismatch,  Reason::NoOpenCase,    Reason::FlatFeeSkip,    Reason::AlreadyLinked,
-    Reason::Dismissed,    Reason::UnknownActivity, Reason::PendingBackfill,
+    Reason::Dismissed,    Reason::UnknownActivity, Reason::PendingBackfill, Reason::CaptureFailed,
 };
 
 constexpr FlatFeePolicy kAllPolicies[] = {FlatFeePolicy::NonBillable, FlatFeePolicy::Skip, FlatFeePolicy::Billable};
@@ -573,6 +573,7 @@ TEST(Names, ReasonCodes) {
   EXPECT_EQ(reason_code(Reason::Dismissed), "dismissed");
   EXPECT_EQ(reason_code(Reason::UnknownActivity), "unknown_activity");
   EXPECT_EQ(reason_code(Reason::PendingBackfill), "pending_backfill");
+  EXPECT_EQ(reason_code(Reason::CaptureFailed), "capture_failed");
 }
 
 TEST(Names, ReasonCodesAreUniqueAndCoverTheSpec) {
@@ -646,6 +647,22 @@ TEST(ExplainVerdict, UnlinkedButWouldCaptureIsPendingBackfill) {
   const Verdict v = explain_verdict({}, std::nullopt);
   EXPECT_EQ(v.outcome, Outcome::Skipped);
   EXPECT_EQ(v.reason, Reason::PendingBackfill);
+}
+
+TEST(ExplainVerdict, RecordedFailureWithoutALinkIsCaptureFailed) {
+  LedgerState ledger;
+  ledger.failure_recorded = true;
+  const Verdict v = explain_verdict(ledger, std::nullopt);
+  EXPECT_EQ(v.outcome, Outcome::Skipped);
+  EXPECT_EQ(v.reason, Reason::CaptureFailed);
+}
+
+TEST(ExplainVerdict, CurrentSkipReasonOrALinkOutranksARecordedFailure) {
+  LedgerState ledger;
+  ledger.failure_recorded = true;
+  EXPECT_EQ(explain_verdict(ledger, Reason::TeamDisabled).reason, Reason::TeamDisabled);
+  ledger.linked = ledger.linked_to_this_source = ledger.entry_exists = true;
+  EXPECT_EQ(explain_verdict(ledger, std::nullopt).outcome, Outcome::Created);
 }
 
 TEST(ExplainVerdict, UnlinkedIgnoresTheOtherLedgerFlags) {

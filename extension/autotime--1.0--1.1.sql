@@ -1,0 +1,31 @@
+-- autotime 1.0 -> 1.1: on_error = 'record' keeps the activity when its capture fails and records why.
+\echo Use "ALTER EXTENSION autotime UPDATE TO '1.1'" to load this file. \quit
+
+-- Capture failures of teams with on_error = 'record', one row per activity (the latest failure).
+-- A backfill retries them and clears the rows of activities it links.
+CREATE TABLE autotime.capture_failures (
+  team_id bigint NOT NULL,
+  kind text NOT NULL
+    CONSTRAINT capture_failures_kind_valid CHECK (kind IN ('call', 'sms', 'document', 'ir_report', 'event')),
+  source regclass NOT NULL,
+  source_id bigint NOT NULL,
+  sqlstate text NOT NULL,
+  message text NOT NULL,
+  failed_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT capture_failures_one_per_activity PRIMARY KEY (team_id, kind, source_id)
+);
+COMMENT ON TABLE autotime.capture_failures IS
+  'Activities whose capture failed under on_error = ''record''; kept until a backfill links them';
+SELECT pg_catalog.pg_extension_config_dump('autotime.capture_failures', '');
+
+-- Every backend caches whether any team records failures; a settings change resets that cache.
+CREATE FUNCTION autotime.settings_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM autotime.invalidate_capture('autotime.team_settings'::regclass);
+  RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.settings_changed() FROM PUBLIC;
+CREATE TRIGGER team_settings_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON autotime.team_settings
+  FOR EACH STATEMENT EXECUTE FUNCTION autotime.settings_changed();

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# ALTER EXTENSION autotime UPDATE from every released version keeps a live database's settings,
+# ledger and entries, and capture goes on without duplicates. (The regression suite also runs
+# once on an extension installed as 1.0 and updated: AUTOTIME_INSTALL_VERSION=1.0.)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/cluster.sh
+cluster_start
+trap cluster_stop EXIT
+current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" autotime.control)
+for from in $(ls extension/autotime--*.sql | sed -n 's|extension/autotime--\([0-9.]*\)\.sql$|\1|p' | sort -V); do
+  [ "$from" = "$current" ] && continue
+  db="upgrade_from_${from//./_}"
+  createdb "$db"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION autotime VERSION '$from';
+SELECT autotime.create_practice_schema();
+INSERT INTO teams (team_id, name) VALUES (1, 'Firm');
+INSERT INTO autotime.team_settings (team_id, enabled, minutes_per_activity) VALUES (1, true, 12);
+INSERT INTO team_members (team_id, user_id, name, hourly_rate) VALUES (1, 10, 'Ann', 300);
+INSERT INTO clients (team_id, id, name) VALUES (1, 100, 'Acme');
+INSERT INTO cases (team_id, id, client_id, title) VALUES (1, 1000, 100, 'Acme v. Bolt');
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at) VALUES
+  (1, 1, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00'),
+  (1, 2, 100, 10, 'outbound', 'completed', '2026-03-10 16:00+00');
+SELECT autotime.dismiss(ARRAY(SELECT id FROM time_entries WHERE source_id = 2));
+SQL
+  before=$(psql -X -At -d "$db" -c "SELECT (SELECT count(*) FROM time_entries) || '/' || (SELECT count(*) FROM autotime.activity_links)")
+  psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "ALTER EXTENSION autotime UPDATE"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<'SQL'
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 3, 100, 10, 'outbound', 'completed', '2026-03-11 15:00+00');
+SELECT autotime.backfill_automatic_time(100);
+SQL
+  result=$(psql -X -At -d "$db" -c "
+    SELECT extversion || ' ' || (SELECT count(*) FROM time_entries) || '/' || (SELECT count(*) FROM autotime.activity_links)
+           || ' ' || (SELECT string_agg(minutes::text, ',' ORDER BY source_id) FROM time_entries)
+           || ' ' || (autotime.explain('call', 2) ->> 'reason')
+    FROM pg_extension WHERE extname = 'autotime'")
+  echo "from $from: entries/links before $before; after update and a new call: $result"
+  [ "$result" = "$current 2/3 12,12 dismissed" ] || { echo "unexpected state after upgrading from $from"; exit 1; }
+done
+echo "upgrades to $current checked"

@@ -34,8 +34,8 @@ BUILD_DIR="$(mktemp -d /tmp/autotime-cmake.XXXXXX)"
 if cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >"$BUILD_DIR/configure.log" 2>&1 \
    && cmake --build "$BUILD_DIR" -j2 >"$BUILD_DIR/build.log" 2>&1; then
   (cd "$BUILD_DIR" && ctest --output-on-failure) | tee "$BUILD_DIR/ctest.log" | tail -n 3
-  unit_ok=$(grep -cE 'Test +#[0-9]+: .* Passed' "$BUILD_DIR/ctest.log" || true)
-  unit_bad=$(grep -cE 'Test +#[0-9]+: .*(Failed|Exception|Timeout)' "$BUILD_DIR/ctest.log" || true)
+  unit_ok=$(grep -cE 'Test +#[0-9]+: .* +Passed +[0-9.]+ sec' "$BUILD_DIR/ctest.log" || true)
+  unit_bad=$(grep -cE 'Test +#[0-9]+: .*(\*\*\*Failed|\*\*\*Exception|\*\*\*Timeout|Not Run)' "$BUILD_DIR/ctest.log" || true)
 else
   cat "$BUILD_DIR"/*.log; unit_ok=0; unit_bad=1
 fi

@@ -16,9 +16,8 @@ grep -q "\"version\": \"$version.0\"" "$copy/META.json"
 
 make -s -C "$copy" >/dev/null
 make -s -C "$copy" install DESTDIR="$work/stage" >/dev/null
-staged=("$work/stage$(pg_config --pkglibdir)/autotime.so"
-        "$work/stage$(pg_config --sharedir)/extension/autotime.control"
-        "$work/stage$(pg_config --sharedir)/extension/autotime--$version.sql")
+staged=("$work/stage$(pg_config --pkglibdir)/autotime.so" "$work/stage$(pg_config --sharedir)/extension/autotime.control")
+for script in extension/autotime--*.sql; do staged+=("$work/stage$(pg_config --sharedir)/extension/$(basename "$script")"); done
 for f in "${staged[@]}"; do [ -f "$f" ] || { echo "DESTDIR install is missing $f"; exit 1; }; done
 make -s -C "$copy" uninstall DESTDIR="$work/stage" >/dev/null
 for f in "${staged[@]}"; do [ ! -e "$f" ] || { echo "uninstall left $f"; exit 1; }; done

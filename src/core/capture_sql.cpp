@@ -151,7 +151,7 @@ std::string decided_ctes(const CaptureBinding &b, Driver driver) {
          m.column("team_id") + eq + "src.team_id AND m." + m.column("user_id") + eq + "src.user_id LIMIT 1) mem ON true ";
   sql += "LEFT JOIN LATERAL ((" + own_case + ") UNION ALL (" + latest_open_case + ")) cs ON true), ";
   sql += "decided AS (SELECT f.*, autotime.rule_skip_reason(f.team_enabled, f.kind_enabled, f.qualifies, "
-         "f.occurred_at IS NOT NULL, f.user_id IS NOT NULL, f.member_found, f.can_log_time, f.case_id IS NOT NULL, "
+         "COALESCE(pg_catalog.isfinite(f.occurred_at), false), f.user_id IS NOT NULL, f.member_found, f.can_log_time, f.case_id IS NOT NULL, "
          "f.resolved_case_id IS NOT NULL, COALESCE(f.case_client_id" + eq + "f.client_id, false), f.billing_type, "
          "f.flat_fee_policy) AS reason FROM facts f)";
   return sql;

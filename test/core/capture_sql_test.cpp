@@ -601,7 +601,7 @@ TEST(CaptureStatement, RuleSkipReasonGetsAllTwelveFactsInOrder) {
       EXPECT_EQ(args[0], "f.team_enabled");
       EXPECT_EQ(args[1], " f.kind_enabled");
       EXPECT_EQ(args[2], " f.qualifies");
-      EXPECT_EQ(args[3], " f.occurred_at IS NOT NULL");
+      EXPECT_EQ(args[3], " COALESCE(pg_catalog.isfinite(f.occurred_at), false)");  // NULL or infinity: no time
       EXPECT_EQ(args[4], " f.user_id IS NOT NULL");
       EXPECT_EQ(args[5], " f.member_found");
       EXPECT_EQ(args[6], " f.can_log_time");

@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# Crash recovery: kill -9 the postmaster mid-load, restart, and compare the ledger with the tables.
+#
+# On its own scratch cluster (fsync=on), three rounds. Each round: team 2 is disabled, history is
+# written for it, it is enabled again; then in the background a long capture load runs (one psql
+# session, every statement its own transaction: multi-row INSERT ... SELECT generate_series for
+# calls, texts with replayed provider ids, documents and events, UPDATEs completing calls, events
+# and queued texts, COPY of IR reports, dismissals) while another session runs
+# CALL autotime.backfill_team(2) over the history. At a different moment each round (round 1: once
+# backfill_team has committed 25 batches, so mid-backfill; round 2: 1.2 s in; round 3: 4 s in) the
+# postmaster is SIGKILLed (rounds 1 and 2 also SIGKILL its children at the same instant, like a
+# machine crash; round 3 leaves them to notice on their own: a busy backend, e.g. a running
+# backfill_team, keeps working and committing until it next waits), the server is restarted with
+# the same options, and the checks run:
+#   - every committed qualifying activity (each dedupe key) of live capture has exactly one link,
+#     and its link exactly one entry unless the entry was dismissed;
+#   - no entry without its activity or without its link; no link for a key that doesn't qualify;
+#     no link without an entry except dismissed ones; no key with two entries;
+#   - history not yet reached by the interrupted backfill_team has no link (nothing half-done),
+#     and re-running backfill_team captures exactly that remainder;
+#   - the load continues after the restart, with capture working (the same checks again).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/cluster.sh
+
+SERVER_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+# shellcheck disable=SC2086
+cluster_start $SERVER_OPTS
+WORK="$(mktemp -d /tmp/autotime-crash.XXXXXX)"
+BG_PIDS=()
+cleanup() {
+  local p
+  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  cluster_stop
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+export PGDATABASE=autotime_crash
+createdb "$PGDATABASE"
+PSQL=(psql -X -q -v ON_ERROR_STOP=1)
+
+# The firm: team t has members t0, t1 (may log time), t2 (may not); t3 is not a member.
+# Clients t00..t04; each has an open hourly case, except t04 whose only case is closed.
+"${PSQL[@]}" -o /dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION autotime;
+SELECT autotime.create_practice_schema();
+INSERT INTO teams (team_id, name) SELECT t, 'firm ' || t FROM generate_series(1, 3) t;
+INSERT INTO autotime.team_settings (team_id, enabled, timezone)
+VALUES (1, true, 'America/Chicago'), (2, true, 'UTC'), (3, true, 'Europe/Paris');
+INSERT INTO team_members (team_id, user_id, name, can_log_time, hourly_rate)
+SELECT t, t * 10 + u, 'member ' || (t * 10 + u), u < 2, 200 FROM generate_series(1, 3) t, generate_series(0, 2) u;
+INSERT INTO clients (team_id, id, name) SELECT t, t * 100 + i, 'client ' || i FROM generate_series(1, 3) t, generate_series(0, 4) i;
+INSERT INTO cases (team_id, id, client_id, title, status)
+SELECT t, t * 1000 + i, t * 100 + i, 'case ' || i, CASE WHEN i = 4 THEN 'closed' ELSE 'open' END
+FROM generate_series(1, 3) t, generate_series(0, 4) i;
+
+-- The checks, written from the rules (not from the extension's code).
+CREATE SCHEMA chk;
+CREATE VIEW chk.acts AS
+  SELECT 'call'::text AS kind, team_id, id, id::text AS key, client_id, case_id, user_id AS actor, started_at AS at,
+         status = 'completed' AS q, counterparty LIKE 'history%' AS hist FROM calls
+  UNION ALL
+  SELECT 'sms', team_id, id, coalesce(CASE WHEN provider_message_id <> '' THEN 'provider:' || provider_message_id END, id::text),
+         client_id, case_id, user_id, sent_at, direction = 'outbound' AND status IN ('sent', 'delivered'), body LIKE 'history%'
+  FROM sms
+  UNION ALL
+  SELECT 'document', team_id, id, id::text, client_id, case_id, user_id, created_at, template_id IS NOT NULL, name LIKE 'history%'
+  FROM documents
+  UNION ALL
+  SELECT 'ir_report', team_id, id, id::text, client_id, case_id, user_id, created_at, true, title LIKE 'history%' FROM ir_reports
+  UNION ALL
+  SELECT 'event', team_id, id, id::text, client_id, case_id, coalesce(completed_by, user_id), completed_at,
+         completed_at IS NOT NULL, title LIKE 'history%' FROM events;
+CREATE VIEW chk.keys AS
+  SELECT a.kind, a.team_id, a.key, bool_and(a.hist) AS history_only
+  FROM chk.acts a
+  JOIN autotime.team_settings s ON s.team_id = a.team_id AND s.enabled
+  JOIN team_members m ON m.team_id = a.team_id AND m.user_id = a.actor AND m.can_log_time
+  WHERE a.q AND a.at IS NOT NULL
+    AND EXISTS (SELECT 1 FROM cases c WHERE c.team_id = a.team_id AND c.client_id = a.client_id
+                AND CASE WHEN a.case_id IS NOT NULL THEN c.id = a.case_id ELSE c.status NOT IN ('closed', 'archived') END)
+  GROUP BY 1, 2, 3;
+CREATE FUNCTION chk.report(OUT activity_rows bigint, OUT qualifying_keys bigint, OUT live_keys_missing bigint,
+    OUT history_pending bigint, OUT links bigint, OUT dismissed bigint, OUT entries bigint,
+    OUT links_without_one_entry bigint, OUT dismissed_with_entry bigint, OUT unexpected_links bigint,
+    OUT entries_without_activity bigint, OUT entries_without_link bigint, OUT keys_with_two_entries bigint)
+LANGUAGE sql AS $$
+  WITH k AS MATERIALIZED (SELECT * FROM chk.keys),
+       a AS MATERIALIZED (SELECT * FROM chk.acts),
+       l AS MATERIALIZED (
+         SELECT l.*, (SELECT count(*) FROM time_entries e WHERE e.team_id = l.team_id AND e.source_kind = l.kind
+                        AND e.source_id = l.source_id) AS n,
+                EXISTS (SELECT 1 FROM k WHERE k.kind = l.kind AND k.team_id = l.team_id AND k.key = l.source_key) AS expected
+         FROM autotime.activity_links l)
+  SELECT (SELECT count(*) FROM a),
+         (SELECT count(*) FROM k),
+         (SELECT count(*) FROM k WHERE NOT k.history_only AND NOT EXISTS (SELECT 1 FROM l WHERE l.kind = k.kind
+            AND l.team_id = k.team_id AND l.source_key = k.key)),
+         (SELECT count(*) FROM k WHERE k.history_only AND NOT EXISTS (SELECT 1 FROM l WHERE l.kind = k.kind
+            AND l.team_id = k.team_id AND l.source_key = k.key)),
+         (SELECT count(*) FROM l),
+         (SELECT count(*) FROM l WHERE l.dismissed_at IS NOT NULL),
+         (SELECT count(*) FROM time_entries),
+         (SELECT count(*) FROM l WHERE l.dismissed_at IS NULL AND l.n <> 1),
+         (SELECT count(*) FROM l WHERE l.dismissed_at IS NOT NULL AND l.n <> 0),
+         (SELECT count(*) FROM l WHERE NOT l.expected),
+         (SELECT count(*) FROM time_entries e WHERE NOT EXISTS (SELECT 1 FROM a WHERE a.kind = e.source_kind
+            AND a.team_id = e.team_id AND a.id = e.source_id)),
+         (SELECT count(*) FROM time_entries e WHERE NOT EXISTS (SELECT 1 FROM l WHERE l.kind = e.source_kind
+            AND l.team_id = e.team_id AND l.source_id = e.source_id)),
+         (SELECT count(*) FROM (SELECT 1 FROM time_entries e JOIN a ON a.kind = e.source_kind AND a.team_id = e.team_id
+            AND a.id = e.source_id GROUP BY a.kind, a.team_id, a.key HAVING count(*) > 1) d)
+$$;
+SQL
+
+# History for team 2, written while it is disabled (so only backfill_team can capture it).
+write_history() {  # round
+  "${PSQL[@]}" <<SQL
+UPDATE autotime.team_settings SET enabled = false WHERE team_id = 2;
+INSERT INTO calls (team_id, client_id, user_id, direction, status, started_at, duration_seconds, counterparty)
+SELECT 2, 200 + g % 5, 20 + g % 4, 'outbound', CASE WHEN g % 6 = 0 THEN 'missed' ELSE 'completed' END,
+       now() - g * interval '1 minute', g % 900, 'history r$1' FROM generate_series(1, 12000) g;
+INSERT INTO sms (team_id, client_id, user_id, direction, status, body, provider_message_id, sent_at)
+SELECT 2, 200 + g % 5, 20 + g % 4, 'outbound', 'sent', 'history r$1', 'SM-2-' || (g % 3000), now() - g * interval '1 minute'
+FROM generate_series(1, 4000) g;
+INSERT INTO documents (team_id, client_id, user_id, name, template_id, created_at)
+SELECT 2, 200 + g % 5, 20 + g % 4, 'history r$1 doc ' || g, CASE WHEN g % 4 = 0 THEN NULL ELSE 3 END, now() - g * interval '1 minute'
+FROM generate_series(1, 6000) g;
+INSERT INTO events (team_id, client_id, user_id, title, starts_at, completed_at)
+SELECT 2, 200 + g % 5, 20 + g % 4, 'history r$1 event', now() - g * interval '1 hour', now() - g * interval '1 hour'
+FROM generate_series(1, 4000) g;
+UPDATE autotime.team_settings SET enabled = true WHERE team_id = 2;
+SQL
+}
+
+# The load of one round: $2 statements, each its own transaction, rows tagged with round and statement.
+write_load() {  # round statements file
+  local r=$1 n=$2 f=$3 i k tag
+  : >"$f"
+  for ((i = 1; i <= n; i++)); do
+    tag="live r$r s$i"
+    k=$((i % 8))
+    case $k in
+      0) echo "INSERT INTO calls (team_id, client_id, user_id, direction, status, started_at, duration_seconds, counterparty)
+SELECT t, t * 100 + g % 5, t * 10 + (g * 7) % 4, CASE WHEN g % 2 = 0 THEN 'inbound' ELSE 'outbound' END,
+       CASE WHEN g % 5 = 0 THEN 'ringing' WHEN g % 11 = 0 THEN 'missed' ELSE 'completed' END,
+       now() - g * interval '1 second', g % 600, '$tag'
+FROM generate_series(1, 900) g, LATERAL (SELECT 1 + (g + $i) % 3 AS t) x;" ;;
+      1) echo "INSERT INTO sms (team_id, client_id, user_id, direction, status, body, provider_message_id, sent_at)
+SELECT t, t * 100 + g % 5, t * 10 + g % 4, 'outbound', CASE WHEN g % 7 = 0 THEN 'queued' ELSE 'sent' END, '$tag',
+       CASE WHEN g % 9 = 0 THEN NULL ELSE 'SM-' || t || '-' || ((g * 13 + $i * 31) % 3000) END, now()
+FROM generate_series(1, 400) g, LATERAL (SELECT 1 + g % 3 AS t) x;" ;;
+      2) echo "INSERT INTO documents (team_id, client_id, user_id, name, template_id)
+SELECT t, t * 100 + g % 5, t * 10 + g % 4, '$tag doc ' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE 1 END
+FROM generate_series(1, 700) g, LATERAL (SELECT 1 + (g + $i) % 3 AS t) x;" ;;
+      3) echo "INSERT INTO events (team_id, client_id, user_id, title, starts_at)
+SELECT t, t * 100 + g % 5, t * 10 + g % 4, '$tag event', now() FROM generate_series(1, 500) g, LATERAL (SELECT 1 + g % 3 AS t) x;" ;;
+      4) echo "UPDATE calls SET status = 'completed' WHERE (team_id, id) IN
+  (SELECT team_id, id FROM calls WHERE status = 'ringing' AND counterparty LIKE 'live%' ORDER BY id LIMIT 500);" ;;
+      5) echo "UPDATE events SET completed_at = now(), completed_by = CASE WHEN id % 3 = 0 THEN NULL ELSE team_id * 10 + id % 3 END
+WHERE (team_id, id) IN (SELECT team_id, id FROM events WHERE completed_at IS NULL ORDER BY id LIMIT 400);" ;;
+      6) echo "COPY ir_reports (team_id, client_id, user_id, title, created_at) FROM STDIN;"
+         awk -v tag="$tag" 'BEGIN { for (g = 1; g <= 600; g++) { t = 1 + g % 3;
+           printf "%d\t%d\t%d\t%s report %d\t2026-05-%02d 10:00:00+00\n", t, t * 100 + g % 5, t * 10 + g % 4, tag, g, 1 + g % 28 } }'
+         echo '\.' ;;
+      7) echo "UPDATE sms SET status = 'sent', sent_at = now() WHERE (team_id, id) IN
+  (SELECT team_id, id FROM sms WHERE status = 'queued' AND body LIKE 'live%' ORDER BY id LIMIT 200);
+SELECT autotime.dismiss(ARRAY(SELECT id FROM time_entries WHERE status = 'draft' AND id % 97 = $i % 97 ORDER BY id DESC LIMIT 3));" ;;
+    esac
+  done >>"$f"
+}
+
+report() {  # label -> prints the figures, sets VIOLATIONS and HISTORY_PENDING and ENTRIES
+  local row
+  row=$(psql -X -At -F ' ' -c "SELECT * FROM chk.report()")
+  read -r A_ROWS KEYS LIVE_MISSING HISTORY_PENDING LINKS DISMISSED ENTRIES BAD_LINKS DISMISSED_WITH_ENTRY \
+    UNEXPECTED NO_ACTIVITY NO_LINK TWO_ENTRIES <<<"$row"
+  VIOLATIONS=$((LIVE_MISSING + BAD_LINKS + DISMISSED_WITH_ENTRY + UNEXPECTED + NO_ACTIVITY + NO_LINK + TWO_ENTRIES))
+  printf '  %-26s rows %s, qualifying keys %s, links %s (%s dismissed), entries %s, history pending %s | ' \
+    "$1:" "$A_ROWS" "$KEYS" "$LINKS" "$DISMISSED" "$ENTRIES" "$HISTORY_PENDING"
+  printf 'live keys missing %s, links w/o one entry %s, dismissed with entry %s, unexpected links %s, entries w/o activity %s, entries w/o link %s, keys with 2 entries %s\n' \
+    "$LIVE_MISSING" "$BAD_LINKS" "$DISMISSED_WITH_ENTRY" "$UNEXPECTED" "$NO_ACTIVITY" "$NO_LINK" "$TWO_ENTRIES"
+}
+
+restart_server() {  # the same start command as cluster_start (scripts/cluster.sh), same options
+  # shellcheck disable=SC2086
+  runuser -u postgres -- env ${CLUSTER_ENV:-} "$PG_BINDIR/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 120 \
+    -o "-k $CLUSTER_DIR -p $CLUSTER_PORT -c listen_addresses='' -c fsync=off $SERVER_OPTS" start >/dev/null
+}
+
+FAILED=0
+SUMMARY=()
+DELAYS=(mid-backfill 1.2s 4s)  # when to kill: after 25 committed backfill batches, or seconds after the start
+LOAD_STATEMENTS=400
+for round in 1 2 3; do
+  delay=${DELAYS[$((round - 1))]}
+  echo "== round $round: history for team 2, then load + backfill_team(2), kill -9 at: $delay"
+  write_history "$round"
+  report "before round $round"
+  base_entries=$ENTRIES
+  write_load "$round" "$LOAD_STATEMENTS" "$WORK/load$round.sql"
+  : >"$WORK/load$round.log"
+  psql -X -q -v ON_ERROR_STOP=1 -f "$WORK/load$round.sql" >"$WORK/load$round.log" 2>&1 &
+  load_pid=$!
+  psql -X -q -v ON_ERROR_STOP=1 -c "CALL autotime.backfill_team(2, batch_size => 200)" >"$WORK/backfill$round.log" 2>&1 &
+  backfill_pid=$!
+  BG_PIDS=("$load_pid" "$backfill_pid")
+  if [ "$delay" = mid-backfill ]; then
+    # Kill once backfill_team has committed some batches but is still going.
+    t0=$SECONDS
+    until [ "$(grep -c 'ids up to' "$WORK/backfill$round.log" || true)" -ge 25 ] || ! kill -0 "$backfill_pid" 2>/dev/null \
+          || [ $((SECONDS - t0)) -ge 60 ]; do sleep 0.05; done
+  else
+    sleep "$delay"
+  fi
+
+  load_running=no; backfill_running=no
+  kill -0 "$load_pid" 2>/dev/null && load_running=yes
+  kill -0 "$backfill_pid" 2>/dev/null && backfill_running=yes
+  batches_before=$(grep -c 'ids up to' "$WORK/backfill$round.log" || true)
+  pm_pid=$(head -n 1 "$CLUSTER_DIR/data/postmaster.pid")
+  children=$(pgrep -P "$pm_pid" | tr '\n' ' ' || true)
+  if [ "$round" -eq 3 ]; then
+    kill -9 "$pm_pid"
+    how="postmaster only"
+  else
+    # shellcheck disable=SC2086
+    kill -9 "$pm_pid" $children 2>/dev/null || true
+    how="postmaster and its $(echo "$children" | wc -w) children"
+  fi
+  echo "  killed ($how) at $delay: load running: $load_running, backfill_team running: $backfill_running" \
+       "(backfill had reported $batches_before committed batches)"
+  wait "$load_pid" 2>/dev/null || true
+  wait "$backfill_pid" 2>/dev/null || true
+  BG_PIDS=()
+  # The old server's processes must be gone before a new postmaster can take the data directory.
+  t0=$SECONDS
+  for _ in $(seq 1 300); do
+    alive=""
+    for p in $pm_pid $children; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+    [ -z "$alive" ] && break
+    sleep 0.1
+  done
+  if [ -n "$alive" ]; then
+    echo "  old server processes still alive after 30s:$alive; killing them"
+    # shellcheck disable=SC2086
+    kill -9 $alive 2>/dev/null || true
+    sleep 1
+  fi
+  echo "  old server processes gone $((SECONDS - t0))s after the kill"
+  restart_server >"$WORK/restart$round.log" 2>&1 \
+    || { cat "$WORK/restart$round.log"; echo "restart failed:"; tail -n 30 "$CLUSTER_DIR/server.log"; exit 1; }
+  recovery=$(grep -E 'database system was interrupted|redo done at|redo starts at|database system is ready' \
+               "$CLUSTER_DIR/server.log" | tail -n 3 | sed 's/^.*LOG: *//' | tr '\n' ';')
+  echo "  restarted; server log: $recovery"
+
+  committed=$(psql -X -At -c "SELECT count(DISTINCT tag) FROM (
+      SELECT counterparty AS tag FROM calls UNION ALL SELECT body FROM sms UNION ALL SELECT split_part(name, ' doc ', 1) FROM documents
+      UNION ALL SELECT split_part(title, ' report ', 1) FROM ir_reports UNION ALL SELECT split_part(title, ' event', 1) FROM events) t
+    WHERE tag LIKE 'live r$round s%'")
+  inserts_sent=$(grep -c '^INSERT\|^COPY' "$WORK/load$round.sql")
+  committed_rows=$(psql -X -At -c "SELECT (SELECT count(*) FROM calls WHERE counterparty LIKE 'live r$round s%')
+      + (SELECT count(*) FROM sms WHERE body LIKE 'live r$round s%') + (SELECT count(*) FROM documents WHERE name LIKE 'live r$round s%')
+      + (SELECT count(*) FROM ir_reports WHERE title LIKE 'live r$round s%') + (SELECT count(*) FROM events WHERE title LIKE 'live r$round s%')")
+  echo "  committed before the kill: $committed of $inserts_sent insert/COPY statements, $committed_rows activity rows"
+  report "after restart"
+  v_restart=$VIOLATIONS
+  pending=$HISTORY_PENDING
+  entries_after_crash=$ENTRIES
+
+  # The interrupted backfill resumes: it must capture exactly the history still pending.
+  created=$(psql -X -At -c "CALL autotime.backfill_team(2)" 2>&1 | sed -n 's/.*done: .*, \([0-9]*\) entries created.*/\1/p')
+  report "after backfill_team resume"
+  v_resume=$VIOLATIONS
+  resume_ok=yes
+  if [ "$HISTORY_PENDING" -ne 0 ]; then resume_ok="no ($HISTORY_PENDING history keys still pending)"; fi
+  if [ "${created:-x}" != "$pending" ]; then resume_ok="no (created ${created:-?}, pending was $pending)"; fi
+  if [ "$ENTRIES" -ne $((entries_after_crash + pending)) ]; then
+    resume_ok="no (entries went $entries_after_crash -> $ENTRIES, pending was $pending)"
+  fi
+
+  # The load continues on the recovered server, capture working.
+  write_load "$round-after" 24 "$WORK/more$round.sql"
+  before_more=$ENTRIES
+  continue_ok=yes
+  psql -X -q -v ON_ERROR_STOP=1 -f "$WORK/more$round.sql" >"$WORK/more$round.log" 2>&1 \
+    || { continue_ok="no (load failed: $(tail -n 3 "$WORK/more$round.log" | tr '\n' ' '))"; }
+  report "after continuing the load"
+  v_continue=$VIOLATIONS
+  if [ "$ENTRIES" -le "$before_more" ]; then continue_ok="no (no new entries: $before_more -> $ENTRIES)"; fi
+  if [ "$HISTORY_PENDING" -ne 0 ]; then continue_ok="no ($HISTORY_PENDING history keys pending)"; fi
+
+  status=passed
+  if [ "$v_restart" -ne 0 ] || [ "$v_resume" -ne 0 ] || [ "$v_continue" -ne 0 ] || [ "$resume_ok" != yes ] \
+     || [ "$continue_ok" != yes ] || [ "$load_running" != yes ] \
+     || { [ "$delay" = mid-backfill ] && { [ "$backfill_running" != yes ] || [ "$pending" -eq 0 ]; }; }; then
+    status=FAILED; FAILED=1
+  fi
+  echo "  round $round: $status (violations after restart $v_restart, after resume $v_resume, after continuing $v_continue;" \
+       "resume exact: $resume_ok; continue: $continue_ok)"
+  SUMMARY+=("round $round (kill at $delay, $how, load running: $load_running, backfill running: $backfill_running): $committed/$inserts_sent insert statements committed ($committed_rows rows); entries $base_entries -> $entries_after_crash after restart; history pending $pending, backfill resume created ${created:-?}; entries after continuing $ENTRIES; violations $v_restart/$v_resume/$v_continue -> $status")
+done
+
+echo
+echo "crash recovery summary:"
+for line in "${SUMMARY[@]}"; do echo "  $line"; done
+report "final"
+if [ "$FAILED" -ne 0 ]; then echo "crash_recovery: FAILED"; exit 1; fi
+echo "crash_recovery: passed"

@@ -29,3 +29,19 @@ $$;
 REVOKE ALL ON FUNCTION autotime.settings_changed() FROM PUBLIC;
 CREATE TRIGGER team_settings_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON autotime.team_settings
   FOR EACH STATEMENT EXECUTE FUNCTION autotime.settings_changed();
+
+-- A table dropped without autotime.detach() takes its attachment, binding and recorded failures
+-- along, so no dangling OID is left behind (nor dumped, and restored onto an unrelated table).
+CREATE FUNCTION autotime.forget_dropped_tables() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM autotime.attachments a USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = a.source::oid;
+  DELETE FROM autotime.bindings b USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = b.rel::oid;
+  DELETE FROM autotime.capture_failures f USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = f.source::oid;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.forget_dropped_tables() FROM PUBLIC;
+CREATE EVENT TRIGGER autotime_forget_dropped_tables ON sql_drop EXECUTE FUNCTION autotime.forget_dropped_tables();

@@ -76,3 +76,20 @@ SELECT pg_temp.refused($$INSERT INTO calls (team_id, id, client_id, user_id, dir
 VALUES (1, 4, 100, 10, 'sideways', 'completed', '2026-03-10 15:00+00')$$);
 SELECT autotime.rule_description('fax', NULL, NULL);
 SELECT autotime.backfill_automatic_time(NULL);
+
+-- A table dropped without detach takes its attachment along; a dropped bound table its binding.
+SELECT autotime.attach('firm.phone_log', 'call', '{"case_id": "matter_id"}', $$status = 'done'$$);
+DROP TABLE firm.phone_log;
+SELECT source, kind FROM autotime.attachments ORDER BY kind;
+SELECT autotime.backfill_automatic_time(100) AS backfill_still_works;
+CREATE TABLE firm.old_members AS SELECT * FROM firm.team_members;
+ALTER TABLE firm.old_members ADD PRIMARY KEY (team_id, user_id);
+SELECT autotime.bind('team_members', 'firm.old_members');
+DROP TABLE firm.old_members;
+SELECT role FROM autotime.bindings ORDER BY role;
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 60, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
+SELECT autotime.bind('team_members', 'firm.team_members');
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 60, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
+SELECT autotime.explain('call', 60) ->> 'outcome' AS outcome;

@@ -111,6 +111,7 @@ std::string source_rows(const CaptureBinding &b, Driver driver) {
     }
     case Driver::Explain:
       return activity_projection(b, s.qualified_name, s.column("id") + std::string(kEq) + "$1::pg_catalog.int8");
+    case Driver::ReleaseClaim:
     case Driver::Release:
     case Driver::MoveCase:
     case Driver::RecordInsertFailures:
@@ -249,6 +250,15 @@ std::string lifecycle_statement(const CaptureBinding &b, Driver driver) {
   const std::string own_draft = "e." + e.column("team_id") + eq + "r.team_id AND " + cast("e." + e.column("source_kind"), "text") +
                                 eq + kind + " AND e." + e.column("source_id") + eq + "r.source_id AND " +
                                 cast("e." + e.column("status"), "text") + eq + "'draft'::pg_catalog.text";
+  if (driver == Driver::ReleaseClaim) {
+    // A backfill that saw the row before the delete may be claiming its link right now; claiming
+    // it here too waits for that backfill to commit, so the Release that follows sees its entry.
+    // A deleted activity that was never captured keeps a tombstone: it no longer exists to capture.
+    return "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT DISTINCT ON "
+           "(a.team_id, a.source_key) a.team_id, " + kind + ", a.source_key, a.source_id FROM (" +
+           activity_projection(b, kOldTable, "") + ") a WHERE a.qualifies ORDER BY a.team_id, a.source_key, a.source_id "
+           "ON CONFLICT (team_id, kind, source_key) DO NOTHING";
+  }
   if (driver == Driver::Release)
     return "DELETE FROM " + e.qualified_name + " e USING (" + old_rows + ") r WHERE " + own_draft;
   if (driver == Driver::MoveCase) {
@@ -288,7 +298,8 @@ std::string failure_statement(const CaptureBinding &b, Driver driver) {
 }
 
 std::string capture_statement(const CaptureBinding &b, Driver driver) {
-  if (driver == Driver::Release || driver == Driver::MoveCase) return lifecycle_statement(b, driver);
+  if (driver == Driver::ReleaseClaim || driver == Driver::Release || driver == Driver::MoveCase)
+    return lifecycle_statement(b, driver);
   if (driver == Driver::RecordInsertFailures || driver == Driver::RecordUpdateFailures) return failure_statement(b, driver);
   const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));

@@ -39,6 +39,7 @@ enum class Driver {
   BackfillClient,  // $1 = client id
   BackfillTeam,    // $1 = team id, $2 = since (timestamptz, may be NULL), $3 < id <= $4
   Explain,         // $1 = activity id; returns the verdict facts instead of writing
+  ReleaseClaim,    // statement trigger: deleted qualifying rows claim their links first (waits out a racing backfill)
   Release,         // statement trigger: deleted rows (autotime_old) take their draft entries along
   MoveCase,        // statement trigger: rows whose case changed move their draft entries
   RecordInsertFailures,  // after a failed Insert under on_error = 'record': $1 sqlstate, $2 message

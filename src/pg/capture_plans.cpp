@@ -171,6 +171,7 @@ int driver_arguments(Driver driver, Oid *argtypes) {
   switch (driver) {
     case Driver::Insert:
     case Driver::Update:
+    case Driver::ReleaseClaim:
     case Driver::Release:
     case Driver::MoveCase: return 0;
     case Driver::RecordInsertFailures:

@@ -138,7 +138,10 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
         run_step(trigger, autotime::Driver::Update, SPI_OK_INSERT);
       run_step(trigger, autotime::Driver::MoveCase, SPI_OK_UPDATE);
       break;
-    case Event::Delete: run_step(trigger, autotime::Driver::Release, SPI_OK_DELETE); break;
+    case Event::Delete:
+      run_step(trigger, autotime::Driver::ReleaseClaim, SPI_OK_INSERT);
+      run_step(trigger, autotime::Driver::Release, SPI_OK_DELETE);
+      break;
   }
   SPI_finish();
 

@@ -30,6 +30,7 @@ const char *driver_name(Driver driver) {
     case Driver::BackfillClient: return "BackfillClient";
     case Driver::BackfillTeam: return "BackfillTeam";
     case Driver::Explain: return "Explain";
+    case Driver::ReleaseClaim: return "ReleaseClaim";
     case Driver::Release: return "Release";
     case Driver::MoveCase: return "MoveCase";
     case Driver::RecordInsertFailures: return "RecordInsertFailures";
@@ -1000,6 +1001,18 @@ TEST(ExplainStatement, ReadsRecordedFailuresOnlyWhenTheTableExists) {
   EXPECT_TRUE(contains(capture_statement(b, Driver::Explain), "false AS failure_recorded"));
   b.failures_table = true;
   EXPECT_TRUE(contains(capture_statement(b, Driver::Explain), "LEFT JOIN autotime.capture_failures fl"));
+}
+
+TEST(LifecycleStatement, ReleaseClaimsQualifyingLinksBeforeTheDraftsGo) {
+  for (Kind kind : kAllKinds) {
+    const CaptureBinding b = reference_binding(kind);
+    const std::string claim = capture_statement(b, Driver::ReleaseClaim);
+    EXPECT_TRUE(contains(claim, "INSERT INTO autotime.activity_links")) << kind_name(kind);
+    EXPECT_TRUE(contains(claim, "FROM autotime_old")) << kind_name(kind);
+    EXPECT_TRUE(contains(claim, "WHERE a.qualifies")) << kind_name(kind);
+    EXPECT_TRUE(contains(claim, "ON CONFLICT (team_id, kind, source_key) DO NOTHING")) << kind_name(kind);
+    EXPECT_FALSE(contains(claim, b.time_entries.qualified_name)) << kind_name(kind);
+  }
 }
 
 }  // namespace

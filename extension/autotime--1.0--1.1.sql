@@ -45,3 +45,9 @@ END
 $$;
 REVOKE ALL ON FUNCTION autotime.forget_dropped_tables() FROM PUBLIC;
 CREATE EVENT TRIGGER autotime_forget_dropped_tables ON sql_drop EXECUTE FUNCTION autotime.forget_dropped_tables();
+
+-- The review functions' helpers only name the bound table and check ids with the caller's rights:
+-- a role granted autotime.approve() needs rights on the time entries, not on these helpers.
+ALTER FUNCTION autotime.entry_table() SECURITY DEFINER;
+GRANT EXECUTE ON FUNCTION autotime.entry_table(), autotime.check_entry_ids(bigint[]), autotime.review_rows(text)
+  TO PUBLIC;

@@ -1,9 +1,13 @@
 -- autotime.explain(kind, source_id): every outcome and reason code, with the same rules as capture.
 \i test/fixtures/small_firm.sql
 
+-- "entry ok" when explain names the entry that really holds this activity.
 CREATE FUNCTION pg_temp.why(kind text, id bigint) RETURNS text LANGUAGE sql AS $$
   SELECT format('%s %s: %s / %s / entry %s', kind, id, e ->> 'outcome', coalesce(e ->> 'reason', '-'),
-                coalesce(e ->> 'time_entry_id', '-'))
+                CASE WHEN e ->> 'time_entry_id' IS NULL THEN '-'
+                     WHEN (e ->> 'time_entry_id')::bigint = (SELECT t.id FROM firm.time_entries t
+                                                             WHERE t.source_kind = kind AND t.source_id = why.id)
+                     THEN 'ok' ELSE 'WRONG' END)
   FROM autotime.explain(kind, id) e
 $$;
 

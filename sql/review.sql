@@ -1,12 +1,17 @@
 -- Human review before invoice: approve, non-billable, reassign, dismiss, the views and the invoice gate.
 \i test/fixtures/small_firm.sql
 
-INSERT INTO documents (team_id, id, client_id, user_id, name, template_id, created_at) VALUES
-  (1, 1, 100, 10, 'Demand letter', 1, '2026-03-10 15:00+00'),
-  (1, 2, 100, 12, 'Reply', 1, '2026-03-11 15:00+00'),
-  (1, 3, 100, 10, 'Draft motion', 1, '2026-03-12 15:00+00'),
-  (1, 4, 102, 10, 'Articles', 1, '2026-03-12 15:00+00'),
-  (2, 5, 200, 20, 'Other firm letter', 1, '2026-03-12 15:00+00');
+-- One document per statement, so entry ids follow document ids (the messages below name them).
+INSERT INTO documents (team_id, id, client_id, user_id, name, template_id, created_at)
+VALUES (1, 1, 100, 10, 'Demand letter', 1, '2026-03-10 15:00+00');
+INSERT INTO documents (team_id, id, client_id, user_id, name, template_id, created_at)
+VALUES (1, 2, 100, 12, 'Reply', 1, '2026-03-11 15:00+00');
+INSERT INTO documents (team_id, id, client_id, user_id, name, template_id, created_at)
+VALUES (1, 3, 100, 10, 'Draft motion', 1, '2026-03-12 15:00+00');
+INSERT INTO documents (team_id, id, client_id, user_id, name, template_id, created_at)
+VALUES (1, 4, 102, 10, 'Articles', 1, '2026-03-12 15:00+00');
+INSERT INTO documents (team_id, id, client_id, user_id, name, template_id, created_at)
+VALUES (2, 5, 200, 20, 'Other firm letter', 1, '2026-03-12 15:00+00');
 CREATE TEMP TABLE ids AS SELECT source_id AS doc, id AS entry FROM time_entries;
 
 SELECT team_id, client_id, case_id, user_id, work_date, minutes, description, rate, amount, source_id

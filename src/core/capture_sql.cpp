@@ -324,11 +324,15 @@ std::string capture_statement(const CaptureBinding &b, Driver driver) {
   // One candidate per dedupe key (a replayed text inside one statement is still one activity),
   // the link claimed before the entry is written: a concurrent claimer waits on the unique index.
   const BoundRelation &e = b.time_entries;
-  // Explicit columns: selecting d.reason would evaluate the rules a second time per row.
-  sql += ", candidates AS (SELECT DISTINCT ON (d.team_id, d.source_key) d.team_id, d.source_key, d.source_id, "
+  // Explicit columns: selecting d.reason would evaluate the rules a second time per row. Only texts
+  // can share a key within one statement (a replayed provider id); other kinds are keyed by their
+  // unique id and need no DISTINCT ON (and its sort).
+  const bool shared_keys = shape_of(b.kind).keyed_by_provider_id;
+  sql += std::string(", candidates AS (SELECT ") + (shared_keys ? "DISTINCT ON (d.team_id, d.source_key) " : "") +
+         "d.team_id, d.source_key, d.source_id, "
          "d.client_id, d.user_id, d.occurred_at, d.label, d.direction, d.duration_seconds, d.increment, d.minutes_mode, "
          "d.flat_fee_policy, d.timezone, d.rate, d.resolved_case_id, d.billing_type FROM decided d "
-         "WHERE d.reason IS NULL ORDER BY d.team_id, d.source_key, d.source_id), ";
+         "WHERE d.reason IS NULL" + (shared_keys ? " ORDER BY d.team_id, d.source_key, d.source_id" : "") + "), ";
   sql += "claimed AS (INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) "
          "SELECT c.team_id, " + kind + ", c.source_key, c.source_id FROM candidates c "
          "ON CONFLICT (team_id, kind, source_key) DO NOTHING RETURNING l.team_id, l.source_key) ";

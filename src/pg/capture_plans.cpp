@@ -20,7 +20,7 @@ struct CapturePlans {
   Oid relid;  // hash key: the attached source relation
   bool valid;
   Oid bound_relids[kRoleCount];
-  SPIPlanPtr plans[kDriverCount];
+  SPIPlanPtr plans[kDriverCount * 2];  // [driver * 2 + bulk]
 };
 
 HTAB *plan_cache = nullptr;
@@ -167,6 +167,16 @@ char *build_statement(const RawBinding &raw, Driver driver) {
   });
 }
 
+// Backfill and explain statements are planned for their arguments on every run: a client with ten
+// calls and a batch of 100,000 want different joins, and planning costs little next to either.
+int driver_cursor_options(Driver driver) {
+  switch (driver) {
+    case Driver::BackfillClient:
+    case Driver::BackfillTeam: return CURSOR_OPT_CUSTOM_PLAN;
+    default: return 0;
+  }
+}
+
 int driver_arguments(Driver driver, Oid *argtypes) {
   switch (driver) {
     case Driver::Insert:
@@ -207,11 +217,11 @@ namespace {
   ReThrowError(error);
 }
 
-SPIPlanPtr prepare_statement(const char *sql, int nargs, Oid *argtypes, Oid relid) {
+SPIPlanPtr prepare_statement(const char *sql, int nargs, Oid *argtypes, int cursor_options, Oid relid) {
   SPIPlanPtr plan = nullptr;
   MemoryContext caller_context = CurrentMemoryContext;
   PG_TRY();
-  { plan = SPI_prepare(sql, nargs, argtypes); }
+  { plan = SPI_prepare_cursor(sql, nargs, argtypes, cursor_options); }
   PG_CATCH();
   {
     rethrow_naming(caller_context, psprintf("autotime preparing capture for table \"%s\" (check its attachment: "
@@ -254,9 +264,9 @@ bool any_team_records_errors() {
 
 void register_capture_plan_invalidation() { CacheRegisterRelcacheCallback(invalidate_plans, (Datum)0); }
 
-SPIPlanPtr capture_plan(Oid relid, Driver driver) {
+SPIPlanPtr capture_plan(Oid relid, Driver driver, bool bulk) {
   CapturePlans *entry = plans_for(relid);
-  const int slot = static_cast<int>(driver);
+  const int slot = static_cast<int>(driver) * 2 + (bulk ? 1 : 0);
   if (entry->plans[slot] != nullptr) return entry->plans[slot];
 
   // Loading and planning see only pg_catalog: every name we generate is qualified, and the
@@ -268,7 +278,7 @@ SPIPlanPtr capture_plan(Oid relid, Driver driver) {
   const char *sql = build_statement(raw, driver);
   Oid argtypes[4];
   const int nargs = driver_arguments(driver, argtypes);
-  SPIPlanPtr plan = prepare_statement(sql, nargs, argtypes, relid);
+  SPIPlanPtr plan = prepare_statement(sql, nargs, argtypes, driver_cursor_options(driver), relid);
   if (plan == nullptr)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                     errmsg("autotime could not prepare capture for \"%s\": %s", get_rel_name(relid),

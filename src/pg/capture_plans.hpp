@@ -12,8 +12,15 @@ void register_capture_plan_invalidation();
 
 // The kept plan for `driver` on attached relation `relid`. Must run inside SPI_connect; trigger
 // drivers must have registered their transition tables first. Errors clearly when `relid` is not
-// attached or a role is not bound.
-SPIPlanPtr capture_plan(Oid relid, Driver driver);
+// attached or a role is not bound. Trigger drivers keep two plans: one planned for a few rows
+// and one for bulk statements (`bulk`), because a plan is kept for every later statement and a
+// join that is right for one row is quadratic for a million.
+SPIPlanPtr capture_plan(Oid relid, Driver driver, bool bulk = false);
+
+// Transition tables with more rows than this use the bulk plans.
+inline constexpr int64 kBulkRows = 100;
+// The row count bulk plans are planned for (registered as the transition tables' estimate).
+inline constexpr double kBulkPlanRows = 100000.0;
 
 // True when some team has on_error = 'record' (cached per backend until team_settings changes).
 // Must run inside SPI_connect.

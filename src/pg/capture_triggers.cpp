@@ -1,10 +1,13 @@
 // Statement-level trigger entry points: the set-based live capture path. Each runs the relation's
 // kept capture statement once per statement over its transition tables, whether the statement
 // inserted one row, a multi-row VALUES list or a COPY.
+#include <algorithm>
+
 #include "capture_plans.hpp"
 
 extern "C" {
 #include "access/xact.h"
+#include "utils/queryenvironment.h"
 #include "utils/resowner.h"
 }
 
@@ -44,9 +47,25 @@ bool fired_by(const TriggerData *trigger, Event event) {
   return false;
 }
 
+// Registers a transition table under the name the capture statements use, with the row count
+// the planner should assume: the real one for small statements, a large one for bulk plans.
+void register_transition_table(std::string_view name, Tuplestorestate *rows, Relation relation, double estimate) {
+  auto *enr = static_cast<EphemeralNamedRelation>(palloc0(sizeof(EphemeralNamedRelationData)));
+  enr->md.name = pnstrdup(name.data(), name.size());
+  enr->md.reliddesc = RelationGetRelid(relation);
+  enr->md.tupdesc = nullptr;
+  enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+  enr->md.enrtuples = estimate;
+  enr->reldata = rows;
+  const int rc = SPI_register_relation(enr);
+  if (rc != SPI_OK_REL_REGISTER)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                    errmsg("autotime could not register a transition table: %s", SPI_result_code_string(rc))));
+}
+
 // Runs one kept statement of the relation over the registered transition tables.
-void run_step(TriggerData *trigger, autotime::Driver driver, int expected_rc) {
-  SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver);
+void run_step(TriggerData *trigger, autotime::Driver driver, int expected_rc, bool bulk) {
+  SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver, bulk);
   const int rc = autotime::pg::execute_capture(
       plan, nullptr, false,
       psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation)));
@@ -58,7 +77,8 @@ void run_step(TriggerData *trigger, autotime::Driver driver, int expected_rc) {
 // Runs the capture step in a subtransaction. On failure, the statement's qualifying rows are
 // recorded in autotime.capture_failures when every team among them has on_error = 'record' (the
 // activity is kept, a later backfill retries it); otherwise the original error is raised.
-void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, autotime::Driver record_driver) {
+void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, autotime::Driver record_driver,
+                                 bool bulk) {
   MemoryContext caller_context = CurrentMemoryContext;
   ResourceOwner caller_owner = CurrentResourceOwner;
   ErrorData *volatile failure = nullptr;
@@ -66,7 +86,7 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
   MemoryContextSwitchTo(caller_context);
   PG_TRY();
   {
-    run_step(trigger, driver, SPI_OK_INSERT);
+    run_step(trigger, driver, SPI_OK_INSERT, bulk);
     ReleaseCurrentSubTransaction();
     MemoryContextSwitchTo(caller_context);
     CurrentResourceOwner = caller_owner;
@@ -85,7 +105,7 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
 
   Datum args[2] = {CStringGetTextDatum(unpack_sql_state(failure->sqlerrcode)),
                    CStringGetTextDatum(failure->message != nullptr ? failure->message : "")};
-  SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), record_driver);
+  SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), record_driver, bulk);
   if (autotime::pg::execute_capture(plan, args, false, "autotime recording a capture failure") != SPI_OK_SELECT ||
       SPI_processed != 1)
     ReThrowError(failure);
@@ -121,26 +141,32 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
   context.previous = error_context_stack;
   error_context_stack = &context;
 
+  const int64 row_count = tuplestore_tuple_count(rows);
+  const bool bulk = row_count > autotime::pg::kBulkRows;
+  const double estimate = bulk ? std::max<double>(row_count, autotime::pg::kBulkPlanRows) : row_count;
   SPI_connect();
-  SPI_register_trigger_data(trigger);
+  if (trigger->tg_newtable != nullptr)
+    register_transition_table(autotime::kNewTable, trigger->tg_newtable, trigger->tg_relation, estimate);
+  if (trigger->tg_oldtable != nullptr)
+    register_transition_table(autotime::kOldTable, trigger->tg_oldtable, trigger->tg_relation, estimate);
   const bool record_failures = event != Event::Delete && autotime::pg::any_team_records_errors();
   switch (event) {
     case Event::Insert:
       if (record_failures)
-        run_step_recording_failures(trigger, autotime::Driver::Insert, autotime::Driver::RecordInsertFailures);
+        run_step_recording_failures(trigger, autotime::Driver::Insert, autotime::Driver::RecordInsertFailures, bulk);
       else
-        run_step(trigger, autotime::Driver::Insert, SPI_OK_INSERT);
+        run_step(trigger, autotime::Driver::Insert, SPI_OK_INSERT, bulk);
       break;
     case Event::Update:
       if (record_failures)
-        run_step_recording_failures(trigger, autotime::Driver::Update, autotime::Driver::RecordUpdateFailures);
+        run_step_recording_failures(trigger, autotime::Driver::Update, autotime::Driver::RecordUpdateFailures, bulk);
       else
-        run_step(trigger, autotime::Driver::Update, SPI_OK_INSERT);
-      run_step(trigger, autotime::Driver::MoveCase, SPI_OK_UPDATE);
+        run_step(trigger, autotime::Driver::Update, SPI_OK_INSERT, bulk);
+      run_step(trigger, autotime::Driver::MoveCase, SPI_OK_UPDATE, bulk);
       break;
     case Event::Delete:
-      run_step(trigger, autotime::Driver::ReleaseClaim, SPI_OK_INSERT);
-      run_step(trigger, autotime::Driver::Release, SPI_OK_DELETE);
+      run_step(trigger, autotime::Driver::ReleaseClaim, SPI_OK_INSERT, bulk);
+      run_step(trigger, autotime::Driver::Release, SPI_OK_DELETE, bulk);
       break;
   }
   SPI_finish();

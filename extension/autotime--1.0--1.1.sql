@@ -105,7 +105,7 @@ BEGIN
         COMMIT;
         PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
         elapsed := EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started);
-        RAISE NOTICE 'autotime backfill team % %: ids up to % of %, % qualifying scanned, % created',
+        RAISE NOTICE 'autotime backfill team % %: ids up to % of %, % new qualifying, % created',
           team_id, a.kind, after_id, hi, kind_scanned, kind_created
           USING DETAIL = pg_catalog.format('%ss elapsed, about %ss left for this table',
             pg_catalog.round(elapsed::numeric, 1),
@@ -114,9 +114,9 @@ BEGIN
     END IF;
     total_created := total_created + kind_created;
     total_scanned := total_scanned + kind_scanned;
-    summary := summary || pg_catalog.format(E'\n  %s (%s): %s qualifying, %s created', a.kind, a.source, kind_scanned, kind_created);
+    summary := summary || pg_catalog.format(E'\n  %s (%s): %s new qualifying, %s created', a.kind, a.source, kind_scanned, kind_created);
   END LOOP;
-  RAISE NOTICE 'autotime backfill of team % done: % qualifying activities, % entries created%',
+  RAISE NOTICE 'autotime backfill of team % done: % new qualifying activities, % entries created%',
     team_id, total_scanned, total_created, summary
     USING DETAIL = pg_catalog.format('%ss elapsed',
       pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started)::numeric, 1));

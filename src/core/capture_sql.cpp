@@ -81,6 +81,15 @@ std::string activity_projection(const CaptureBinding &b, std::string_view from, 
   return sql;
 }
 
+// Backfill skips activities already linked before looking anything up, so a re-run costs a scan
+// and one index probe per activity. (The claim still decides; this only saves work.)
+std::string unlinked_only(const CaptureBinding &b) {
+  const std::string eq(kEq);
+  return " LEFT JOIN LATERAL (SELECT true AS linked FROM autotime.activity_links l WHERE l.team_id" + eq +
+         "a.team_id AND l.kind" + eq + literal_text(kind_name(b.kind)) + " AND l.source_key" + eq +
+         "a.source_key LIMIT 1) lk ON true WHERE a.qualifies AND lk.linked IS NULL";
+}
+
 std::string source_rows(const CaptureBinding &b, Driver driver) {
   const BoundRelation &s = b.source;
   const std::string new_table(kNewTable), old_table(kOldTable);
@@ -99,7 +108,7 @@ std::string source_rows(const CaptureBinding &b, Driver driver) {
     case Driver::BackfillClient:
       return "SELECT a.* FROM (" +
              activity_projection(b, s.qualified_name, s.column("client_id") + std::string(kEq) + "$1::pg_catalog.int8") +
-             ") a WHERE a.qualifies";
+             ") a" + unlinked_only(b);
     case Driver::BackfillTeam: {
       const KindShape shape = shape_of(b.kind);
       const std::string where = s.column("team_id") + std::string(kEq) + "$1::pg_catalog.int8 AND (" +
@@ -107,7 +116,7 @@ std::string source_rows(const CaptureBinding &b, Driver driver) {
                                 std::string(kGe) + "$2::pg_catalog.timestamptz) AND " + s.column("id") +
                                 std::string(kGt) + "$3::pg_catalog.int8 AND " + s.column("id") + std::string(kLe) +
                                 "$4::pg_catalog.int8";
-      return "SELECT a.* FROM (" + activity_projection(b, s.qualified_name, where) + ") a WHERE a.qualifies";
+      return "SELECT a.* FROM (" + activity_projection(b, s.qualified_name, where) + ") a" + unlinked_only(b);
     }
     case Driver::Explain:
       return activity_projection(b, s.qualified_name, s.column("id") + std::string(kEq) + "$1::pg_catalog.int8");
@@ -146,7 +155,10 @@ std::string decided_ctes(const CaptureBinding &b, Driver driver) {
   sql += "st.call_minutes_mode AS minutes_mode, st.flat_fee_policy, st.timezone, ";
   sql += "mem.can_log_time IS NOT NULL AS member_found, COALESCE(mem.can_log_time, false) AS can_log_time, mem.rate, ";
   sql += "cs.case_id AS resolved_case_id, cs.case_client_id, cs.billing_type FROM src ";
-  sql += "LEFT JOIN autotime.team_settings st ON st.team_id" + eq + "src.team_id ";
+  // Every lookup is a LATERAL ... LIMIT 1 index probe, so it stays a per-row index lookup even when
+  // bulk plans are made with nested loops discouraged (see capture_plans.cpp).
+  sql += "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq +
+         "src.team_id LIMIT 1) st ON true ";
   sql += "LEFT JOIN LATERAL (SELECT " + cast("m." + m.column("can_log_time"), "bool") + " AS can_log_time, " +
          cast("m." + m.column("hourly_rate"), "numeric") + " AS rate FROM " + m.qualified_name + " m WHERE m." +
          m.column("team_id") + eq + "src.team_id AND m." + m.column("user_id") + eq + "src.user_id LIMIT 1) mem ON true ";

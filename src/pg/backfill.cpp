@@ -48,7 +48,7 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
     SPIPlanPtr plan = autotime::pg::capture_plan(sources[i], autotime::Driver::BackfillClient);
     const char *doing = psprintf("autotime backfill of client " INT64_FORMAT " from \"%s\"", client_id,
                                  get_rel_name(sources[i]));
-    if (autotime::pg::execute_capture(plan, args, false, doing) != SPI_OK_SELECT ||
+    if (autotime::pg::execute_capture(plan, args, false, doing, true) != SPI_OK_SELECT ||
         SPI_processed != 1)
       ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime backfill statement failed")));
     HeapTuple row = SPI_tuptable->vals[0];
@@ -99,7 +99,7 @@ Datum autotime_backfill_batch(PG_FUNCTION_ARGS) {
   {
     const char *doing = psprintf("autotime backfill of team " INT64_FORMAT " from \"%s\"", PG_GETARG_INT64(1),
                                  get_rel_name(source));
-    rc = autotime::pg::execute_capture_with_nulls(plan, args, nulls, false, doing);
+    rc = autotime::pg::execute_capture_with_nulls(plan, args, nulls, false, doing, true);
   }
   if (rc != SPI_OK_SELECT || SPI_processed != 1)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime backfill statement failed")));

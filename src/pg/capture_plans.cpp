@@ -233,18 +233,37 @@ SPIPlanPtr prepare_statement(const char *sql, int nargs, Oid *argtypes, int curs
 
 }  // namespace
 
-int execute_capture(SPIPlanPtr plan, Datum *values, bool read_only, const char *doing) {
-  return execute_capture_with_nulls(plan, values, nullptr, read_only, doing);
+bool plans_many_rows(Driver driver) {
+  return driver == Driver::BackfillClient || driver == Driver::BackfillTeam;
 }
 
-int execute_capture_with_nulls(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, const char *doing) {
+// A kept plan is reused for every later statement, and row estimates can be far off (a transition
+// table's size, a table just bulk-loaded and not yet analyzed): a nested loop between two large
+// row sets would be quadratic. Plans for many rows are therefore made with nested loops
+// discouraged; the per-row lookups are LATERAL ... LIMIT 1 probes, which stay index nested loops.
+void discourage_nested_loops() {
+  (void)set_config_option("enable_nestloop", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  // The disabled nested loops' cost would cross jit_above_cost and compile every run for seconds.
+  (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+int execute_capture(SPIPlanPtr plan, Datum *values, bool read_only, const char *doing, bool many_rows) {
+  return execute_capture_with_nulls(plan, values, nullptr, read_only, doing, many_rows);
+}
+
+int execute_capture_with_nulls(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, const char *doing,
+                               bool many_rows) {
   MemoryContext caller_context = CurrentMemoryContext;
   int rc = 0;
+  // On error, transaction or subtransaction abort unwinds the GUC nest level.
+  const int nest_level = many_rows ? NewGUCNestLevel() : 0;
+  if (many_rows) discourage_nested_loops();
   PG_TRY();
   { rc = SPI_execute_plan(plan, values, nulls, read_only, 0); }
   PG_CATCH();
   { rethrow_naming(caller_context, doing); }
   PG_END_TRY();
+  if (many_rows) AtEOXact_GUC(true, nest_level);
   return rc;
 }
 
@@ -274,6 +293,9 @@ SPIPlanPtr capture_plan(Oid relid, Driver driver, bool bulk) {
   const int nest_level = NewGUCNestLevel();
   (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
                           false);
+  // Capture statements are short and kept: JIT compilation would cost more than it saves.
+  (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  if (bulk || plans_many_rows(driver)) discourage_nested_loops();
   const RawBinding raw = load_binding(relid);
   const char *sql = build_statement(raw, driver);
   Oid argtypes[4];

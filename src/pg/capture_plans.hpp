@@ -22,13 +22,20 @@ inline constexpr int64 kBulkRows = 100;
 // The row count bulk plans are planned for (registered as the transition tables' estimate).
 inline constexpr double kBulkPlanRows = 100000.0;
 
+// Whether the driver's statements are planned for many rows (with nested loops discouraged).
+bool plans_many_rows(Driver driver);
+// Sets enable_nestloop = off at the current GUC nest level (caller opened one).
+void discourage_nested_loops();
+
 // True when some team has on_error = 'record' (cached per backend until team_settings changes).
 // Must run inside SPI_connect.
 bool any_team_records_errors();
 
 // SPI_execute_plan for a capture statement. An error keeps its code, message, detail and hint;
 // its context becomes `doing` instead of the generated statement's text.
-int execute_capture(SPIPlanPtr plan, Datum *values, bool read_only, const char *doing);
-int execute_capture_with_nulls(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, const char *doing);
+// `many_rows`: (re)plan with nested loops discouraged, as the plan was prepared.
+int execute_capture(SPIPlanPtr plan, Datum *values, bool read_only, const char *doing, bool many_rows = false);
+int execute_capture_with_nulls(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, const char *doing,
+                               bool many_rows = false);
 
 }  // namespace autotime::pg

@@ -68,7 +68,7 @@ void run_step(TriggerData *trigger, autotime::Driver driver, int expected_rc, bo
   SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver, bulk);
   const int rc = autotime::pg::execute_capture(
       plan, nullptr, false,
-      psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation)));
+      psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation)), bulk);
   if (rc != expected_rc)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                     errmsg("autotime capture statement failed: %s", SPI_result_code_string(rc))));

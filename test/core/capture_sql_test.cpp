@@ -844,9 +844,15 @@ TEST(CaptureStatement, DefaultQualifiesIsUsedWhenNoCustomExpression) {
 
 TEST(CaptureStatement, TriggerAndBackfillOnlyKeepQualifyingRowsButExplainKeepsAll) {
   for (Kind kind : kAllKinds) {
-    for (Driver driver : kCaptureDrivers)
-      EXPECT_TRUE(contains(capture_statement(reference_binding(kind), driver), ") a WHERE a.qualifies"))
+    for (Driver driver : kCaptureDrivers) {
+      const std::string sql = capture_statement(reference_binding(kind), driver);
+      const bool backfill = driver == Driver::BackfillClient || driver == Driver::BackfillTeam;
+      // Backfill also skips activities already linked, with one index probe each, before any lookup.
+      EXPECT_TRUE(contains(sql, backfill ? "lk ON true WHERE a.qualifies AND lk.linked IS NULL" : ") a WHERE a.qualifies"))
           << kind_name(kind) << "/" << driver_name(driver);
+      EXPECT_EQ(contains(sql, "SELECT true AS linked FROM autotime.activity_links l"), backfill)
+          << kind_name(kind) << "/" << driver_name(driver);
+    }
     // Explain must report not_qualifying, so it cannot filter non-qualifying rows out.
     EXPECT_FALSE(contains(capture_statement(reference_binding(kind), Driver::Explain), "WHERE a.qualifies"))
         << kind_name(kind);

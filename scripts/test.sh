@@ -47,33 +47,26 @@ trap cluster_stop EXIT
 OUT="$(mktemp -d /tmp/autotime-regress.XXXXXX)"
 chown postgres: "$OUT"
 
-echo "== regression tests (pg_regress)"
+# run_suite NAME RUNNER TESTS [VAR=value ...]: one pg_regress-style run, counted and its diffs shown.
+run_suite() {
+  local name="$1" runner="$2" tests="$3"; shift 3
+  env "$@" "$runner" --inputdir="$ROOT" --outputdir="$OUT/$name" --bindir="$PG_BINDIR" --host="$PGHOST" \
+    --port="$PGPORT" --user=postgres --dbname="autotime_$name" $tests | tee "$OUT/$name.log"
+  count_suite "$name" "$OUT/$name.log" "${PIPESTATUS[0]}"
+  [ -f "$OUT/$name/regression.diffs" ] && cat "$OUT/$name/regression.diffs"
+  return 0
+}
 REGRESS_TESTS=$(ls sql/*.sql | sed 's|sql/||; s|\.sql$||' | sort)
-"$PG_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/regress" --bindir="$PG_BINDIR" --host="$PGHOST" \
-  --port="$PGPORT" --user=postgres --dbname=autotime_regress $REGRESS_TESTS | tee "$OUT/regress.log"
-count_suite regress "$OUT/regress.log" "${PIPESTATUS[0]}"
-[ -f "$OUT/regress/regression.diffs" ] && cat "$OUT/regress/regression.diffs"
-
-echo "== regression tests on a practice schema hash-partitioned by team_id (same expected output)"
-AUTOTIME_PARTITIONS=4 "$PG_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/regress_partitioned" --bindir="$PG_BINDIR" \
-  --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=autotime_regress_partitioned $REGRESS_TESTS \
-  | tee "$OUT/regress_partitioned.log"
-count_suite regress_partitioned "$OUT/regress_partitioned.log" "${PIPESTATUS[0]}"
-[ -f "$OUT/regress_partitioned/regression.diffs" ] && cat "$OUT/regress_partitioned/regression.diffs"
-
-echo "== regression tests on autotime installed as 1.0 and updated with ALTER EXTENSION UPDATE"
-AUTOTIME_INSTALL_VERSION=1.0 "$PG_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/regress_upgraded" --bindir="$PG_BINDIR" \
-  --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=autotime_regress_upgraded $REGRESS_TESTS \
-  | tee "$OUT/regress_upgraded.log"
-count_suite regress_upgraded "$OUT/regress_upgraded.log" "${PIPESTATUS[0]}"
-[ -f "$OUT/regress_upgraded/regression.diffs" ] && cat "$OUT/regress_upgraded/regression.diffs"
-
-echo "== isolation tests (pg_isolation_regress)"
 ISOLATION_TESTS=$(ls specs/*.spec | sed 's|specs/||; s|\.spec$||' | sort)
-"$PG_ISOLATION_REGRESS" --inputdir="$ROOT" --outputdir="$OUT/isolation" --bindir="$PG_BINDIR" --host="$PGHOST" \
-  --port="$PGPORT" --user=postgres --dbname=autotime_isolation $ISOLATION_TESTS | tee "$OUT/isolation.log"
-count_suite isolation "$OUT/isolation.log" "${PIPESTATUS[0]}"
-[ -f "$OUT/isolation/regression.diffs" ] && cat "$OUT/isolation/regression.diffs"
+
+echo "== regression tests (pg_regress)"
+run_suite regress "$PG_REGRESS" "$REGRESS_TESTS"
+echo "== regression tests on a practice schema hash-partitioned by team_id (same expected output)"
+run_suite regress_partitioned "$PG_REGRESS" "$REGRESS_TESTS" AUTOTIME_PARTITIONS=4
+echo "== regression tests on autotime installed as 1.0 and updated with ALTER EXTENSION UPDATE"
+run_suite regress_upgraded "$PG_REGRESS" "$REGRESS_TESTS" AUTOTIME_INSTALL_VERSION=1.0
+echo "== isolation tests (pg_isolation_regress)"
+run_suite isolation "$PG_ISOLATION_REGRESS" "$ISOLATION_TESTS"
 
 # AUTOTIME_NESTED: a copy of the suite run by a test.d script (the dist test) skips the extras.
 for extra in $([ -z "${AUTOTIME_NESTED:-}" ] && ls scripts/test.d/*.sh); do

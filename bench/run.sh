@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # autotime benchmark: one command, one cluster, every variant in the same run, ratios printed.
-#   bash bench/run.sh [--quick] [--only single,scaling,bulk,backfill,memory]
-# Full: ~25-40 min; --quick: ~8 min. Results: bench/out/<stamp>/results.json (+ latest.json), the
+#   bash bench/run.sh [--quick] [--only single,scaling,bulk,backfill,memory,profile]
+# Full: ~30 min; --quick: ~5 min (on the 2-core dev VM). Results: bench/out/<stamp>/results.json (+ latest.json), the
 # chart bench/per_activity_cost.png, the printed table. See bench/RESULTS.md for how to read it.
 #
 # Isolation: other sessions build and install autotime into the shared PostgreSQL directories

@@ -6,7 +6,7 @@ k.source_key FROM claimed k)) IS TRUE` instead of `FROM claimed k JOIN candidate
 PL/pgSQL statement trigger with the same transition table, so the plans are cached generic plans
 like autotime's kept SPI plans. Prints seconds and the backend's peak private memory (RssAnon).
 Needs a database `exp` made by setup.sql with bench.calls detached and functions exp_v0/exp_v1
-(see make_functions below); PGHOST/PGPORT/PGUSER set."""
+(bench/experiments/make_functions.sql); PGHOST/PGPORT/PGUSER set."""
 import subprocess, sys, threading, time
 
 def psql(sql, app=None):

@@ -95,6 +95,7 @@ std::string source_rows(const CaptureBinding &b, Driver driver) {
   const std::string new_table(kNewTable), old_table(kOldTable);
   switch (driver) {
     case Driver::Insert:
+    case Driver::DecideInsertedRow:
       return "SELECT a.* FROM (" + activity_projection(b, new_table, "") + ") a WHERE a.qualifies";
     case Driver::Update: {
       const std::string qualifies = b.qualifies.empty() ? default_qualifies(b) : b.qualifies;
@@ -124,7 +125,9 @@ std::string source_rows(const CaptureBinding &b, Driver driver) {
     case Driver::Release:
     case Driver::MoveCase:
     case Driver::RecordInsertFailures:
-    case Driver::RecordUpdateFailures: break;
+    case Driver::RecordUpdateFailures:
+    case Driver::ClaimLink:
+    case Driver::WriteEntry: break;
   }
   throw std::logic_error("unknown capture driver");
 }
@@ -156,7 +159,8 @@ std::string decided_ctes(const CaptureBinding &b, Driver driver) {
   sql += "mem.can_log_time IS NOT NULL AS member_found, COALESCE(mem.can_log_time, false) AS can_log_time, mem.rate, ";
   sql += "cs.case_id AS resolved_case_id, cs.case_client_id, cs.billing_type FROM src ";
   // Every lookup is a LATERAL ... LIMIT 1 index probe, so it stays a per-row index lookup even when
-  // bulk plans are made with nested loops discouraged (see capture_plans.cpp).
+  // bulk plans are made with nested loops discouraged (see capture_plans.cpp). (Plain joins on the
+  // unique keys measured slower for one row: a small member table is scanned whole or hashed.)
   sql += "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq +
          "src.team_id LIMIT 1) st ON true ";
   sql += "LEFT JOIN LATERAL (SELECT " + cast("m." + m.column("can_log_time"), "bool") + " AS can_log_time, " +
@@ -168,6 +172,35 @@ std::string decided_ctes(const CaptureBinding &b, Driver driver) {
          "f.resolved_case_id IS NOT NULL, COALESCE(f.case_client_id" + eq + "f.client_id, false), f.billing_type, "
          "f.flat_fee_policy) AS reason FROM facts f)";
   return sql;
+}
+
+// The entry's computed values for candidate `c`: work date, minutes, description, billable.
+std::string computed_entry_values(const CaptureBinding &b) {
+  const std::string kind = literal_text(kind_name(b.kind));
+  return "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date, "
+         "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds), "
+         "autotime.rule_description(" + kind + ", c.direction, c.label), "
+         "autotime.rule_billable(c.billing_type, c.flat_fee_policy)";
+}
+
+std::string entry_columns(const CaptureBinding &b) {
+  const BoundRelation &e = b.time_entries;
+  return e.column("team_id") + ", " + e.column("client_id") + ", " + e.column("case_id") + ", " + e.column("user_id") +
+         ", " + e.column("work_date") + ", " + e.column("minutes") + ", " + e.column("description") + ", " +
+         e.column("billable") + ", " + e.column("status") + ", " + e.column("rate") + ", " + e.column("source_kind") +
+         ", " + e.column("source_id");
+}
+
+// One activity, already decided: its values arrive as parameters (kEntryValueColumns). The caller
+// writes the entry only if ClaimLink claimed the link.
+std::string claim_link_statement(const CaptureBinding &b) {
+  return "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) VALUES ($1, " +
+         literal_text(kind_name(b.kind)) + ", $2, $3) ON CONFLICT (team_id, kind, source_key) DO NOTHING";
+}
+
+std::string write_entry_statement(const CaptureBinding &b) {
+  return "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
+         ") VALUES ($1, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, " + quote_literal(kind_name(b.kind)) + ", $3)";
 }
 
 }  // namespace
@@ -313,6 +346,8 @@ std::string capture_statement(const CaptureBinding &b, Driver driver) {
   if (driver == Driver::ReleaseClaim || driver == Driver::Release || driver == Driver::MoveCase)
     return lifecycle_statement(b, driver);
   if (driver == Driver::RecordInsertFailures || driver == Driver::RecordUpdateFailures) return failure_statement(b, driver);
+  if (driver == Driver::ClaimLink) return claim_link_statement(b);
+  if (driver == Driver::WriteEntry) return write_entry_statement(b);
   const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));
   std::string sql = "WITH " + decided_ctes(b, driver);
@@ -332,6 +367,9 @@ std::string capture_statement(const CaptureBinding &b, Driver driver) {
     sql += " ORDER BY d.team_id";
     return sql;
   }
+  if (driver == Driver::DecideInsertedRow)
+    return sql + " SELECT c.team_id, c.source_key, c.source_id, c.client_id, c.resolved_case_id, c.user_id, " +
+           computed_entry_values(b) + ", c.rate FROM decided c WHERE c.reason IS NULL";
 
   // One candidate per dedupe key (a replayed text inside one statement is still one activity),
   // the link claimed before the entry is written: a concurrent claimer waits on the unique index.
@@ -350,18 +388,11 @@ std::string capture_statement(const CaptureBinding &b, Driver driver) {
          "ON CONFLICT (team_id, kind, source_key) DO NOTHING RETURNING l.team_id, l.source_key) ";
   const bool report = driver == Driver::BackfillClient || driver == Driver::BackfillTeam;
   if (report) sql += ", inserted AS (";
-  sql += "INSERT INTO " + e.qualified_name + " (" + e.column("team_id") + ", " + e.column("client_id") + ", " +
-         e.column("case_id") + ", " + e.column("user_id") + ", " + e.column("work_date") + ", " + e.column("minutes") +
-         ", " + e.column("description") + ", " + e.column("billable") + ", " + e.column("status") + ", " +
-         e.column("rate") + ", " + e.column("source_kind") + ", " + e.column("source_id") + ") ";
+  sql += "INSERT INTO " + e.qualified_name + " (" + entry_columns(b) + ") ";
   // 'draft' and the kind stay untyped literals so they coerce to the bound column's type (text or an enum).
-  sql += "SELECT c.team_id, c.client_id, c.resolved_case_id, c.user_id, "
-         "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date, "
-         "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds), "
-         "autotime.rule_description(" + kind + ", c.direction, c.label), "
-         "autotime.rule_billable(c.billing_type, c.flat_fee_policy), 'draft', c.rate, " + quote_literal(kind_name(b.kind)) +
-         ", c.source_id FROM claimed k JOIN candidates c ON c.team_id" + eq + "k.team_id AND c.source_key" + eq +
-         "k.source_key";
+  sql += "SELECT c.team_id, c.client_id, c.resolved_case_id, c.user_id, " + computed_entry_values(b) + ", 'draft', c.rate, " +
+         quote_literal(kind_name(b.kind)) + ", c.source_id FROM claimed k JOIN candidates c ON c.team_id" + eq +
+         "k.team_id AND c.source_key" + eq + "k.source_key";
   if (report)
     sql += " RETURNING 1) SELECT (SELECT pg_catalog.count(*) FROM inserted) AS created, "
            "(SELECT pg_catalog.count(*) FROM decided) AS scanned, "

@@ -44,7 +44,15 @@ enum class Driver {
   MoveCase,        // statement trigger: rows whose case changed move their draft entries
   RecordInsertFailures,  // after a failed Insert under on_error = 'record': $1 sqlstate, $2 message
   RecordUpdateFailures,  // the same after a failed Update
+  DecideInsertedRow,     // one-row INSERT: the entry to write if the row is captured (no row if not); no writes
+  ClaimLink,             // $1..$11 as DecideInsertedRow returned them: claim the activity's link
+  WriteEntry,            // the same parameters: write the entry (after ClaimLink claimed the link)
 };
+
+// The columns DecideInsertedRow returns, in order, which ClaimLink and WriteEntry take as $1..$11.
+inline constexpr std::string_view kEntryValueColumns[] = {"team_id", "source_key", "source_id", "client_id", "case_id",
+                                                          "user_id", "work_date", "minutes", "description",
+                                                          "billable", "rate"};
 
 // Transition table names the triggers must declare.
 inline constexpr std::string_view kNewTable = "autotime_new";

@@ -1,5 +1,7 @@
 #include "capture_plans.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 extern "C" {
@@ -12,7 +14,7 @@ namespace autotime::pg {
 
 namespace {
 
-constexpr int kDriverCount = static_cast<int>(Driver::RecordUpdateFailures) + 1;
+constexpr int kDriverCount = static_cast<int>(Driver::WriteEntry) + 1;
 constexpr int kRoleCount = 3;
 constexpr const char *kRoles[kRoleCount] = {"time_entries", "cases", "team_members"};
 
@@ -183,7 +185,16 @@ int driver_arguments(Driver driver, Oid *argtypes) {
     case Driver::Update:
     case Driver::ReleaseClaim:
     case Driver::Release:
-    case Driver::MoveCase: return 0;
+    case Driver::MoveCase:
+    case Driver::DecideInsertedRow: return 0;
+    case Driver::ClaimLink:
+    case Driver::WriteEntry: {
+      const Oid types[] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID,
+                           DATEOID, INT4OID, TEXTOID, BOOLOID, NUMERICOID};
+      static_assert(std::size(types) == std::size(kEntryValueColumns));
+      std::copy(std::begin(types), std::end(types), argtypes);
+      return static_cast<int>(std::size(types));
+    }
     case Driver::RecordInsertFailures:
     case Driver::RecordUpdateFailures:
       argtypes[0] = TEXTOID;
@@ -298,7 +309,7 @@ SPIPlanPtr capture_plan(Oid relid, Driver driver, bool bulk) {
   if (bulk || plans_many_rows(driver)) discourage_nested_loops();
   const RawBinding raw = load_binding(relid);
   const char *sql = build_statement(raw, driver);
-  Oid argtypes[4];
+  Oid argtypes[std::size(kEntryValueColumns)];
   const int nargs = driver_arguments(driver, argtypes);
   SPIPlanPtr plan = prepare_statement(sql, nargs, argtypes, driver_cursor_options(driver), relid);
   if (plan == nullptr)

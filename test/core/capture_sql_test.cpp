@@ -22,6 +22,7 @@ constexpr Driver kAllDrivers[] = {Driver::Insert, Driver::Update, Driver::Backfi
                                   Driver::Explain};
 constexpr Driver kCaptureDrivers[] = {Driver::Insert, Driver::Update, Driver::BackfillClient, Driver::BackfillTeam};
 constexpr Driver kLifecycleDrivers[] = {Driver::Release, Driver::MoveCase};
+constexpr Driver kOneRowDrivers[] = {Driver::DecideInsertedRow, Driver::ClaimLink, Driver::WriteEntry};
 
 const char *driver_name(Driver driver) {
   switch (driver) {
@@ -35,6 +36,9 @@ const char *driver_name(Driver driver) {
     case Driver::MoveCase: return "MoveCase";
     case Driver::RecordInsertFailures: return "RecordInsertFailures";
     case Driver::RecordUpdateFailures: return "RecordUpdateFailures";
+    case Driver::DecideInsertedRow: return "DecideInsertedRow";
+    case Driver::ClaimLink: return "ClaimLink";
+    case Driver::WriteEntry: return "WriteEntry";
   }
   return "?";
 }
@@ -399,8 +403,10 @@ TEST(CaptureStatement, NoBareEqualsOperator) {
 
 TEST(CaptureStatement, EveryOperatorIsSchemaQualified) {
   // Outside literals and quoted names, no comparison or concatenation operator may be left bare.
+  std::vector<Driver> drivers(std::begin(kAllDrivers), std::end(kAllDrivers));
+  drivers.insert(drivers.end(), std::begin(kOneRowDrivers), std::end(kOneRowDrivers));
   for (Kind kind : kAllKinds)
-    for (Driver driver : kAllDrivers) {
+    for (Driver driver : drivers) {
       const std::string rest = without_qualified_operators(capture_statement(mapped_binding(kind), driver));
       for (char op : {'=', '<', '>', '|', '+', '-', '/', '%', '!', '~'})
         EXPECT_EQ(rest.find(op), std::string::npos)
@@ -431,8 +437,10 @@ TEST(CaptureStatement, AutotimeObjectsAreSchemaQualified) {
 }
 
 TEST(CaptureStatement, TypeCastsAreSchemaQualified) {
+  std::vector<Driver> drivers(std::begin(kAllDrivers), std::end(kAllDrivers));
+  drivers.insert(drivers.end(), std::begin(kOneRowDrivers), std::end(kOneRowDrivers));
   for (Kind kind : kAllKinds)
-    for (Driver driver : kAllDrivers) {
+    for (Driver driver : drivers) {
       const std::string sql = without_quoted(capture_statement(reference_binding(kind), driver));
       EXPECT_EQ(count(sql, "::"), count(sql, "::pg_catalog.")) << kind_name(kind) << "/" << driver_name(driver);
     }
@@ -1020,6 +1028,91 @@ TEST(LifecycleStatement, ReleaseClaimsQualifyingLinksBeforeTheDraftsGo) {
     EXPECT_TRUE(contains(claim, "ON CONFLICT (team_id, kind, source_key) DO NOTHING")) << kind_name(kind);
     EXPECT_FALSE(contains(claim, b.time_entries.qualified_name)) << kind_name(kind);
   }
+}
+
+}  // namespace
+}  // namespace autotime
+
+namespace autotime {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// The one-row path: DecideInsertedRow, then ClaimLink and WriteEntry with its values as parameters
+
+// The select list after the statement's last top-level " SELECT ", split at top-level commas.
+std::vector<std::string> final_select_list(const std::string &sql) {
+  const std::string s = without_quoted(sql);
+  auto pos = s.rfind(" SELECT ");
+  std::vector<std::string> items(1);
+  int depth = 0;
+  for (pos += 8; pos < s.size(); ++pos) {
+    const char c = s[pos];
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (depth == 0 && s.compare(pos, 6, " FROM ") == 0) break;
+    if (c == ',' && depth == 0) {
+      items.emplace_back();
+      continue;
+    }
+    if (!(c == ' ' && items.back().empty())) items.back() += c;
+  }
+  return items;
+}
+
+TEST(OneRowStatements, DecideAppliesTheSameRulesAsTheSetBasedInsertAndWritesNothing) {
+  for (Kind kind : kAllKinds) {
+    const CaptureBinding b = mapped_binding(kind);
+    const std::string insert = capture_statement(b, Driver::Insert);
+    const std::string decide = capture_statement(b, Driver::DecideInsertedRow);
+    // Same source rows, lookups and verdict, word for word: only what follows `decided` differs.
+    const std::string shared = insert.substr(0, insert.find(", candidates AS ("));
+    EXPECT_EQ(decide.rfind(shared, 0), 0u) << kind_name(kind) << "\n" << decide;
+    EXPECT_TRUE(contains(decide, "FROM " + std::string(kNewTable))) << kind_name(kind);
+    for (std::string_view write : {"INSERT", "UPDATE", "DELETE", "ON CONFLICT"})
+      EXPECT_FALSE(contains(decide, write)) << write << " in " << kind_name(kind);
+    EXPECT_TRUE(contains(decide, "WHERE c.reason IS NULL")) << kind_name(kind);
+  }
+}
+
+TEST(OneRowStatements, DecideReturnsTheEntryValuesInParameterOrder) {
+  for (Kind kind : kAllKinds) {
+    const std::vector<std::string> items = final_select_list(capture_statement(reference_binding(kind), Driver::DecideInsertedRow));
+    ASSERT_EQ(items.size(), std::size(kEntryValueColumns)) << kind_name(kind);
+    EXPECT_EQ(items[0], "c.team_id");
+    EXPECT_EQ(items[1], "c.source_key");
+    EXPECT_EQ(items[2], "c.source_id");
+    EXPECT_EQ(items[3], "c.client_id");
+    EXPECT_EQ(items[4], "c.resolved_case_id");
+    EXPECT_EQ(items[5], "c.user_id");
+    EXPECT_TRUE(contains(items[6], "AT TIME ZONE c.timezone)::pg_catalog.date")) << items[6];
+    EXPECT_TRUE(contains(items[7], "autotime.rule_minutes(")) << items[7];
+    EXPECT_TRUE(contains(items[8], "autotime.rule_description(")) << items[8];
+    EXPECT_TRUE(contains(items[9], "autotime.rule_billable(")) << items[9];
+    EXPECT_EQ(items[10], "c.rate");
+  }
+  EXPECT_EQ(kEntryValueColumns[0], "team_id");
+  EXPECT_EQ(kEntryValueColumns[1], "source_key");
+  EXPECT_EQ(kEntryValueColumns[2], "source_id");
+  EXPECT_EQ(kEntryValueColumns[10], "rate");
+}
+
+TEST(OneRowStatements, ClaimLinkIsTheSameClaimWithParameters) {
+  EXPECT_EQ(capture_statement(mapped_binding(Kind::Sms), Driver::ClaimLink),
+            "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) VALUES ($1, "
+            "'sms'::pg_catalog.text, $2, $3) ON CONFLICT (team_id, kind, source_key) DO NOTHING");
+}
+
+TEST(OneRowStatements, WriteEntryFillsTheBoundColumnsFromTheParameters) {
+  const std::string sql = capture_statement(mapped_binding(Kind::Document), Driver::WriteEntry);
+  EXPECT_EQ(sql,
+            "INSERT INTO \"legacy\".\"te_table\" (\"te_team_id\", \"te_client_id\", \"te_case_id\", \"te_user_id\", "
+            "\"te_work_date\", \"te_minutes\", \"te_description\", \"te_billable\", \"te_status\", \"te_rate\", "
+            "\"te_source_kind\", \"te_source_id\") VALUES ($1, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, 'document', $3)");
+  // Every value the decision returned is used except the dedupe key, which only the link needs.
+  for (std::size_t i = 1; i <= std::size(kEntryValueColumns); ++i)
+    EXPECT_EQ(contains(sql, "$" + std::to_string(i) + (i < 10 ? "," : "")) || contains(sql, "$" + std::to_string(i) + ")"),
+              kEntryValueColumns[i - 1] != "source_key")
+        << kEntryValueColumns[i - 1];
 }
 
 }  // namespace

@@ -81,13 +81,30 @@ std::string activity_projection(const CaptureBinding &b, std::string_view from, 
   return sql;
 }
 
-// Backfill skips activities already linked before looking anything up, so a re-run costs a scan
-// and one index probe per activity. (The claim still decides; this only saves work.)
-std::string unlinked_only(const CaptureBinding &b) {
+// Backfill skips activities already linked before looking anything up, so a re-run costs little
+// more than a scan. (The claim still decides; this only saves work.) A row is linked when a link
+// names its id; per client that is one index probe per activity, per team and id range one
+// anti-join over the range's links (index activity_links_by_source_id, from 1.2 on). A text is
+// also skipped when its dedupe key is linked: a replay of a text captured under another id.
+std::string unlinked_only(const CaptureBinding &b, Driver driver) {
   const std::string eq(kEq);
-  return " LEFT JOIN LATERAL (SELECT true AS linked FROM autotime.activity_links l WHERE l.team_id" + eq +
-         "a.team_id AND l.kind" + eq + literal_text(kind_name(b.kind)) + " AND l.source_key" + eq +
-         "a.source_key LIMIT 1) lk ON true WHERE a.qualifies AND lk.linked IS NULL";
+  const std::string kind = literal_text(kind_name(b.kind));
+  const std::string by_id = "FROM autotime.activity_links l WHERE l.team_id" + eq + "a.team_id AND l.kind" + eq + kind +
+                            " AND l.source_id" + eq + "a.source_id";
+  std::string joins, conditions = " WHERE a.qualifies";
+  if (driver == Driver::BackfillTeam) {
+    conditions += " AND NOT EXISTS (SELECT 1 " + by_id + " AND l.team_id" + eq + "$1::pg_catalog.int8 AND l.source_id" +
+                  std::string(kGt) + "$3::pg_catalog.int8 AND l.source_id" + std::string(kLe) + "$4::pg_catalog.int8)";
+  } else {
+    joins += " LEFT JOIN LATERAL (SELECT true AS linked " + by_id + " LIMIT 1) lk ON true";
+    conditions += " AND lk.linked IS NULL";
+  }
+  if (shape_of(b.kind).keyed_by_provider_id) {
+    joins += " LEFT JOIN LATERAL (SELECT true AS linked FROM autotime.activity_links k WHERE k.team_id" + eq +
+             "a.team_id AND k.kind" + eq + kind + " AND k.source_key" + eq + "a.source_key LIMIT 1) lkey ON true";
+    conditions += " AND lkey.linked IS NULL";
+  }
+  return joins + conditions;
 }
 
 std::string source_rows(const CaptureBinding &b, Driver driver) {
@@ -109,7 +126,7 @@ std::string source_rows(const CaptureBinding &b, Driver driver) {
     case Driver::BackfillClient:
       return "SELECT a.* FROM (" +
              activity_projection(b, s.qualified_name, s.column("client_id") + std::string(kEq) + "$1::pg_catalog.int8") +
-             ") a" + unlinked_only(b);
+             ") a" + unlinked_only(b, driver);
     case Driver::BackfillTeam: {
       const KindShape shape = shape_of(b.kind);
       const std::string where = s.column("team_id") + std::string(kEq) + "$1::pg_catalog.int8 AND (" +
@@ -117,7 +134,7 @@ std::string source_rows(const CaptureBinding &b, Driver driver) {
                                 std::string(kGe) + "$2::pg_catalog.timestamptz) AND " + s.column("id") +
                                 std::string(kGt) + "$3::pg_catalog.int8 AND " + s.column("id") + std::string(kLe) +
                                 "$4::pg_catalog.int8";
-      return "SELECT a.* FROM (" + activity_projection(b, s.qualified_name, where) + ") a" + unlinked_only(b);
+      return "SELECT a.* FROM (" + activity_projection(b, s.qualified_name, where) + ") a" + unlinked_only(b, driver);
     }
     case Driver::Explain:
       return activity_projection(b, s.qualified_name, s.column("id") + std::string(kEq) + "$1::pg_catalog.int8");
@@ -374,19 +391,26 @@ std::string capture_statement(const CaptureBinding &b, Driver driver) {
   // One candidate per dedupe key (a replayed text inside one statement is still one activity),
   // the link claimed before the entry is written: a concurrent claimer waits on the unique index.
   const BoundRelation &e = b.time_entries;
-  // Explicit columns: selecting d.reason would evaluate the rules a second time per row. Only texts
-  // can share a key within one statement (a replayed provider id); other kinds are keyed by their
-  // unique id and need no DISTINCT ON (and its sort).
+  // Explicit columns: selecting d.reason next to a filter on it would evaluate the rules a second
+  // time per row. Only texts can share a key within one statement (a replayed provider id); other
+  // kinds are keyed by their unique id and need no DISTINCT ON (and its sort).
   const bool shared_keys = shape_of(b.kind).keyed_by_provider_id;
+  const bool report = driver == Driver::BackfillClient || driver == Driver::BackfillTeam;
+  // A backfill reports how many rows it scanned and whether their team was disabled. Rather than
+  // materialize `decided` for those counts as well as the candidates, the candidates then keep the
+  // skipped rows with their reason (texts excepted: DISTINCT ON must see only capturable rows).
+  const bool keep_skipped = report && !shared_keys;
+  const std::string counted = keep_skipped ? "candidates" : "decided";
   sql += std::string(", candidates AS (SELECT ") + (shared_keys ? "DISTINCT ON (d.team_id, d.source_key) " : "") +
          "d.team_id, d.source_key, d.source_id, "
          "d.client_id, d.user_id, d.occurred_at, d.label, d.direction, d.duration_seconds, d.increment, d.minutes_mode, "
-         "d.flat_fee_policy, d.timezone, d.rate, d.resolved_case_id, d.billing_type FROM decided d "
-         "WHERE d.reason IS NULL" + (shared_keys ? " ORDER BY d.team_id, d.source_key, d.source_id" : "") + "), ";
+         "d.flat_fee_policy, d.timezone, d.rate, d.resolved_case_id, d.billing_type" +
+         (keep_skipped ? ", d.reason FROM decided d), " : " FROM decided d WHERE d.reason IS NULL") +
+         (keep_skipped ? "" : (shared_keys ? " ORDER BY d.team_id, d.source_key, d.source_id), " : "), "));
   sql += "claimed AS (INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) "
-         "SELECT c.team_id, " + kind + ", c.source_key, c.source_id FROM candidates c "
+         "SELECT c.team_id, " + kind + ", c.source_key, c.source_id FROM candidates c " +
+         (keep_skipped ? "WHERE c.reason IS NULL " : "") +
          "ON CONFLICT (team_id, kind, source_key) DO NOTHING RETURNING l.team_id, l.source_key) ";
-  const bool report = driver == Driver::BackfillClient || driver == Driver::BackfillTeam;
   if (report) sql += ", inserted AS (";
   sql += "INSERT INTO " + e.qualified_name + " (" + entry_columns(b) + ") ";
   // 'draft' and the kind stay untyped literals so they coerce to the bound column's type (text or an enum).
@@ -395,8 +419,8 @@ std::string capture_statement(const CaptureBinding &b, Driver driver) {
          "k.team_id AND c.source_key" + eq + "k.source_key";
   if (report)
     sql += " RETURNING 1) SELECT (SELECT pg_catalog.count(*) FROM inserted) AS created, "
-           "(SELECT pg_catalog.count(*) FROM decided) AS scanned, "
-           "(SELECT pg_catalog.min(d.team_id) FROM decided d WHERE d.reason" + eq +
+           "(SELECT pg_catalog.count(*) FROM " + counted + ") AS scanned, "
+           "(SELECT pg_catalog.min(d.team_id) FROM " + counted + " d WHERE d.reason" + eq +
            "'team_disabled'::pg_catalog.text) AS disabled_team";
   return sql;
 }

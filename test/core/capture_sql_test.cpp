@@ -524,7 +524,13 @@ TEST(CaptureStatement, CaptureDriversClaimTheLinkThenWriteTheEntry) {
       EXPECT_LT(sql.find("INSERT INTO autotime.activity_links"), sql.find("INSERT INTO " + b.time_entries.qualified_name))
           << where;
       EXPECT_TRUE(contains(sql, "FROM claimed k JOIN candidates c")) << where;
-      EXPECT_TRUE(contains(sql, "WHERE d.reason IS NULL")) << where;
+      // Only decided rows without a skip reason are claimed. A non-text backfill keeps its skipped
+      // rows among the candidates (for its counts) and filters them at the claim instead.
+      const bool keeps_skipped = (driver == Driver::BackfillClient || driver == Driver::BackfillTeam) && kind != Kind::Sms;
+      EXPECT_EQ(contains(sql, "FROM decided d WHERE d.reason IS NULL"), !keeps_skipped) << where;
+      EXPECT_EQ(contains(sql, "FROM candidates c WHERE c.reason IS NULL ON CONFLICT"), keeps_skipped) << where;
+      EXPECT_EQ(count(sql, "FROM decided"), 1u + (driver == Driver::BackfillClient || driver == Driver::BackfillTeam ? 2u * !keeps_skipped : 0u))
+          << where << ": decided is read once, or by the counts too";
       // Only texts can repeat a key within a statement (replayed provider ids).
       EXPECT_EQ(contains(sql, "DISTINCT ON (d.team_id, d.source_key)"), kind == Kind::Sms) << where;
       // Untyped, so the literal coerces to the bound status column's type (text or an enum).
@@ -854,12 +860,31 @@ TEST(CaptureStatement, TriggerAndBackfillOnlyKeepQualifyingRowsButExplainKeepsAl
   for (Kind kind : kAllKinds) {
     for (Driver driver : kCaptureDrivers) {
       const std::string sql = capture_statement(reference_binding(kind), driver);
-      const bool backfill = driver == Driver::BackfillClient || driver == Driver::BackfillTeam;
-      // Backfill also skips activities already linked, with one index probe each, before any lookup.
-      EXPECT_TRUE(contains(sql, backfill ? "lk ON true WHERE a.qualifies AND lk.linked IS NULL" : ") a WHERE a.qualifies"))
-          << kind_name(kind) << "/" << driver_name(driver);
-      EXPECT_EQ(contains(sql, "SELECT true AS linked FROM autotime.activity_links l"), backfill)
-          << kind_name(kind) << "/" << driver_name(driver);
+      const auto where = std::string(kind_name(kind)) + "/" + driver_name(driver);
+      // Backfill also skips activities whose id already has a link, before any lookup: per client
+      // one index probe each, per team one anti-join restricted to the batch's id range.
+      if (driver == Driver::BackfillClient) {
+        EXPECT_TRUE(contains(sql, "lk ON true")) << where;
+        EXPECT_TRUE(contains(sql, " WHERE a.qualifies AND lk.linked IS NULL")) << where;
+        EXPECT_TRUE(contains(sql, "SELECT true AS linked FROM autotime.activity_links l")) << where;
+      } else if (driver == Driver::BackfillTeam) {
+        EXPECT_TRUE(contains(sql, " WHERE a.qualifies AND NOT EXISTS (SELECT 1 FROM autotime.activity_links l")) << where;
+        EXPECT_TRUE(contains(sql, "l.source_id OPERATOR(pg_catalog.>) $3::pg_catalog.int8 AND l.source_id "
+                                  "OPERATOR(pg_catalog.<=) $4::pg_catalog.int8)")) << where;
+      } else {
+        EXPECT_TRUE(contains(sql, ") a WHERE a.qualifies")) << where;
+        EXPECT_FALSE(contains(sql, "FROM autotime.activity_links l")) << where;
+      }
+      // Linked means: a link names this row's id (not its dedupe key, which a replayed text shares).
+      if (driver == Driver::BackfillClient || driver == Driver::BackfillTeam) {
+        EXPECT_TRUE(contains(sql, "l.kind OPERATOR(pg_catalog.=) '" + std::string(kind_name(kind)) +
+                                      "'::pg_catalog.text AND l.source_id OPERATOR(pg_catalog.=) a.source_id")) << where;
+        EXPECT_FALSE(contains(sql, "l.source_key OPERATOR(pg_catalog.=) a.source_key")) << where;
+        // A text whose dedupe key is linked is a replay of one captured under another id.
+        EXPECT_EQ(contains(sql, "k.source_key OPERATOR(pg_catalog.=) a.source_key LIMIT 1) lkey ON true"), kind == Kind::Sms)
+            << where;
+        EXPECT_EQ(contains(sql, " AND lkey.linked IS NULL"), kind == Kind::Sms) << where;
+      }
     }
     // Explain must report not_qualifying, so it cannot filter non-qualifying rows out.
     EXPECT_FALSE(contains(capture_statement(reference_binding(kind), Driver::Explain), "WHERE a.qualifies"))

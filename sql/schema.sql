@@ -24,6 +24,15 @@ SELECT count(*) AS firm_objects_in_extension FROM pg_depend d JOIN pg_class c ON
 WHERE d.deptype = 'e' AND c.relnamespace = 'firm'::regnamespace;
 SELECT extconfig::regclass[] AS dumped_config_tables FROM pg_extension WHERE extname = 'autotime';
 
+-- A time entry's client is its case's client: one key checks both (1.2).
+SELECT pg_temp.refused($$INSERT INTO time_entries (team_id, client_id, case_id, user_id, work_date, minutes, description)
+VALUES (1, 101, 1000, 10, '2026-03-10', 6, 'Zeta work on an Acme case')$$);
+SELECT pg_temp.refused($$INSERT INTO time_entries (team_id, client_id, case_id, user_id, work_date, minutes, description)
+VALUES (1, 100, 1000, 10, '2026-03-10', 6, 'Acme work on an Acme case')$$);
+-- (Refused from the referenced side, the name is that of one partition's pairing when partitioned.)
+SELECT substr(pg_temp.refused($$UPDATE cases SET client_id = 101 WHERE team_id = 1 AND id = 1000$$), 1, 14) AS refused;
+DELETE FROM time_entries WHERE description = 'Acme work on an Acme case';
+
 -- cases.updated_at is kept current on update.
 UPDATE cases SET title = 'Renamed' WHERE team_id = 1 AND id = 1000;
 SELECT updated_at > '2026-06-01' AS touched FROM cases WHERE team_id = 1 AND id = 1000;

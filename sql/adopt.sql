@@ -87,3 +87,22 @@ FROM autotime.unbilled WHERE team_id = 7 ORDER BY client_id, case_id NULLS LAST;
 ALTER TABLE lawfirm.phone_calls RENAME COLUMN began TO started;
 INSERT INTO lawfirm.phone_calls VALUES (7, 5, 9000, 700, 70, 3, 'outbound', now(), 30);
 SELECT count(*) AS call_5_rows FROM lawfirm.phone_calls WHERE call_id = 5;
+
+-- A status column that is an enum, or blank-padded char(n): the default qualification compares its
+-- text, and a row that can't qualify is told apart before any lookup only where that text is exact.
+CREATE TYPE lawfirm.call_state AS ENUM ('ringing', 'missed', 'completed');
+CREATE TABLE lawfirm.enum_calls (team_id int, id bigint, client_id int, case_id int, user_id int, status lawfirm.call_state,
+  direction text, started_at timestamptz, duration_seconds int, PRIMARY KEY (team_id, id));
+CREATE TABLE lawfirm.padded_calls (team_id int, id bigint, client_id int, case_id int, user_id int, status char(12),
+  direction varchar(10), started_at timestamptz, duration_seconds int, PRIMARY KEY (team_id, id));
+SELECT autotime.attach('lawfirm.enum_calls', 'call'), autotime.attach('lawfirm.padded_calls', 'call');
+INSERT INTO lawfirm.enum_calls VALUES (7, 101, 9000, NULL, 70, 'ringing', 'outbound', '2026-03-13 15:00+00', 60);
+INSERT INTO lawfirm.enum_calls VALUES (7, 102, 9000, NULL, 70, 'completed', 'outbound', '2026-03-13 16:00+00', 60);
+INSERT INTO lawfirm.enum_calls VALUES (7, 103, 9000, NULL, 70, NULL, 'outbound', '2026-03-13 17:00+00', 60);
+INSERT INTO lawfirm.padded_calls VALUES (7, 201, 9000, NULL, 70, 'completed', 'inbound', '2026-03-13 15:00+00', 60);
+INSERT INTO lawfirm.padded_calls VALUES (7, 202, 9000, NULL, 70, 'missed', 'inbound', '2026-03-13 16:00+00', 60);
+SELECT origin_id, memo FROM lawfirm.billing_lines WHERE origin_id > 100 ORDER BY origin_id;
+-- The ringing call completes: captured by the UPDATE.
+UPDATE lawfirm.enum_calls SET status = 'completed' WHERE id = 101;
+SELECT origin_id FROM lawfirm.billing_lines WHERE origin_id > 100 ORDER BY origin_id;
+SELECT autotime.detach('lawfirm.enum_calls'), autotime.detach('lawfirm.padded_calls');

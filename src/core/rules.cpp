@@ -140,4 +140,28 @@ Verdict explain_verdict(const LedgerState &ledger, std::optional<Reason> live_re
   return {Outcome::Skipped, Reason::PendingBackfill};
 }
 
+QualificationInputs default_qualification_inputs(Kind kind) noexcept {
+  switch (kind) {
+    case Kind::Call: return {true, false, false};
+    case Kind::Sms: return {true, true, false};
+    case Kind::Document:
+    case Kind::Event: return {false, false, true};
+    case Kind::IrReport: return {false, false, false};
+  }
+  return {};
+}
+
+bool qualifies_by_default(Kind kind, const QualificationValues &row) noexcept {
+  switch (kind) {
+    case Kind::Call: return row.status == std::string_view("completed");
+    case Kind::Sms:
+      return row.direction == std::string_view("outbound") &&
+             (row.status == std::string_view("sent") || row.status == std::string_view("delivered"));
+    case Kind::Document:
+    case Kind::Event: return row.value_present;
+    case Kind::IrReport: return true;
+  }
+  return false;
+}
+
 }  // namespace autotime

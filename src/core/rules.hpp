@@ -62,6 +62,28 @@ struct Facts {
 // std::nullopt means: create the entry.
 std::optional<Reason> decide(const Facts &facts) noexcept;
 
+// One row's values for its kind's default qualification (capture_sql.hpp default_qualifies()):
+// the status and direction as text (nullopt: NULL), and whether the kind's other column is set
+// (documents: template_id, events: completed_at).
+struct QualificationValues {
+  std::optional<std::string_view> status;
+  std::optional<std::string_view> direction;
+  bool value_present = false;
+};
+
+// Which of those values the kind's default qualification reads.
+struct QualificationInputs {
+  bool status = false;
+  bool direction = false;
+  bool value = false;
+};
+QualificationInputs default_qualification_inputs(Kind kind) noexcept;
+
+// The kind's default qualification, the same test as default_qualifies() writes in SQL: a call
+// is completed; a text is outbound and sent or delivered; a document has a template; every
+// report qualifies; an event is completed.
+bool qualifies_by_default(Kind kind, const QualificationValues &row) noexcept;
+
 inline constexpr int kMinIncrement = 1;
 inline constexpr int kMaxMinutes = 1440;
 

@@ -21,6 +21,8 @@ constexpr const char *kRoles[kRoleCount] = {"time_entries", "cases", "team_membe
 struct CapturePlans {
   Oid relid;  // hash key: the attached source relation
   bool valid;
+  bool precheck_known;
+  RowPrecheck precheck;
   Oid bound_relids[kRoleCount];
   SPIPlanPtr plans[kDriverCount * 2];  // [driver * 2 + bulk]
 };
@@ -81,6 +83,7 @@ CapturePlans *plans_for(Oid relid) {
       plan = nullptr;
     }
     for (Oid &bound : entry->bound_relids) bound = InvalidOid;
+    entry->precheck_known = false;
     entry->valid = true;
   }
   return entry;
@@ -212,6 +215,37 @@ int driver_arguments(Driver driver, Oid *argtypes) {
   return 0;
 }
 
+// The table's own name for a contract column of the source.
+const char *source_column(const RawBinding &raw, const char *contract_column) {
+  for (int i = 0; i < raw.source.column_count; i++)
+    if (strcmp(raw.source.contract_columns[i], contract_column) == 0 && raw.source.table_columns[i] != nullptr)
+      return raw.source.table_columns[i];
+  return contract_column;
+}
+
+bool text_exactly(Oid type) { return type == TEXTOID || type == VARCHAROID || type_is_enum(type); }
+
+RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw) {
+  RowPrecheck precheck;
+  const auto kind = parse_kind(raw.kind == nullptr ? "" : raw.kind);
+  if (!kind || (raw.qualifies != nullptr && raw.qualifies[0] != '\0')) return precheck;
+  precheck.kind = *kind;
+  const QualificationInputs inputs = default_qualification_inputs(*kind);
+  if (!inputs.status && !inputs.direction && !inputs.value) return precheck;  // always qualifies
+  const auto attnum = [&](const char *contract_column, bool needs_text) -> AttrNumber {
+    const AttrNumber found = get_attnum(relid, source_column(raw, contract_column));
+    if (found == InvalidAttrNumber || (needs_text && !text_exactly(get_atttype(relid, found)))) return InvalidAttrNumber;
+    return found;
+  };
+  if (inputs.status && (precheck.status = attnum("status", true)) == InvalidAttrNumber) return precheck;
+  if (inputs.direction && (precheck.direction = attnum("direction", true)) == InvalidAttrNumber) return precheck;
+  if (inputs.value &&
+      (precheck.value = attnum(*kind == Kind::Document ? "template_id" : "completed_at", false)) == InvalidAttrNumber)
+    return precheck;
+  precheck.usable = true;
+  return precheck;
+}
+
 }  // namespace
 
 namespace {
@@ -290,6 +324,18 @@ bool any_team_records_errors() {
     record_mode = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) ? 1 : 0;
   }
   return record_mode == 1;
+}
+
+RowPrecheck row_precheck(Oid relid) {
+  CapturePlans *entry = plans_for(relid);
+  if (!entry->precheck_known) {
+    const RowPrecheck precheck = resolve_precheck(relid, load_binding(relid));
+    entry = plans_for(relid);  // an invalidation while loading leaves it unknown for next time
+    entry->precheck = precheck;
+    entry->precheck_known = true;
+    return precheck;
+  }
+  return entry->precheck;
 }
 
 void register_capture_plan_invalidation() { CacheRegisterRelcacheCallback(invalidate_plans, (Datum)0); }

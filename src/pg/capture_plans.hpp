@@ -17,6 +17,21 @@ void register_capture_plan_invalidation();
 // join that is right for one row is quadratic for a million.
 SPIPlanPtr capture_plan(Oid relid, Driver driver, bool bulk = false);
 
+// How to tell, from one inserted row and before any lookup, that it fails its kind's default
+// qualification (autotime::qualifies_by_default). Usable only for an attachment without a custom
+// qualifies expression whose status and direction columns are text, varchar or an enum (whose
+// text is exactly what the SQL test compares); InvalidAttrNumber marks a column not read.
+struct RowPrecheck {
+  bool usable = false;
+  Kind kind = Kind::Call;
+  AttrNumber status = InvalidAttrNumber;
+  AttrNumber direction = InvalidAttrNumber;
+  AttrNumber value = InvalidAttrNumber;  // documents: template_id; events: completed_at
+};
+
+// The precheck of attached relation `relid`, kept with its plans. Must run inside SPI_connect.
+RowPrecheck row_precheck(Oid relid);
+
 // Transition tables with more rows than this use the bulk plans.
 inline constexpr int64 kBulkRows = 100;
 // The row count bulk plans are planned for (registered as the transition tables' estimate).

@@ -3,11 +3,14 @@
 // inserted one row, a multi-row VALUES list or a COPY.
 #include <algorithm>
 #include <iterator>
+#include <optional>
+#include <string_view>
 
 #include "capture_plans.hpp"
 
 extern "C" {
 #include "access/xact.h"
+#include "executor/tuptable.h"
 #include "utils/queryenvironment.h"
 #include "utils/resowner.h"
 }
@@ -95,10 +98,50 @@ void capture_inserted_row(TriggerData *trigger) {
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime capture statement failed")));
 }
 
+std::optional<std::string_view> text_value(TupleTableSlot *slot, AttrNumber attnum) {
+  bool isnull = false;
+  const Datum value = slot_getattr(slot, attnum, &isnull);
+  if (isnull) return std::nullopt;
+  const Oid type = TupleDescAttr(slot->tts_tupleDescriptor, attnum - 1)->atttypid;
+  if (type_is_enum(type)) {
+    Oid output = InvalidOid;
+    bool varlena = false;
+    getTypeOutputInfo(type, &output, &varlena);
+    return std::string_view(OidOutputFunctionCall(output, value));
+  }
+  text *t = DatumGetTextPP(value);
+  return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+// True when the one inserted row fails its kind's default qualification: it will not be captured,
+// and no statement needs to run. (A row that may qualify goes on to the capture statements.)
+bool row_cannot_qualify(TriggerData *trigger) {
+  const autotime::pg::RowPrecheck precheck = autotime::pg::row_precheck(RelationGetRelid(trigger->tg_relation));
+  if (!precheck.usable) return false;
+  Tuplestorestate *rows = trigger->tg_newtable;
+  TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(trigger->tg_relation), &TTSOpsMinimalTuple);
+  tuplestore_rescan(rows);
+  bool cannot = false;
+  if (tuplestore_gettupleslot(rows, true, false, slot)) {
+    autotime::QualificationValues values;
+    if (precheck.status != InvalidAttrNumber) values.status = text_value(slot, precheck.status);
+    if (precheck.direction != InvalidAttrNumber) values.direction = text_value(slot, precheck.direction);
+    if (precheck.value != InvalidAttrNumber) {
+      bool isnull = false;
+      (void)slot_getattr(slot, precheck.value, &isnull);
+      values.value_present = !isnull;
+    }
+    cannot = !autotime::qualifies_by_default(precheck.kind, values);
+  }
+  tuplestore_rescan(rows);  // as found, for the statements' own scans
+  ExecDropSingleTupleTableSlot(slot);
+  return cannot;
+}
+
 // Runs one kept statement of the relation over the registered transition tables.
 void run_step(TriggerData *trigger, autotime::Driver driver, int expected_rc, bool bulk) {
   if (driver == autotime::Driver::Insert && tuplestore_tuple_count(trigger->tg_newtable) == 1) {
-    capture_inserted_row(trigger);
+    if (!row_cannot_qualify(trigger)) capture_inserted_row(trigger);
     return;
   }
   SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver, bulk);

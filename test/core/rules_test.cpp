@@ -696,3 +696,63 @@ TEST(ExplainVerdict, CreatedOnlyWithAnExistingEntryAndSkippedAlwaysHasAReason) {
 
 }  // namespace
 }  // namespace autotime
+
+namespace autotime {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// qualifies_by_default: the C++ form of default_qualifies() (capture_sql.cpp), used to skip a
+// one-row capture that cannot qualify before any lookup.
+
+QualificationValues row(std::optional<std::string_view> status, std::optional<std::string_view> direction = std::nullopt,
+                        bool value_present = false) {
+  QualificationValues r;
+  r.status = status;
+  r.direction = direction;
+  r.value_present = value_present;
+  return r;
+}
+
+TEST(QualifiesByDefault, CallsQualifyOnlyWhenCompleted) {
+  EXPECT_TRUE(qualifies_by_default(Kind::Call, row("completed")));
+  for (std::string_view status : {"ringing", "in_progress", "missed", "voicemail", "failed", "Completed", "completed ", ""})
+    EXPECT_FALSE(qualifies_by_default(Kind::Call, row(status))) << status;
+  EXPECT_FALSE(qualifies_by_default(Kind::Call, row(std::nullopt)));
+  // Direction does not matter for calls.
+  EXPECT_TRUE(qualifies_by_default(Kind::Call, row("completed", "inbound")));
+}
+
+TEST(QualifiesByDefault, TextsQualifyWhenOutboundAndSentOrDelivered) {
+  EXPECT_TRUE(qualifies_by_default(Kind::Sms, row("sent", "outbound")));
+  EXPECT_TRUE(qualifies_by_default(Kind::Sms, row("delivered", "outbound")));
+  EXPECT_FALSE(qualifies_by_default(Kind::Sms, row("received", "inbound")));
+  EXPECT_FALSE(qualifies_by_default(Kind::Sms, row("sent", "inbound")));
+  EXPECT_FALSE(qualifies_by_default(Kind::Sms, row("queued", "outbound")));
+  EXPECT_FALSE(qualifies_by_default(Kind::Sms, row("failed", "outbound")));
+  EXPECT_FALSE(qualifies_by_default(Kind::Sms, row(std::nullopt, "outbound")));
+  EXPECT_FALSE(qualifies_by_default(Kind::Sms, row("sent", std::nullopt)));
+}
+
+TEST(QualifiesByDefault, DocumentsAndEventsQualifyWhenTheirColumnIsSetAndReportsAlways) {
+  EXPECT_TRUE(qualifies_by_default(Kind::Document, row(std::nullopt, std::nullopt, true)));
+  EXPECT_FALSE(qualifies_by_default(Kind::Document, row(std::nullopt, std::nullopt, false)));
+  EXPECT_TRUE(qualifies_by_default(Kind::Event, row(std::nullopt, std::nullopt, true)));
+  EXPECT_FALSE(qualifies_by_default(Kind::Event, row("completed", std::nullopt, false)));
+  EXPECT_TRUE(qualifies_by_default(Kind::IrReport, row(std::nullopt)));
+}
+
+TEST(QualifiesByDefault, InputsAreWhatEachKindReads) {
+  const QualificationInputs call = default_qualification_inputs(Kind::Call);
+  EXPECT_TRUE(call.status && !call.direction && !call.value);
+  const QualificationInputs sms = default_qualification_inputs(Kind::Sms);
+  EXPECT_TRUE(sms.status && sms.direction && !sms.value);
+  for (Kind kind : {Kind::Document, Kind::Event}) {
+    const QualificationInputs in = default_qualification_inputs(kind);
+    EXPECT_TRUE(!in.status && !in.direction && in.value) << kind_name(kind);
+  }
+  const QualificationInputs report = default_qualification_inputs(Kind::IrReport);
+  EXPECT_TRUE(!report.status && !report.direction && !report.value);
+}
+
+}  // namespace
+}  // namespace autotime

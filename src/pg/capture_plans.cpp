@@ -227,6 +227,7 @@ bool text_exactly(Oid type) { return type == TEXTOID || type == VARCHAROID || ty
 
 RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw) {
   RowPrecheck precheck;
+  precheck.case_id = get_attnum(relid, source_column(raw, "case_id"));
   const auto kind = parse_kind(raw.kind == nullptr ? "" : raw.kind);
   if (!kind || (raw.qualifies != nullptr && raw.qualifies[0] != '\0')) return precheck;
   precheck.kind = *kind;

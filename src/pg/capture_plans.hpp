@@ -27,6 +27,7 @@ struct RowPrecheck {
   AttrNumber status = InvalidAttrNumber;
   AttrNumber direction = InvalidAttrNumber;
   AttrNumber value = InvalidAttrNumber;  // documents: template_id; events: completed_at
+  AttrNumber case_id = InvalidAttrNumber;  // to tell an UPDATE that left the case alone (any attachment)
 };
 
 // The precheck of attached relation `relid`, kept with its plans. Must run inside SPI_connect.

@@ -11,6 +11,7 @@
 extern "C" {
 #include "access/xact.h"
 #include "executor/tuptable.h"
+#include "utils/datum.h"
 #include "utils/queryenvironment.h"
 #include "utils/resowner.h"
 }
@@ -113,16 +114,23 @@ std::optional<std::string_view> text_value(TupleTableSlot *slot, AttrNumber attn
   return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
-// True when the one inserted row fails its kind's default qualification: it will not be captured,
-// and no statement needs to run. (A row that may qualify goes on to the capture statements.)
-bool row_cannot_qualify(TriggerData *trigger) {
-  const autotime::pg::RowPrecheck precheck = autotime::pg::row_precheck(RelationGetRelid(trigger->tg_relation));
-  if (!precheck.usable) return false;
-  Tuplestorestate *rows = trigger->tg_newtable;
-  TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(trigger->tg_relation), &TTSOpsMinimalTuple);
+// The first row of a transition table, in a slot the caller drops; rows are left as found for the
+// statements' own scans (each allocates its own read pointer).
+TupleTableSlot *first_row(Tuplestorestate *rows, Relation relation) {
+  TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(relation), &TTSOpsMinimalTuple);
   tuplestore_rescan(rows);
+  if (!tuplestore_gettupleslot(rows, true, true, slot)) ExecClearTuple(slot);
+  tuplestore_rescan(rows);
+  return slot;
+}
+
+// True when the one written row fails its kind's default qualification: it will not be captured,
+// and no statement needs to run. (A row that may qualify goes on to the capture statements.)
+bool row_cannot_qualify(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck) {
+  if (!precheck.usable) return false;
+  TupleTableSlot *slot = first_row(trigger->tg_newtable, trigger->tg_relation);
   bool cannot = false;
-  if (tuplestore_gettupleslot(rows, true, false, slot)) {
+  if (!TTS_EMPTY(slot)) {
     autotime::QualificationValues values;
     if (precheck.status != InvalidAttrNumber) values.status = text_value(slot, precheck.status);
     if (precheck.direction != InvalidAttrNumber) values.direction = text_value(slot, precheck.direction);
@@ -133,15 +141,34 @@ bool row_cannot_qualify(TriggerData *trigger) {
     }
     cannot = !autotime::qualifies_by_default(precheck.kind, values);
   }
-  tuplestore_rescan(rows);  // as found, for the statements' own scans
   ExecDropSingleTupleTableSlot(slot);
   return cannot;
+}
+
+// True when the one updated row kept its case_id (the same bytes): there is no draft to move.
+bool case_unchanged(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck) {
+  if (precheck.case_id == InvalidAttrNumber) return false;
+  TupleTableSlot *before = first_row(trigger->tg_oldtable, trigger->tg_relation);
+  TupleTableSlot *after = first_row(trigger->tg_newtable, trigger->tg_relation);
+  bool unchanged = false;
+  if (!TTS_EMPTY(before) && !TTS_EMPTY(after)) {
+    bool null_before = false, null_after = false;
+    const Datum old_case = slot_getattr(before, precheck.case_id, &null_before);
+    const Datum new_case = slot_getattr(after, precheck.case_id, &null_after);
+    const Form_pg_attribute attribute = TupleDescAttr(RelationGetDescr(trigger->tg_relation), precheck.case_id - 1);
+    unchanged = null_before == null_after &&
+                (null_before || datumIsEqual(old_case, new_case, attribute->attbyval, attribute->attlen));
+  }
+  ExecDropSingleTupleTableSlot(before);
+  ExecDropSingleTupleTableSlot(after);
+  return unchanged;
 }
 
 // Runs one kept statement of the relation over the registered transition tables.
 void run_step(TriggerData *trigger, autotime::Driver driver, int expected_rc, bool bulk) {
   if (driver == autotime::Driver::Insert && tuplestore_tuple_count(trigger->tg_newtable) == 1) {
-    if (!row_cannot_qualify(trigger)) capture_inserted_row(trigger);
+    if (!row_cannot_qualify(trigger, autotime::pg::row_precheck(RelationGetRelid(trigger->tg_relation))))
+      capture_inserted_row(trigger);
     return;
   }
   SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver, bulk);
@@ -236,13 +263,20 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
       else
         run_step(trigger, autotime::Driver::Insert, SPI_OK_INSERT, bulk);
       break;
-    case Event::Update:
-      if (record_failures)
-        run_step_recording_failures(trigger, autotime::Driver::Update, autotime::Driver::RecordUpdateFailures, bulk);
-      else
-        run_step(trigger, autotime::Driver::Update, SPI_OK_INSERT, bulk);
-      run_step(trigger, autotime::Driver::MoveCase, SPI_OK_UPDATE, bulk);
+    case Event::Update: {
+      // One updated row (a webhook moving a call along): skip what it can't need.
+      const bool one = row_count == 1;
+      const autotime::pg::RowPrecheck precheck =
+          one ? autotime::pg::row_precheck(RelationGetRelid(trigger->tg_relation)) : autotime::pg::RowPrecheck{};
+      if (!(one && row_cannot_qualify(trigger, precheck))) {
+        if (record_failures)
+          run_step_recording_failures(trigger, autotime::Driver::Update, autotime::Driver::RecordUpdateFailures, bulk);
+        else
+          run_step(trigger, autotime::Driver::Update, SPI_OK_INSERT, bulk);
+      }
+      if (!(one && case_unchanged(trigger, precheck))) run_step(trigger, autotime::Driver::MoveCase, SPI_OK_UPDATE, bulk);
       break;
+    }
     case Event::Delete:
       run_step(trigger, autotime::Driver::ReleaseClaim, SPI_OK_INSERT, bulk);
       run_step(trigger, autotime::Driver::Release, SPI_OK_DELETE, bulk);

@@ -96,13 +96,17 @@ CREATE TABLE lawfirm.enum_calls (team_id int, id bigint, client_id int, case_id 
 CREATE TABLE lawfirm.padded_calls (team_id int, id bigint, client_id int, case_id int, user_id int, status char(12),
   direction varchar(10), started_at timestamptz, duration_seconds int, PRIMARY KEY (team_id, id));
 SELECT autotime.attach('lawfirm.enum_calls', 'call'), autotime.attach('lawfirm.padded_calls', 'call');
+-- With an index on (firm, client) a call is decided by index probes (integer keys of other widths,
+-- an enum status); a matter never updated does not win over one updated (NULLS LAST), as in SQL.
+CREATE INDEX matters_of_contact ON lawfirm.matters (firm_id, contact_id);
+INSERT INTO lawfirm.matters VALUES (7, 703, 9000, 'open', 'hourly', NULL);
 INSERT INTO lawfirm.enum_calls VALUES (7, 101, 9000, NULL, 70, 'ringing', 'outbound', '2026-03-13 15:00+00', 60);
 INSERT INTO lawfirm.enum_calls VALUES (7, 102, 9000, NULL, 70, 'completed', 'outbound', '2026-03-13 16:00+00', 60);
 INSERT INTO lawfirm.enum_calls VALUES (7, 103, 9000, NULL, 70, NULL, 'outbound', '2026-03-13 17:00+00', 60);
 INSERT INTO lawfirm.padded_calls VALUES (7, 201, 9000, NULL, 70, 'completed', 'inbound', '2026-03-13 15:00+00', 60);
 INSERT INTO lawfirm.padded_calls VALUES (7, 202, 9000, NULL, 70, 'missed', 'inbound', '2026-03-13 16:00+00', 60);
-SELECT origin_id, memo FROM lawfirm.billing_lines WHERE origin_id > 100 ORDER BY origin_id;
+SELECT origin_id, matter_id, memo, hourly FROM lawfirm.billing_lines WHERE origin_id > 100 ORDER BY origin_id;
 -- The ringing call completes: captured by the UPDATE.
 UPDATE lawfirm.enum_calls SET status = 'completed' WHERE id = 101;
-SELECT origin_id FROM lawfirm.billing_lines WHERE origin_id > 100 ORDER BY origin_id;
+SELECT origin_id, matter_id FROM lawfirm.billing_lines WHERE origin_id > 100 ORDER BY origin_id;
 SELECT autotime.detach('lawfirm.enum_calls'), autotime.detach('lawfirm.padded_calls');

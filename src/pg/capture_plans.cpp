@@ -5,7 +5,14 @@
 #include <stdexcept>
 
 extern "C" {
+#include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+#include "access/stratnum.h"
 }
 
 #include "boundary.hpp"
@@ -225,6 +232,133 @@ const char *source_column(const RawBinding &raw, const char *contract_column) {
 
 bool text_exactly(Oid type) { return type == TEXTOID || type == VARCHAROID || type_is_enum(type); }
 
+const char *role_column(const RawRelation &rel, const char *contract_column) {
+  for (int i = 0; i < rel.column_count; i++)
+    if (strcmp(rel.contract_columns[i], contract_column) == 0 && rel.table_columns[i] != nullptr)
+      return rel.table_columns[i];
+  return contract_column;
+}
+
+bool integer_type(Oid type) { return type == INT2OID || type == INT4OID || type == INT8OID; }
+
+bool is_btree(Oid index_oid) {
+  HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(index_oid));
+  if (!HeapTupleIsValid(tuple)) return false;
+  const bool btree = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relam == BTREE_AM_OID;
+  ReleaseSysCache(tuple);
+  return btree;
+}
+
+// A valid B-tree index of `relid` whose first key columns are exactly `columns` (in any order),
+// unique on just them when `unique`; with the equality procedures against an int8 value.
+RowPrecheck::Probe find_probe(Oid relid, std::initializer_list<AttrNumber> columns, bool unique) {
+  RowPrecheck::Probe probe;
+  const int wanted = static_cast<int>(columns.size());
+  Relation rel = table_open(relid, AccessShareLock);
+  List *indexes = RelationGetIndexList(rel);
+  ListCell *cell;
+  foreach (cell, indexes) {
+    const Oid index_oid = lfirst_oid(cell);
+    HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index_oid));
+    if (!HeapTupleIsValid(tuple)) continue;
+    const auto *index = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple));
+    bool fits = index->indisvalid && index->indnkeyatts >= wanted && (!unique || (index->indisunique && index->indnkeyatts == wanted)) &&
+                heap_attisnull(tuple, Anum_pg_index_indexprs, nullptr) && heap_attisnull(tuple, Anum_pg_index_indpred, nullptr) &&
+                is_btree(index_oid);
+    int position = 0;
+    for (AttrNumber column : columns) {
+      int found = -1;
+      for (int k = 0; k < wanted && fits; k++)
+        if (index->indkey.values[k] == column) found = k;
+      if (found < 0) fits = false;
+      if (!fits) break;
+      bool isnull = false;
+      const Datum classes = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indclass, &isnull);
+      const Oid opclass = reinterpret_cast<oidvector *>(DatumGetPointer(classes))->values[found];
+      const Oid operator_oid = get_opfamily_member(get_opclass_family(opclass), get_atttype(relid, column), INT8OID,
+                                                   BTEqualStrategyNumber);
+      if (!OidIsValid(operator_oid)) fits = false;
+      else {
+        probe.index_column[found] = static_cast<AttrNumber>(found + 1);
+        probe.value[found] = position;
+        probe.equal[found] = get_opcode(operator_oid);
+      }
+      position++;
+    }
+    ReleaseSysCache(tuple);
+    if (fits) {
+      probe.index = index_oid;
+      probe.keys = wanted;
+      break;
+    }
+    probe = RowPrecheck::Probe();
+  }
+  list_free(indexes);
+  table_close(rel, AccessShareLock);
+  return probe;
+}
+
+RowPrecheck::Direct resolve_direct(Oid relid, const RawBinding &raw) {
+  RowPrecheck::Direct d;
+  const auto source_attnum = [&](const char *column, bool integer) -> AttrNumber {
+    const AttrNumber found = get_attnum(relid, source_column(raw, column));
+    if (found == InvalidAttrNumber || (integer && !integer_type(get_atttype(relid, found)))) return InvalidAttrNumber;
+    return found;
+  };
+  d.team_id = source_attnum("team_id", true);
+  d.id = source_attnum("id", true);
+  d.client_id = source_attnum("client_id", true);
+  d.user_id = source_attnum("user_id", true);
+  d.started_at = source_attnum("started_at", false);
+  d.direction = source_attnum("direction", false);
+  d.duration_seconds = source_attnum("duration_seconds", true);
+  if (!d.team_id || !d.id || !d.client_id || !d.user_id || !d.started_at || !d.direction || !d.duration_seconds ||
+      get_atttype(relid, d.started_at) != TIMESTAMPTZOID || !text_exactly(get_atttype(relid, d.direction)))
+    return d;
+
+  const Oid schema = get_namespace_oid("autotime", false);
+  d.settings = get_relname_relid("team_settings", schema);
+  const auto settings_attnum = [&](const char *column) { return get_attnum(d.settings, column); };
+  d.s_enabled = settings_attnum("enabled");
+  d.s_track = settings_attnum("track_calls");
+  d.s_minutes = settings_attnum("call_minutes");
+  d.s_minutes_per_activity = settings_attnum("minutes_per_activity");
+  d.s_mode = settings_attnum("call_minutes_mode");
+  d.s_policy = settings_attnum("flat_fee_policy");
+  d.s_timezone = settings_attnum("timezone");
+  d.settings_key = find_probe(d.settings, {settings_attnum("team_id")}, true);
+  if (!OidIsValid(d.settings_key.index)) return d;
+
+  const RawRelation &members = raw.roles[2], &cases = raw.roles[1];
+  if (get_rel_relkind(members.relid) != RELKIND_RELATION || get_rel_relkind(cases.relid) != RELKIND_RELATION) return d;
+  const auto role_attnum = [&](const RawRelation &rel, const char *column, Oid type) -> AttrNumber {
+    const AttrNumber found = get_attnum(rel.relid, role_column(rel, column));
+    if (found == InvalidAttrNumber) return InvalidAttrNumber;
+    const Oid actual = get_atttype(rel.relid, found);
+    const bool ok = type == INT8OID ? integer_type(actual) : type == TEXTOID ? text_exactly(actual) : actual == type;
+    return ok ? found : InvalidAttrNumber;
+  };
+  d.members = members.relid;
+  const AttrNumber m_team = role_attnum(members, "team_id", INT8OID), m_user = role_attnum(members, "user_id", INT8OID);
+  d.m_can_log_time = role_attnum(members, "can_log_time", BOOLOID);
+  d.m_hourly_rate = role_attnum(members, "hourly_rate", NUMERICOID);
+  if (!m_team || !m_user || !d.m_can_log_time || !d.m_hourly_rate) return d;
+  d.member_key = find_probe(d.members, {m_team, m_user}, true);
+
+  d.cases = cases.relid;
+  const AttrNumber c_team = role_attnum(cases, "team_id", INT8OID);
+  d.c_id = role_attnum(cases, "id", INT8OID);
+  d.c_client_id = role_attnum(cases, "client_id", INT8OID);
+  d.c_status = role_attnum(cases, "status", TEXTOID);
+  d.c_billing_type = role_attnum(cases, "billing_type", TEXTOID);
+  d.c_updated_at = role_attnum(cases, "updated_at", TIMESTAMPTZOID);
+  if (!c_team || !d.c_id || !d.c_client_id || !d.c_status || !d.c_billing_type || !d.c_updated_at) return d;
+  d.case_key = find_probe(d.cases, {c_team, d.c_id}, true);
+  d.cases_of_client = find_probe(d.cases, {c_team, d.c_client_id}, false);
+  d.usable = OidIsValid(d.member_key.index) && OidIsValid(d.case_key.index) && OidIsValid(d.cases_of_client.index);
+  return d;
+}
+
 RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw) {
   RowPrecheck precheck;
   precheck.case_id = get_attnum(relid, source_column(raw, "case_id"));
@@ -244,6 +378,7 @@ RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw) {
       (precheck.value = attnum(*kind == Kind::Document ? "template_id" : "completed_at", false)) == InvalidAttrNumber)
     return precheck;
   precheck.usable = true;
+  if (*kind == Kind::Call) precheck.direct = resolve_direct(relid, raw);
   return precheck;
 }
 
@@ -330,10 +465,12 @@ bool any_team_records_errors() {
 RowPrecheck row_precheck(Oid relid) {
   CapturePlans *entry = plans_for(relid);
   if (!entry->precheck_known) {
-    const RowPrecheck precheck = resolve_precheck(relid, load_binding(relid));
+    const RawBinding raw = load_binding(relid);
+    const RowPrecheck precheck = resolve_precheck(relid, raw);
     entry = plans_for(relid);  // an invalidation while loading leaves it unknown for next time
     entry->precheck = precheck;
     entry->precheck_known = true;
+    for (int r = 0; r < kRoleCount; r++) entry->bound_relids[r] = raw.roles[r].relid;
     return precheck;
   }
   return entry->precheck;

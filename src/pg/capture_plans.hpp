@@ -28,6 +28,32 @@ struct RowPrecheck {
   AttrNumber direction = InvalidAttrNumber;
   AttrNumber value = InvalidAttrNumber;  // documents: template_id; events: completed_at
   AttrNumber case_id = InvalidAttrNumber;  // to tell an UPDATE that left the case alone (any attachment)
+
+  // Deciding an inserted call by index probes instead of the SELECT (call_decision.cpp): usable
+  // for a call attachment with the default qualification whose bound tables are plain tables
+  // with the keys it probes.
+  struct Probe {  // an equality scan of a B-tree index on its first `keys` columns
+    Oid index = InvalidOid;
+    int keys = 0;
+    AttrNumber index_column[2] = {0, 0};  // ascending; value i is compared with index_column[i]
+    int value[2] = {0, 0};                // which of the caller's values goes there
+    RegProcedure equal[2] = {InvalidOid, InvalidOid};
+  };
+  struct Direct {
+    bool usable = false;
+    AttrNumber team_id = 0, id = 0, client_id = 0, user_id = 0, started_at = 0, direction = 0, duration_seconds = 0;
+    Oid settings = InvalidOid;
+    Probe settings_key;
+    AttrNumber s_enabled = 0, s_track = 0, s_minutes = 0, s_minutes_per_activity = 0, s_mode = 0, s_policy = 0,
+               s_timezone = 0;
+    Oid members = InvalidOid;
+    Probe member_key;  // values: team_id, user_id
+    AttrNumber m_can_log_time = 0, m_hourly_rate = 0;
+    Oid cases = InvalidOid;
+    Probe case_key;         // values: team_id, id
+    Probe cases_of_client;  // values: team_id, client_id
+    AttrNumber c_id = 0, c_client_id = 0, c_status = 0, c_billing_type = 0, c_updated_at = 0;
+  } direct;
 };
 
 // The precheck of attached relation `relid`, kept with its plans. Must run inside SPI_connect.

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "call_decision.hpp"
 #include "capture_plans.hpp"
 
 extern "C" {
@@ -68,27 +69,46 @@ void register_transition_table(std::string_view name, Tuplestorestate *rows, Rel
                     errmsg("autotime could not register a transition table: %s", SPI_result_code_string(rc))));
 }
 
+// The first row of a transition table, in a slot the caller drops; rows are left as found for the
+// statements' own scans (each allocates its own read pointer).
+TupleTableSlot *first_row(Tuplestorestate *rows, Relation relation) {
+  TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(relation), &TTSOpsMinimalTuple);
+  tuplestore_rescan(rows);
+  if (!tuplestore_gettupleslot(rows, true, true, slot)) ExecClearTuple(slot);
+  tuplestore_rescan(rows);
+  return slot;
+}
+
 // One inserted row, the live case: decide with a SELECT (the same lookups and rules as the
 // set-based statement), then claim the link and, only if this statement claimed it, write the
 // entry, both from the decided values as parameters. Three small plans cost less than the
 // set-based statement's CTE chain and join (callgrind: -2% for a captured call, -24% for a row
 // that does not qualify, which now stops after the SELECT; bench/RESULTS.md).
-void capture_inserted_row(TriggerData *trigger) {
+void capture_inserted_row(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck) {
   const Oid relid = RelationGetRelid(trigger->tg_relation);
   const char *doing = psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation));
-  SPIPlanPtr decide = autotime::pg::capture_plan(relid, autotime::Driver::DecideInsertedRow);
-  if (autotime::pg::execute_capture(decide, nullptr, false, doing) != SPI_OK_SELECT)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime capture statement failed")));
-  if (SPI_processed == 0) return;
   constexpr int kValues = static_cast<int>(std::size(autotime::kEntryValueColumns));
-  if (SPI_processed != 1 || SPI_tuptable->tupdesc->natts != kValues)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime capture statement returned an unexpected row")));
   Datum values[kValues];
   char nulls[kValues];
-  for (int i = 0; i < kValues; i++) {
-    bool isnull = false;
-    values[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull);
-    nulls[i] = isnull ? 'n' : ' ';
+  bool decided = false, captured = false;
+  if (precheck.usable && precheck.direct.usable) {
+    TupleTableSlot *row = first_row(trigger->tg_newtable, trigger->tg_relation);
+    decided = !TTS_EMPTY(row) && autotime::pg::decide_call_directly(row, precheck, values, nulls, &captured);
+    ExecDropSingleTupleTableSlot(row);
+  }
+  if (decided && !captured) return;
+  if (!decided) {
+    SPIPlanPtr decide = autotime::pg::capture_plan(relid, autotime::Driver::DecideInsertedRow);
+    if (autotime::pg::execute_capture(decide, nullptr, false, doing) != SPI_OK_SELECT)
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime capture statement failed")));
+    if (SPI_processed == 0) return;
+    if (SPI_processed != 1 || SPI_tuptable->tupdesc->natts != kValues)
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime capture statement returned an unexpected row")));
+    for (int i = 0; i < kValues; i++) {
+      bool isnull = false;
+      values[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull);
+      nulls[i] = isnull ? 'n' : ' ';
+    }
   }
   SPIPlanPtr claim = autotime::pg::capture_plan(relid, autotime::Driver::ClaimLink);
   if (autotime::pg::execute_capture_with_nulls(claim, values, nulls, false, doing) != SPI_OK_INSERT)
@@ -112,16 +132,6 @@ std::optional<std::string_view> text_value(TupleTableSlot *slot, AttrNumber attn
   }
   text *t = DatumGetTextPP(value);
   return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-}
-
-// The first row of a transition table, in a slot the caller drops; rows are left as found for the
-// statements' own scans (each allocates its own read pointer).
-TupleTableSlot *first_row(Tuplestorestate *rows, Relation relation) {
-  TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(relation), &TTSOpsMinimalTuple);
-  tuplestore_rescan(rows);
-  if (!tuplestore_gettupleslot(rows, true, true, slot)) ExecClearTuple(slot);
-  tuplestore_rescan(rows);
-  return slot;
 }
 
 // True when the one written row fails its kind's default qualification: it will not be captured,
@@ -167,8 +177,8 @@ bool case_unchanged(TriggerData *trigger, const autotime::pg::RowPrecheck &prech
 // Runs one kept statement of the relation over the registered transition tables.
 void run_step(TriggerData *trigger, autotime::Driver driver, int expected_rc, bool bulk) {
   if (driver == autotime::Driver::Insert && tuplestore_tuple_count(trigger->tg_newtable) == 1) {
-    if (!row_cannot_qualify(trigger, autotime::pg::row_precheck(RelationGetRelid(trigger->tg_relation))))
-      capture_inserted_row(trigger);
+    const autotime::pg::RowPrecheck precheck = autotime::pg::row_precheck(RelationGetRelid(trigger->tg_relation));
+    if (!row_cannot_qualify(trigger, precheck)) capture_inserted_row(trigger, precheck);
     return;
   }
   SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver, bulk);

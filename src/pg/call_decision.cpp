@@ -1,0 +1,237 @@
+// One inserted call, decided without the SELECT: the settings, member and case are index probes
+// on the keys autotime.bind() checked, and the verdict and the entry's values come from the same
+// rules (src/core) the SQL calls through autotime.rule_*. Executor start-up of the deciding
+// SELECT's plan was most of what a live capture cost over the floor (bench/RESULTS.md).
+// Equivalence: the regression suite's plain run decides calls here, its partitioned run (whose
+// bound tables are partitioned) through the SELECT, and both must print the same expected output.
+#include "call_decision.hpp"
+
+#include <optional>
+#include <string>
+
+extern "C" {
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "executor/tuptable.h"
+#include "utils/date.h"
+#include "utils/datum.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+}
+
+#include "../core/rules.hpp"
+#include "boundary.hpp"
+
+namespace autotime::pg {
+
+namespace {
+
+std::optional<int64> integer_value(TupleTableSlot *slot, AttrNumber attnum) {
+  bool isnull = false;
+  const Datum value = slot_getattr(slot, attnum, &isnull);
+  if (isnull) return std::nullopt;
+  switch (TupleDescAttr(slot->tts_tupleDescriptor, attnum - 1)->atttypid) {
+    case INT2OID: return DatumGetInt16(value);
+    case INT4OID: return DatumGetInt32(value);
+    default: return DatumGetInt64(value);
+  }
+}
+
+// Text of a text, varchar or enum column (the only kinds resolve_direct() accepts), palloc'd.
+std::optional<std::string> text_value(TupleTableSlot *slot, AttrNumber attnum) {
+  bool isnull = false;
+  const Datum value = slot_getattr(slot, attnum, &isnull);
+  if (isnull) return std::nullopt;
+  const Oid type = TupleDescAttr(slot->tts_tupleDescriptor, attnum - 1)->atttypid;
+  if (type == TEXTOID || type == VARCHAROID) return std::string(TextDatumGetCString(value));
+  Oid output = InvalidOid;
+  bool varlena = false;
+  getTypeOutputInfo(type, &output, &varlena);
+  return std::string(OidOutputFunctionCall(output, value));
+}
+
+// Calls `each(slot)` for every row of `heap` the probe finds, until it returns false.
+template <class Each>
+void probe(Relation heap, const RowPrecheck::Probe &p, const int64 *values, Each &&each) {
+  Relation index = index_open(p.index, AccessShareLock);
+  ScanKeyData keys[2];
+  for (int k = 0; k < p.keys; k++)
+    ScanKeyEntryInitialize(&keys[k], 0, p.index_column[k], BTEqualStrategyNumber, INT8OID, InvalidOid, p.equal[k],
+                           Int64GetDatum(values[p.value[k]]));
+  IndexScanDesc scan = index_beginscan(heap, index, GetActiveSnapshot(), p.keys, 0);
+  index_rescan(scan, keys, p.keys, nullptr, 0);
+  TupleTableSlot *slot = table_slot_create(heap, nullptr);
+  while (index_getnext_slot(scan, ForwardScanDirection, slot))
+    if (!each(slot)) break;
+  ExecDropSingleTupleTableSlot(slot);
+  index_endscan(scan);
+  index_close(index, NoLock);
+}
+
+struct FoundCase {
+  int64 id = 0;
+  int64 client_id = 0;
+  std::optional<std::string> billing_type;
+  bool updated_known = false;
+  TimestampTz updated_at = 0;
+};
+
+}  // namespace
+
+bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datum *values, char *nulls, bool *captured) {
+  const RowPrecheck::Direct &d = precheck.direct;
+  *captured = false;
+  const auto team_id = integer_value(row, d.team_id);
+  const auto id = integer_value(row, d.id);
+  const auto client_id = integer_value(row, d.client_id);
+  if (!team_id || !id || !client_id || precheck.case_id == InvalidAttrNumber) return false;
+  const Oid case_type = TupleDescAttr(row->tts_tupleDescriptor, precheck.case_id - 1)->atttypid;
+  if (case_type != INT2OID && case_type != INT4OID && case_type != INT8OID) return false;
+  const auto case_id = integer_value(row, precheck.case_id);
+  const auto user_id = integer_value(row, d.user_id);
+  const auto duration = integer_value(row, d.duration_seconds);
+  const auto direction = text_value(row, d.direction);
+  bool started_null = false;
+  const TimestampTz started_at = DatumGetTimestampTz(slot_getattr(row, d.started_at, &started_null));
+
+  // What the SELECT would see: everything committed before now, and this transaction's writes.
+  CommandCounterIncrement();
+  PushActiveSnapshot(GetTransactionSnapshot());
+
+  // Settings (autotime.team_settings by team).
+  bool team_enabled = false, kind_enabled = false;
+  std::optional<int32> increment;
+  std::optional<std::string> mode, policy, timezone;
+  {
+    Relation settings = table_open(d.settings, AccessShareLock);
+    const int64 key[1] = {*team_id};
+    probe(settings, d.settings_key, key, [&](TupleTableSlot *s) {
+      bool isnull = false;
+      Datum v = slot_getattr(s, d.s_enabled, &isnull);
+      team_enabled = !isnull && DatumGetBool(v);
+      v = slot_getattr(s, d.s_track, &isnull);
+      kind_enabled = !isnull && DatumGetBool(v);
+      v = slot_getattr(s, d.s_minutes, &isnull);
+      if (!isnull) increment = DatumGetInt32(v);
+      else {
+        v = slot_getattr(s, d.s_minutes_per_activity, &isnull);
+        if (!isnull) increment = DatumGetInt32(v);
+      }
+      mode = text_value(s, d.s_mode);
+      policy = text_value(s, d.s_policy);
+      timezone = text_value(s, d.s_timezone);
+      return false;
+    });
+    table_close(settings, NoLock);
+  }
+
+  // The member (team, user).
+  bool member_found = false, can_log_time = false, rate_null = true;
+  Datum rate = 0;
+  if (user_id) {
+    Relation members = table_open(d.members, AccessShareLock);
+    const int64 key[2] = {*team_id, *user_id};
+    probe(members, d.member_key, key, [&](TupleTableSlot *s) {
+      bool isnull = false;
+      const Datum can = slot_getattr(s, d.m_can_log_time, &isnull);
+      member_found = !isnull;
+      can_log_time = !isnull && DatumGetBool(can);
+      const Datum r = slot_getattr(s, d.m_hourly_rate, &rate_null);
+      if (!rate_null) rate = datumCopy(r, false, -1);
+      return false;
+    });
+    table_close(members, NoLock);
+  }
+
+  // The case: its own when given, else the client's most recently updated open case.
+  std::optional<FoundCase> found;
+  {
+    Relation cases = table_open(d.cases, AccessShareLock);
+    const auto read_case = [&](TupleTableSlot *s) {
+      FoundCase c;
+      c.id = *integer_value(s, d.c_id);
+      const auto client = integer_value(s, d.c_client_id);
+      c.client_id = client ? *client : 0;
+      c.billing_type = text_value(s, d.c_billing_type);
+      bool isnull = false;
+      const Datum updated = slot_getattr(s, d.c_updated_at, &isnull);
+      c.updated_known = !isnull;
+      if (!isnull) c.updated_at = DatumGetTimestampTz(updated);
+      return std::make_pair(c, client.has_value());
+    };
+    if (case_id) {
+      const int64 key[2] = {*team_id, *case_id};
+      probe(cases, d.case_key, key, [&](TupleTableSlot *s) {
+        auto [c, client_known] = read_case(s);
+        found = c;
+        if (!client_known) found->client_id = *client_id + 1;  // a NULL client never matches
+        return false;
+      });
+    } else {
+      const int64 key[2] = {*team_id, *client_id};
+      probe(cases, d.cases_of_client, key, [&](TupleTableSlot *s) {
+        const auto status = text_value(s, d.c_status);
+        if (!status || *status == "closed" || *status == "archived") return true;
+        auto [c, client_known] = read_case(s);
+        (void)client_known;  // matched by the probe
+        const bool better =
+            !found || (c.updated_known && !found->updated_known) ||
+            (c.updated_known == found->updated_known &&
+             ((c.updated_known && c.updated_at > found->updated_at) ||
+              ((!c.updated_known || c.updated_at == found->updated_at) && c.id > found->id)));
+        if (better) found = c;
+        return true;
+      });
+    }
+    table_close(cases, NoLock);
+  }
+  PopActiveSnapshot();
+
+  Facts facts;
+  facts.team_enabled = team_enabled;
+  facts.kind_enabled = kind_enabled;
+  facts.qualifies = true;  // the caller checked the default qualification
+  facts.has_activity_time = !started_null && !TIMESTAMP_NOT_FINITE(started_at);
+  facts.has_actor = user_id.has_value();
+  facts.member_found = member_found;
+  facts.member_can_log_time = can_log_time;
+  facts.own_case_given = case_id.has_value();
+  facts.case_found = found.has_value();
+  facts.case_client_matches = found && found->client_id == *client_id;
+  const std::string billing_type = found && found->billing_type ? *found->billing_type : std::string();
+  facts.billing_type = billing_type;
+  const FlatFeePolicy flat_fee = parse_flat_fee_policy(policy ? *policy : "").value_or(FlatFeePolicy::NonBillable);
+  facts.flat_fee_policy = flat_fee;
+  if (decide(facts)) return true;  // skipped, for the reason the SELECT would give
+  if (!timezone) return false;
+
+  const Datum local = DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(timezone->c_str()),
+                                          TimestampTzGetDatum(started_at));
+  const MinutesMode minutes_mode = parse_minutes_mode(mode ? *mode : "").value_or(MinutesMode::Fixed);
+  std::optional<int64_t> seconds;
+  if (duration) seconds = *duration;
+  char *description = call_core("describe an activity", [&] {
+    return describe(Kind::Call, direction ? *direction : std::string(), std::string_view(), false);
+  });
+  values[0] = Int64GetDatum(*team_id);
+  values[1] = CStringGetTextDatum(psprintf(INT64_FORMAT, *id));
+  values[2] = Int64GetDatum(*id);
+  values[3] = Int64GetDatum(*client_id);
+  values[4] = Int64GetDatum(found->id);
+  values[5] = Int64GetDatum(*user_id);
+  values[6] = DirectFunctionCall1(timestamp_date, local);
+  values[7] = Int32GetDatum(entry_minutes(minutes_mode, increment ? *increment : 15, seconds));
+  values[8] = CStringGetTextDatum(description);
+  values[9] = BoolGetDatum(entry_billable(billing_type, flat_fee));
+  values[10] = rate;
+  for (int i = 0; i < 11; i++) nulls[i] = ' ';
+  if (rate_null) nulls[10] = 'n';
+  *captured = true;
+  return true;
+}
+
+}  // namespace autotime::pg

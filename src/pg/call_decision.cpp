@@ -16,6 +16,7 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
 #include "executor/tuptable.h"
 #include "utils/date.h"
 #include "utils/datum.h"
@@ -54,9 +55,11 @@ std::optional<std::string> text_value(TupleTableSlot *slot, AttrNumber attnum) {
   return std::string(OidOutputFunctionCall(output, value));
 }
 
-// Calls `each(slot)` for every row of `heap` the probe finds, until it returns false.
+// Calls `each(slot)` for every row of `heap` the probe finds, until it returns false. False when
+// the index is gone (dropped since the lookups were worked out; the caller uses the SELECT).
 template <class Each>
-void probe(Relation heap, const RowPrecheck::Probe &p, const int64 *values, Each &&each) {
+bool probe(Relation heap, const RowPrecheck::Probe &p, const int64 *values, Each &&each) {
+  if (get_rel_relkind(p.index) != RELKIND_INDEX) return false;
   Relation index = index_open(p.index, AccessShareLock);
   ScanKeyData keys[2];
   for (int k = 0; k < p.keys; k++)
@@ -70,6 +73,7 @@ void probe(Relation heap, const RowPrecheck::Probe &p, const int64 *values, Each
   ExecDropSingleTupleTableSlot(slot);
   index_endscan(scan);
   index_close(index, NoLock);
+  return true;
 }
 
 struct FoundCase {
@@ -102,6 +106,7 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
   CommandCounterIncrement();
   PushActiveSnapshot(GetTransactionSnapshot());
 
+  bool probed = true;
   // Settings (autotime.team_settings by team).
   bool team_enabled = false, kind_enabled = false;
   std::optional<int32> increment;
@@ -109,7 +114,7 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
   {
     Relation settings = table_open(d.settings, AccessShareLock);
     const int64 key[1] = {*team_id};
-    probe(settings, d.settings_key, key, [&](TupleTableSlot *s) {
+    probed &= probe(settings, d.settings_key, key, [&](TupleTableSlot *s) {
       bool isnull = false;
       Datum v = slot_getattr(s, d.s_enabled, &isnull);
       team_enabled = !isnull && DatumGetBool(v);
@@ -135,7 +140,7 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
   if (user_id) {
     Relation members = table_open(d.members, AccessShareLock);
     const int64 key[2] = {*team_id, *user_id};
-    probe(members, d.member_key, key, [&](TupleTableSlot *s) {
+    probed &= probe(members, d.member_key, key, [&](TupleTableSlot *s) {
       bool isnull = false;
       const Datum can = slot_getattr(s, d.m_can_log_time, &isnull);
       member_found = !isnull;
@@ -165,7 +170,7 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
     };
     if (case_id) {
       const int64 key[2] = {*team_id, *case_id};
-      probe(cases, d.case_key, key, [&](TupleTableSlot *s) {
+      probed &= probe(cases, d.case_key, key, [&](TupleTableSlot *s) {
         auto [c, client_known] = read_case(s);
         found = c;
         if (!client_known) found->client_id = *client_id + 1;  // a NULL client never matches
@@ -173,7 +178,7 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
       });
     } else {
       const int64 key[2] = {*team_id, *client_id};
-      probe(cases, d.cases_of_client, key, [&](TupleTableSlot *s) {
+      probed &= probe(cases, d.cases_of_client, key, [&](TupleTableSlot *s) {
         const auto status = text_value(s, d.c_status);
         if (!status || *status == "closed" || *status == "archived") return true;
         auto [c, client_known] = read_case(s);
@@ -190,6 +195,7 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
     table_close(cases, NoLock);
   }
   PopActiveSnapshot();
+  if (!probed) return false;
 
   Facts facts;
   facts.team_enabled = team_enabled;

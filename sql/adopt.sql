@@ -109,4 +109,8 @@ SELECT origin_id, matter_id, memo, hourly FROM lawfirm.billing_lines WHERE origi
 -- The ringing call completes: captured by the UPDATE.
 UPDATE lawfirm.enum_calls SET status = 'completed' WHERE id = 101;
 SELECT origin_id, matter_id FROM lawfirm.billing_lines WHERE origin_id > 100 ORDER BY origin_id;
+-- Without that index the SELECT decides again (the kept lookups are dropped with the index).
+DROP INDEX lawfirm.matters_of_contact;
+INSERT INTO lawfirm.enum_calls VALUES (7, 104, 9000, NULL, 70, 'completed', 'inbound', '2026-03-13 18:00+00', 60);
+SELECT origin_id, matter_id, memo FROM lawfirm.billing_lines WHERE origin_id = 104;
 SELECT autotime.detach('lawfirm.enum_calls'), autotime.detach('lawfirm.padded_calls');

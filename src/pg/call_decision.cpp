@@ -1,4 +1,5 @@
-// One inserted call, decided without the SELECT: the settings, member and case are index probes
+// One inserted call, decided without the SELECT (only trivially destructible C++ values live
+// across the PostgreSQL calls here: strings are palloc'd): the settings, member and case are index probes
 // on the keys autotime.bind() checked, and the verdict and the entry's values come from the same
 // rules (src/core) the SQL calls through autotime.rule_*. Executor start-up of the deciding
 // SELECT's plan was most of what a live capture cost over the floor (bench/RESULTS.md).
@@ -7,7 +8,7 @@
 #include "call_decision.hpp"
 
 #include <optional>
-#include <string>
+#include <string_view>
 
 extern "C" {
 #include "access/genam.h"
@@ -26,34 +27,11 @@ extern "C" {
 
 #include "../core/rules.hpp"
 #include "boundary.hpp"
+#include "slot_values.hpp"
 
 namespace autotime::pg {
 
 namespace {
-
-std::optional<int64> integer_value(TupleTableSlot *slot, AttrNumber attnum) {
-  bool isnull = false;
-  const Datum value = slot_getattr(slot, attnum, &isnull);
-  if (isnull) return std::nullopt;
-  switch (TupleDescAttr(slot->tts_tupleDescriptor, attnum - 1)->atttypid) {
-    case INT2OID: return DatumGetInt16(value);
-    case INT4OID: return DatumGetInt32(value);
-    default: return DatumGetInt64(value);
-  }
-}
-
-// Text of a text, varchar or enum column (the only kinds resolve_direct() accepts), palloc'd.
-std::optional<std::string> text_value(TupleTableSlot *slot, AttrNumber attnum) {
-  bool isnull = false;
-  const Datum value = slot_getattr(slot, attnum, &isnull);
-  if (isnull) return std::nullopt;
-  const Oid type = TupleDescAttr(slot->tts_tupleDescriptor, attnum - 1)->atttypid;
-  if (type == TEXTOID || type == VARCHAROID) return std::string(TextDatumGetCString(value));
-  Oid output = InvalidOid;
-  bool varlena = false;
-  getTypeOutputInfo(type, &output, &varlena);
-  return std::string(OidOutputFunctionCall(output, value));
-}
 
 // Calls `each(slot)` for every row of `heap` the probe finds, until it returns false. False when
 // the index is gone (dropped since the lookups were worked out; the caller uses the SELECT).
@@ -79,7 +57,7 @@ bool probe(Relation heap, const RowPrecheck::Probe &p, const int64 *values, Each
 struct FoundCase {
   int64 id = 0;
   int64 client_id = 0;
-  std::optional<std::string> billing_type;
+  const char *billing_type = nullptr;
   bool updated_known = false;
   TimestampTz updated_at = 0;
 };
@@ -89,16 +67,16 @@ struct FoundCase {
 bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datum *values, char *nulls, bool *captured) {
   const RowPrecheck::Direct &d = precheck.direct;
   *captured = false;
-  const auto team_id = integer_value(row, d.team_id);
-  const auto id = integer_value(row, d.id);
-  const auto client_id = integer_value(row, d.client_id);
+  const auto team_id = column_integer(row, d.team_id);
+  const auto id = column_integer(row, d.id);
+  const auto client_id = column_integer(row, d.client_id);
   if (!team_id || !id || !client_id || precheck.case_id == InvalidAttrNumber) return false;
   const Oid case_type = TupleDescAttr(row->tts_tupleDescriptor, precheck.case_id - 1)->atttypid;
   if (case_type != INT2OID && case_type != INT4OID && case_type != INT8OID) return false;
-  const auto case_id = integer_value(row, precheck.case_id);
-  const auto user_id = integer_value(row, d.user_id);
-  const auto duration = integer_value(row, d.duration_seconds);
-  const auto direction = text_value(row, d.direction);
+  const auto case_id = column_integer(row, precheck.case_id);
+  const auto user_id = column_integer(row, d.user_id);
+  const auto duration = column_integer(row, d.duration_seconds);
+  const char *direction = column_text_copy(row, d.direction);
   bool started_null = false;
   const TimestampTz started_at = DatumGetTimestampTz(slot_getattr(row, d.started_at, &started_null));
 
@@ -110,7 +88,7 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
   // Settings (autotime.team_settings by team).
   bool team_enabled = false, kind_enabled = false;
   std::optional<int32> increment;
-  std::optional<std::string> mode, policy, timezone;
+  const char *mode = nullptr, *policy = nullptr, *timezone = nullptr;
   {
     Relation settings = table_open(d.settings, AccessShareLock);
     const int64 key[1] = {*team_id};
@@ -126,9 +104,9 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
         v = slot_getattr(s, d.s_minutes_per_activity, &isnull);
         if (!isnull) increment = DatumGetInt32(v);
       }
-      mode = text_value(s, d.s_mode);
-      policy = text_value(s, d.s_policy);
-      timezone = text_value(s, d.s_timezone);
+      mode = column_text_copy(s, d.s_mode);
+      policy = column_text_copy(s, d.s_policy);
+      timezone = column_text_copy(s, d.s_timezone);
       return false;
     });
     table_close(settings, NoLock);
@@ -158,10 +136,10 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
     Relation cases = table_open(d.cases, AccessShareLock);
     const auto read_case = [&](TupleTableSlot *s) {
       FoundCase c;
-      c.id = *integer_value(s, d.c_id);
-      const auto client = integer_value(s, d.c_client_id);
+      c.id = *column_integer(s, d.c_id);
+      const auto client = column_integer(s, d.c_client_id);
       c.client_id = client ? *client : 0;
-      c.billing_type = text_value(s, d.c_billing_type);
+      c.billing_type = column_text_copy(s, d.c_billing_type);
       bool isnull = false;
       const Datum updated = slot_getattr(s, d.c_updated_at, &isnull);
       c.updated_known = !isnull;
@@ -179,7 +157,7 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
     } else {
       const int64 key[2] = {*team_id, *client_id};
       probed &= probe(cases, d.cases_of_client, key, [&](TupleTableSlot *s) {
-        const auto status = text_value(s, d.c_status);
+        const auto status = column_text(s, d.c_status);
         if (!status || *status == "closed" || *status == "archived") return true;
         auto [c, client_known] = read_case(s);
         (void)client_known;  // matched by the probe
@@ -208,20 +186,20 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
   facts.own_case_given = case_id.has_value();
   facts.case_found = found.has_value();
   facts.case_client_matches = found && found->client_id == *client_id;
-  const std::string billing_type = found && found->billing_type ? *found->billing_type : std::string();
+  const std::string_view billing_type = found && found->billing_type ? found->billing_type : "";
   facts.billing_type = billing_type;
-  const FlatFeePolicy flat_fee = parse_flat_fee_policy(policy ? *policy : "").value_or(FlatFeePolicy::NonBillable);
+  const FlatFeePolicy flat_fee = parse_flat_fee_policy(policy ? policy : "").value_or(FlatFeePolicy::NonBillable);
   facts.flat_fee_policy = flat_fee;
   if (decide(facts)) return true;  // skipped, for the reason the SELECT would give
   if (!timezone) return false;
 
-  const Datum local = DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(timezone->c_str()),
+  const Datum local = DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(timezone),
                                           TimestampTzGetDatum(started_at));
-  const MinutesMode minutes_mode = parse_minutes_mode(mode ? *mode : "").value_or(MinutesMode::Fixed);
+  const MinutesMode minutes_mode = parse_minutes_mode(mode ? mode : "").value_or(MinutesMode::Fixed);
   std::optional<int64_t> seconds;
   if (duration) seconds = *duration;
   char *description = call_core("describe an activity", [&] {
-    return describe(Kind::Call, direction ? *direction : std::string(), std::string_view(), false);
+    return describe(Kind::Call, direction ? direction : "", std::string_view(), false);
   });
   values[0] = Int64GetDatum(*team_id);
   values[1] = CStringGetTextDatum(psprintf(INT64_FORMAT, *id));

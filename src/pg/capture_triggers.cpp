@@ -8,6 +8,7 @@
 
 #include "call_decision.hpp"
 #include "capture_plans.hpp"
+#include "slot_values.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -79,23 +80,21 @@ TupleTableSlot *first_row(Tuplestorestate *rows, Relation relation) {
   return slot;
 }
 
-// One inserted row, the live case: decide with a SELECT (the same lookups and rules as the
-// set-based statement), then claim the link and, only if this statement claimed it, write the
-// entry, both from the decided values as parameters. Three small plans cost less than the
-// set-based statement's CTE chain and join (callgrind: -2% for a captured call, -24% for a row
-// that does not qualify, which now stops after the SELECT; bench/RESULTS.md).
-void capture_inserted_row(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck) {
+// One inserted row, the live case (`row`: the row read from the transition table, or nullptr).
+// A call on tables with the usual keys is decided by index probes (call_decision.cpp), any other
+// row by a SELECT with the set-based statement's lookups and rules; then the link is claimed and,
+// only if this statement claimed it, the entry written, both from the decided values as
+// parameters. Small plans cost less than the set-based statement's CTE chain and join
+// (bench/RESULTS.md).
+void capture_inserted_row(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck, TupleTableSlot *row) {
   const Oid relid = RelationGetRelid(trigger->tg_relation);
   const char *doing = psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation));
   constexpr int kValues = static_cast<int>(std::size(autotime::kEntryValueColumns));
   Datum values[kValues];
   char nulls[kValues];
   bool decided = false, captured = false;
-  if (precheck.usable && precheck.direct.usable) {
-    TupleTableSlot *row = first_row(trigger->tg_newtable, trigger->tg_relation);
-    decided = !TTS_EMPTY(row) && autotime::pg::decide_call_directly(row, precheck, values, nulls, &captured);
-    ExecDropSingleTupleTableSlot(row);
-  }
+  if (precheck.usable && precheck.direct.usable && row != nullptr && !TTS_EMPTY(row))
+    decided = autotime::pg::decide_call_directly(row, precheck, values, nulls, &captured);
   if (decided && !captured) return;
   if (!decided) {
     SPIPlanPtr decide = autotime::pg::capture_plan(relid, autotime::Driver::DecideInsertedRow);
@@ -119,47 +118,26 @@ void capture_inserted_row(TriggerData *trigger, const autotime::pg::RowPrecheck 
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime capture statement failed")));
 }
 
-std::optional<std::string_view> text_value(TupleTableSlot *slot, AttrNumber attnum) {
-  bool isnull = false;
-  const Datum value = slot_getattr(slot, attnum, &isnull);
-  if (isnull) return std::nullopt;
-  const Oid type = TupleDescAttr(slot->tts_tupleDescriptor, attnum - 1)->atttypid;
-  if (type_is_enum(type)) {
-    Oid output = InvalidOid;
-    bool varlena = false;
-    getTypeOutputInfo(type, &output, &varlena);
-    return std::string_view(OidOutputFunctionCall(output, value));
+// True when the one written row (`row`, nullptr when not read) fails its kind's default
+// qualification: it will not be captured, and no statement needs to run.
+bool row_cannot_qualify(TupleTableSlot *row, const autotime::pg::RowPrecheck &precheck) {
+  if (!precheck.usable || row == nullptr || TTS_EMPTY(row)) return false;
+  autotime::QualificationValues values;
+  if (precheck.status != InvalidAttrNumber) values.status = autotime::pg::column_text(row, precheck.status);
+  if (precheck.direction != InvalidAttrNumber) values.direction = autotime::pg::column_text(row, precheck.direction);
+  if (precheck.value != InvalidAttrNumber) {
+    bool isnull = false;
+    (void)slot_getattr(row, precheck.value, &isnull);
+    values.value_present = !isnull;
   }
-  text *t = DatumGetTextPP(value);
-  return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+  return !autotime::qualifies_by_default(precheck.kind, values);
 }
 
-// True when the one written row fails its kind's default qualification: it will not be captured,
-// and no statement needs to run. (A row that may qualify goes on to the capture statements.)
-bool row_cannot_qualify(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck) {
-  if (!precheck.usable) return false;
-  TupleTableSlot *slot = first_row(trigger->tg_newtable, trigger->tg_relation);
-  bool cannot = false;
-  if (!TTS_EMPTY(slot)) {
-    autotime::QualificationValues values;
-    if (precheck.status != InvalidAttrNumber) values.status = text_value(slot, precheck.status);
-    if (precheck.direction != InvalidAttrNumber) values.direction = text_value(slot, precheck.direction);
-    if (precheck.value != InvalidAttrNumber) {
-      bool isnull = false;
-      (void)slot_getattr(slot, precheck.value, &isnull);
-      values.value_present = !isnull;
-    }
-    cannot = !autotime::qualifies_by_default(precheck.kind, values);
-  }
-  ExecDropSingleTupleTableSlot(slot);
-  return cannot;
-}
-
-// True when the one updated row kept its case_id (the same bytes): there is no draft to move.
-bool case_unchanged(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck) {
-  if (precheck.case_id == InvalidAttrNumber) return false;
+// True when the one updated row (`after`, nullptr when not read) kept its case_id (the same
+// bytes): there is no draft to move.
+bool case_unchanged(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck, TupleTableSlot *after) {
+  if (precheck.case_id == InvalidAttrNumber || after == nullptr) return false;
   TupleTableSlot *before = first_row(trigger->tg_oldtable, trigger->tg_relation);
-  TupleTableSlot *after = first_row(trigger->tg_newtable, trigger->tg_relation);
   bool unchanged = false;
   if (!TTS_EMPTY(before) && !TTS_EMPTY(after)) {
     bool null_before = false, null_after = false;
@@ -170,7 +148,6 @@ bool case_unchanged(TriggerData *trigger, const autotime::pg::RowPrecheck &prech
                 (null_before || datumIsEqual(old_case, new_case, attribute->attbyval, attribute->attlen));
   }
   ExecDropSingleTupleTableSlot(before);
-  ExecDropSingleTupleTableSlot(after);
   return unchanged;
 }
 
@@ -178,7 +155,9 @@ bool case_unchanged(TriggerData *trigger, const autotime::pg::RowPrecheck &prech
 void run_step(TriggerData *trigger, autotime::Driver driver, int expected_rc, bool bulk) {
   if (driver == autotime::Driver::Insert && tuplestore_tuple_count(trigger->tg_newtable) == 1) {
     const autotime::pg::RowPrecheck precheck = autotime::pg::row_precheck(RelationGetRelid(trigger->tg_relation));
-    if (!row_cannot_qualify(trigger, precheck)) capture_inserted_row(trigger, precheck);
+    TupleTableSlot *row = precheck.usable ? first_row(trigger->tg_newtable, trigger->tg_relation) : nullptr;
+    if (!row_cannot_qualify(row, precheck)) capture_inserted_row(trigger, precheck, row);
+    if (row != nullptr) ExecDropSingleTupleTableSlot(row);
     return;
   }
   SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver, bulk);
@@ -278,13 +257,15 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
       const bool one = row_count == 1;
       const autotime::pg::RowPrecheck precheck =
           one ? autotime::pg::row_precheck(RelationGetRelid(trigger->tg_relation)) : autotime::pg::RowPrecheck{};
-      if (!(one && row_cannot_qualify(trigger, precheck))) {
+      TupleTableSlot *after = one ? first_row(trigger->tg_newtable, trigger->tg_relation) : nullptr;
+      if (!row_cannot_qualify(after, precheck)) {
         if (record_failures)
           run_step_recording_failures(trigger, autotime::Driver::Update, autotime::Driver::RecordUpdateFailures, bulk);
         else
           run_step(trigger, autotime::Driver::Update, SPI_OK_INSERT, bulk);
       }
-      if (!(one && case_unchanged(trigger, precheck))) run_step(trigger, autotime::Driver::MoveCase, SPI_OK_UPDATE, bulk);
+      if (!case_unchanged(trigger, precheck, after)) run_step(trigger, autotime::Driver::MoveCase, SPI_OK_UPDATE, bulk);
+      if (after != nullptr) ExecDropSingleTupleTableSlot(after);
       break;
     }
     case Event::Delete:

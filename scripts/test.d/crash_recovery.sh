@@ -166,7 +166,8 @@ WHERE (team_id, id) IN (SELECT team_id, id FROM events WHERE completed_at IS NUL
          echo '\.' ;;
       7) echo "UPDATE sms SET status = 'sent', sent_at = now() WHERE (team_id, id) IN
   (SELECT team_id, id FROM sms WHERE status = 'queued' AND body LIKE 'live%' ORDER BY id LIMIT 200);
-SELECT autotime.dismiss(ARRAY(SELECT id FROM time_entries WHERE status = 'draft' AND id % 97 = $i % 97 ORDER BY id DESC LIMIT 3));" ;;
+SELECT autotime.dismiss(ARRAY(SELECT id FROM time_entries WHERE team_id = 1 + $i % 3 AND status = 'draft' AND id % 97 = $i % 97
+                            ORDER BY id DESC LIMIT 3), team_id => 1 + $i % 3);" ;;
     esac
   done >>"$f"
 }

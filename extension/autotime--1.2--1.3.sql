@@ -1,0 +1,244 @@
+-- autotime 1.2 -> 1.3: trust. Capture reads and writes each firm table as that table's owner;
+-- every function that takes the id of a team-keyed row also takes team_id.
+\echo Use "ALTER EXTENSION autotime UPDATE TO '1.3'" to load this file. \quit
+
+-- ==== capture and privileges (src/pg) ====
+
+-- ==== review API scoped by team ====
+-- Entries are keyed (team_id, id), and ids are unique only per firm. approve, set_non_billable,
+-- reassign and dismiss take team_id DEFAULT NULL: with it they act on that firm's entries only (an
+-- id it doesn't hold does not exist); without it, an id that more than one firm holds is refused
+-- (21000), and so are ids of more than one firm's entries: one call reviews one firm. The firm is
+-- resolved first, and the statements that change rows are restricted to it.
+-- The old signatures are renamed (a second overload with a DEFAULT would be ambiguous), the
+-- EXECUTE grants a DBA gave on them are carried over to the new ones, and the old ones dropped.
+ALTER FUNCTION autotime.approve(bigint[], bigint) RENAME TO approve_before_1_3;
+ALTER FUNCTION autotime.set_non_billable(bigint[]) RENAME TO set_non_billable_before_1_3;
+ALTER FUNCTION autotime.reassign(bigint, bigint) RENAME TO reassign_before_1_3;
+ALTER FUNCTION autotime.dismiss(bigint[]) RENAME TO dismiss_before_1_3;
+DROP FUNCTION autotime.check_entry_ids(bigint[]);
+
+-- The firm whose entries the ids name: team_id when given (each id must be one of its entries),
+-- else the one team holding them. Raises unless every id names an existing entry, when an id is
+-- held by more than one team, or when the ids name entries of more than one team. example is the
+-- caller's call with {ids} and {team} to fill in, for the hint.
+CREATE FUNCTION autotime.check_entry_ids(entry_ids bigint[], team_id bigint DEFAULT NULL, example text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  r record;
+  ids bigint[] := '{}';
+  holders text[] := '{}';
+  missing text;
+  team bigint;
+  first_id bigint;
+  shared_id bigint;
+  shared_teams bigint[];
+  other_id bigint;
+  other_team bigint;
+  hint_team bigint;
+  hint_ids bigint[];
+  hint text;
+BEGIN
+  IF entry_ids IS NULL THEN
+    RAISE EXCEPTION 'entry_ids must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  -- One pass over the entries with these ids (an index probe per id when team_id is given).
+  FOR r IN EXECUTE format('SELECT x.id, h.teams FROM unnest($1) WITH ORDINALITY x(id, n) '
+                          'LEFT JOIN (SELECT e.%3$s::int8 AS id, array_agg(DISTINCT e.%2$s::int8) AS teams FROM %1$s e '
+                          'WHERE e.%3$s = ANY ($1) AND ($2 IS NULL OR e.%2$s = $2) GROUP BY 1) h ON h.id = x.id '
+                          'ORDER BY x.n',
+                          t.rel, t.team_id, t.id) USING entry_ids, team_id LOOP
+    IF r.teams IS NULL THEN
+      missing := coalesce(r.id::text, 'NULL');
+      EXIT;
+    END IF;
+    ids := ids || r.id;
+    holders := holders || r.teams::text;
+    IF cardinality(r.teams) > 1 THEN
+      IF shared_id IS NULL THEN
+        shared_id := r.id;
+        shared_teams := r.teams;
+      END IF;
+    ELSIF team IS NULL THEN
+      team := r.teams[1];
+      first_id := r.id;
+    ELSIF r.teams[1] <> team AND other_id IS NULL THEN
+      other_id := r.id;
+      other_team := r.teams[1];
+    END IF;
+  END LOOP;
+  IF missing IS NOT NULL AND team_id IS NOT NULL THEN
+    RAISE EXCEPTION 'time entry % does not exist', missing
+      USING ERRCODE = 'no_data_found', DETAIL = format('Only the entries of team %s were looked at.', team_id),
+            HINT = 'No entry was changed.';
+  ELSIF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'time entry % does not exist', missing
+      USING ERRCODE = 'no_data_found', HINT = 'No entry was changed.';
+  END IF;
+  IF shared_id IS NULL AND other_id IS NULL THEN
+    RETURN coalesce(team_id, team);
+  END IF;
+  -- Refused: the hint is the call for one of the firms, with the ids that firm holds.
+  hint_team := coalesce(shared_teams[1], team);
+  hint_ids := ARRAY(SELECT ids[i] FROM generate_subscripts(ids, 1) i WHERE hint_team = ANY (holders[i]::bigint[]) ORDER BY i);
+  hint := replace(replace(coalesce(example, 'team_id => {team}'),
+                          '{ids}', CASE WHEN cardinality(hint_ids) <= 10 THEN 'ARRAY[' || array_to_string(hint_ids, ', ') || ']'
+                                        ELSE 'ARRAY[...]' END),
+                  '{team}', hint_team::text);
+  IF shared_id IS NOT NULL THEN
+    RAISE EXCEPTION 'time entry % is ambiguous: more than one firm has an entry with that id', shared_id
+      USING ERRCODE = 'cardinality_violation',
+            DETAIL = format('Teams %s and %s each have a time entry %s. No entry was changed.',
+                            array_to_string(shared_teams[1:cardinality(shared_teams) - 1], ', '),
+                            shared_teams[cardinality(shared_teams)], shared_id),
+            HINT = format('Pass the firm: %s.', hint);
+  END IF;
+  RAISE EXCEPTION 'time entries % and % belong to different firms', first_id, other_id
+    USING ERRCODE = 'cardinality_violation',
+          DETAIL = format('Time entry %s is team %s''s, time entry %s is team %s''s; a call reviews one firm''s entries. '
+                          'No entry was changed.', first_id, team, other_id, other_team),
+          HINT = format('One call per firm: %s.', hint);
+END
+$$;
+
+-- Approves draft entries; the reviewer must be a member of the entries' team. Returns how many changed.
+CREATE FUNCTION autotime.approve(entry_ids bigint[], reviewer bigint, team_id bigint DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  m record;
+  team bigint;
+  stranger bigint;
+  changed integer;
+BEGIN
+  team := autotime.check_entry_ids(entry_ids, team_id,
+                                   'autotime.approve({ids}, ' || coalesce(reviewer::text, 'NULL') || ', team_id => {team})');
+  IF reviewer IS NULL THEN
+    RAISE EXCEPTION 'approve needs the reviewer''s user id' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT b.rel, coalesce(b.columns ->> 'team_id', 'team_id') AS team_col, coalesce(b.columns ->> 'user_id', 'user_id') AS user_col
+    INTO m FROM autotime.bindings b WHERE b.role = 'team_members';
+  EXECUTE format('SELECT e.%1$s FROM %2$s e WHERE e.%5$s = $3 AND e.%1$s = ANY ($1) AND NOT EXISTS '
+                 '(SELECT 1 FROM %3$s m WHERE m.%4$I = e.%5$s AND m.%6$I = $2) LIMIT 1',
+                 t.id, t.rel, m.rel, m.team_col, t.team_id, m.user_col)
+    INTO stranger USING entry_ids, reviewer, team;
+  IF stranger IS NOT NULL THEN
+    RAISE EXCEPTION 'user % is not a member of the team that owns time entry %', reviewer, stranger
+      USING ERRCODE = 'insufficient_privilege', HINT = 'Only a member of the firm can approve its entries.';
+  END IF;
+  EXECUTE format('UPDATE %s SET %s = ''approved'', %s = $2, %s = now() WHERE %s = $3 AND %s = ANY ($1) AND %s = ''draft''',
+                 t.rel, t.status, t.reviewed_by, t.reviewed_at, t.team_id, t.id, t.status)
+    USING entry_ids, reviewer, team;
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  RETURN changed;
+END
+$$;
+
+-- Marks entries non-billable (not billed ones). Returns how many changed.
+CREATE FUNCTION autotime.set_non_billable(entry_ids bigint[], team_id bigint DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  team bigint;
+  changed integer;
+BEGIN
+  team := autotime.check_entry_ids(entry_ids, team_id, 'autotime.set_non_billable({ids}, team_id => {team})');
+  EXECUTE format('UPDATE %s SET %s = false WHERE %s = $2 AND %s = ANY ($1) AND %s <> ''billed'' AND %s',
+                 t.rel, t.billable, t.team_id, t.id, t.status, t.billable) USING entry_ids, team;
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  RETURN changed;
+END
+$$;
+
+-- Moves an unbilled entry to another case of the same team and client.
+CREATE FUNCTION autotime.reassign(entry_id bigint, case_id bigint, team_id bigint DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  c record;
+  entry record;
+  team bigint;
+  target_found boolean;
+BEGIN
+  team := autotime.check_entry_ids(ARRAY[entry_id], team_id,
+                                   format('autotime.reassign(%s, %s, team_id => {team})', entry_id, coalesce(case_id::text, 'NULL')));
+  SELECT b.rel, coalesce(b.columns ->> 'team_id', 'team_id') AS team_col, coalesce(b.columns ->> 'id', 'id') AS id_col,
+         coalesce(b.columns ->> 'client_id', 'client_id') AS client_col
+    INTO c FROM autotime.bindings b WHERE b.role = 'cases';
+  EXECUTE format('SELECT %s AS team_id, %s AS client_id, %s::text AS status FROM %s WHERE %s = $2 AND %s = $1',
+                 t.team_id, t.client_id, t.status, t.rel, t.team_id, t.id) INTO entry USING entry_id, team;
+  IF entry.status = 'billed' THEN
+    RAISE EXCEPTION 'time entry % is billed and cannot be reassigned', entry_id
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Correct billed time with a credit on the invoice.';
+  END IF;
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I = $1 AND %I = $2 AND %I = $3)', c.rel, c.team_col, c.id_col, c.client_col)
+    INTO target_found USING entry.team_id, case_id, entry.client_id;
+  IF NOT target_found THEN
+    RAISE EXCEPTION 'case % is not a case of the same firm and client as time entry %', case_id, entry_id
+      USING ERRCODE = 'foreign_key_violation',
+            HINT = 'An entry can only move between cases of its own client.';
+  END IF;
+  EXECUTE format('UPDATE %s SET %s = $2 WHERE %s = $3 AND %s = $1', t.rel, t.case_id, t.team_id, t.id)
+    USING entry_id, case_id, team;
+END
+$$;
+
+-- Dismisses draft entries: they are deleted, and their links (the same team's) remember it so they
+-- never come back.
+CREATE FUNCTION autotime.dismiss(entry_ids bigint[], team_id bigint DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  team bigint;
+  changed integer;
+BEGIN
+  team := autotime.check_entry_ids(entry_ids, team_id, 'autotime.dismiss({ids}, team_id => {team})');
+  EXECUTE format('WITH gone AS (DELETE FROM %1$s WHERE %4$s = $2 AND %2$s = ANY ($1) AND %3$s = ''draft'' '
+                 'RETURNING %4$s AS team_id, %5$s AS kind, %6$s AS source_id) '
+                 'UPDATE autotime.activity_links l SET dismissed_at = now() FROM gone '
+                 'WHERE l.team_id = gone.team_id AND l.kind = gone.kind AND l.source_id = gone.source_id',
+                 t.rel, t.id, t.status, t.team_id, t.source_kind, t.source_id) USING entry_ids, team;
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  RETURN changed;
+END
+$$;
+
+REVOKE ALL ON FUNCTION autotime.approve(bigint[], bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.set_non_billable(bigint[], bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.reassign(bigint, bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.dismiss(bigint[], bigint) FROM PUBLIC;
+-- Like entry_table(): runs with the caller's rights, for whoever is granted a review function.
+GRANT EXECUTE ON FUNCTION autotime.check_entry_ids(bigint[], bigint, text) TO PUBLIC;
+
+-- The EXECUTE grants a DBA gave on the old signatures hold for the new ones. (Made inside this
+-- script, they count as the extension's initial privileges: pg_dump of an updated database does
+-- not repeat them, so after a restore grant them again.)
+DO $$
+DECLARE
+  g record;
+BEGIN
+  FOR g IN
+    SELECT o.new_signature, a.grantee, a.is_grantable
+    FROM (VALUES ('autotime.approve_before_1_3(bigint[], bigint)'::regprocedure, 'autotime.approve(bigint[], bigint, bigint)'),
+                 ('autotime.set_non_billable_before_1_3(bigint[])'::regprocedure, 'autotime.set_non_billable(bigint[], bigint)'),
+                 ('autotime.reassign_before_1_3(bigint, bigint)'::regprocedure, 'autotime.reassign(bigint, bigint, bigint)'),
+                 ('autotime.dismiss_before_1_3(bigint[])'::regprocedure, 'autotime.dismiss(bigint[], bigint)'))
+         AS o(old, new_signature)
+    JOIN pg_catalog.pg_proc p ON p.oid = o.old
+    CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) a
+    WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner
+    ORDER BY 1, 2
+  LOOP
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s%s', g.new_signature,
+                              CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END,
+                              CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;
+END
+$$;
+DROP FUNCTION autotime.approve_before_1_3(bigint[], bigint);
+DROP FUNCTION autotime.set_non_billable_before_1_3(bigint[]);
+DROP FUNCTION autotime.reassign_before_1_3(bigint, bigint);
+DROP FUNCTION autotime.dismiss_before_1_3(bigint[]);
+

@@ -4,6 +4,99 @@
 
 -- ==== capture and privileges (src/pg) ====
 
+-- Reads of a firm's table and writes to it run as that table's owner (in a security-restricted
+-- operation, as PostgreSQL's foreign-key triggers do); only autotime's own tables are written with
+-- autotime's rights. explain and backfill therefore run with autotime's rights too (EXECUTE on
+-- them is the right to use them: nothing a caller passes reaches SQL but parameters), and take
+-- the team: an id more than one firm holds is refused without it.
+DROP FUNCTION autotime.explain(text, bigint);
+CREATE FUNCTION autotime.explain(kind text, source_id bigint, team_id bigint DEFAULT NULL) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'autotime_explain' LANGUAGE c STABLE SECURITY DEFINER;
+REVOKE ALL ON FUNCTION autotime.explain(text, bigint, bigint) FROM PUBLIC;
+
+DROP FUNCTION autotime.backfill_automatic_time(bigint);
+CREATE FUNCTION autotime.backfill_automatic_time(client_id bigint, team_id bigint DEFAULT NULL) RETURNS integer
+  AS 'MODULE_PATHNAME', 'autotime_backfill_automatic_time' LANGUAGE c SECURITY DEFINER;
+REVOKE ALL ON FUNCTION autotime.backfill_automatic_time(bigint, bigint) FROM PUBLIC;
+
+ALTER FUNCTION autotime.backfill_batch(regclass, bigint, timestamptz, bigint, bigint) SECURITY DEFINER;
+ALTER FUNCTION autotime.validate_attachment(regclass) SECURITY DEFINER;
+
+-- Which tables autotime reads and writes is no secret (pg_class shows them too); a role granted a
+-- review function reads the bindings with its own rights.
+GRANT SELECT ON autotime.attachments, autotime.bindings TO PUBLIC;
+
+-- A table owner who drops a column or a constraint fires this event trigger as themselves: it
+-- forgets only the attachments, bindings and failures of objects that were really dropped.
+ALTER FUNCTION autotime.forget_dropped_tables() SECURITY DEFINER;
+
+-- The entry made for an activity (NULL if none), without reading the ledger.
+CREATE FUNCTION autotime.entry_for(kind text, source_id bigint, team_id bigint DEFAULT NULL) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT (autotime.explain(kind, source_id, team_id) OPERATOR(pg_catalog.->>) 'time_entry_id')::pg_catalog.int8
+$$;
+REVOKE ALL ON FUNCTION autotime.entry_for(text, bigint, bigint) FROM PUBLIC;
+
+-- Only a table's owner (or a member of its role) may point capture at it: capture evaluates the
+-- attachment's qualifies expression, and writes the bound tables, with the owner's rights.
+CREATE FUNCTION autotime.check_table_owner(rel regclass) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF rel IS NULL THEN
+    RAISE EXCEPTION 'a table is required' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF NOT pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = rel), 'MEMBER') THEN
+    RAISE EXCEPTION 'must be owner of table %', rel
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'autotime reads and writes a table with its owner''s rights; only its owner may point capture at it.',
+            HINT = format('Run this as the owner of %s (or a member of that role).', rel);
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.check_table_owner(regclass) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION autotime.attach(source regclass, kind text, columns jsonb DEFAULT '{}', qualifies text DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF kind IS NULL OR kind NOT IN ('call', 'sms', 'document', 'ir_report', 'event') THEN
+    RAISE EXCEPTION 'unknown activity kind "%"', kind
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Kinds are call, sms, document, ir_report and event.';
+  END IF;
+  PERFORM autotime.check_table_owner(source);
+  PERFORM autotime.check_columns(source, kind, columns);
+  DELETE FROM autotime.attachments a WHERE a.source = attach.source;
+  INSERT INTO autotime.attachments (source, kind, columns, qualifies)
+  VALUES (attach.source, attach.kind, attach.columns, nullif(btrim(attach.qualifies), ''));
+  PERFORM autotime.drop_capture_triggers(source);
+  EXECUTE format('CREATE TRIGGER autotime_capture_insert AFTER INSERT ON %s '
+                 'REFERENCING NEW TABLE AS autotime_new FOR EACH STATEMENT '
+                 'EXECUTE FUNCTION autotime.capture_insert()', source);
+  EXECUTE format('CREATE TRIGGER autotime_capture_update AFTER UPDATE ON %s '
+                 'REFERENCING OLD TABLE AS autotime_old NEW TABLE AS autotime_new FOR EACH STATEMENT '
+                 'EXECUTE FUNCTION autotime.capture_update()', source);
+  EXECUTE format('CREATE TRIGGER autotime_capture_delete AFTER DELETE ON %s '
+                 'REFERENCING OLD TABLE AS autotime_old FOR EACH STATEMENT '
+                 'EXECUTE FUNCTION autotime.capture_delete()', source);
+  PERFORM autotime.validate_attachment(source);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION autotime.bind(role text, rel regclass, columns jsonb DEFAULT '{}') RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF role IS NULL OR role NOT IN ('time_entries', 'cases', 'team_members') THEN
+    RAISE EXCEPTION 'unknown autotime role "%"', role
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Roles are time_entries, cases and team_members.';
+  END IF;
+  PERFORM autotime.check_table_owner(rel);
+  PERFORM autotime.check_columns(rel, role, columns);
+  DELETE FROM autotime.bindings b WHERE b.role = bind.role;
+  INSERT INTO autotime.bindings (role, rel, columns) VALUES (bind.role, bind.rel, bind.columns);
+  PERFORM autotime.invalidate_capture(a.source) FROM autotime.attachments a;
+END
+$$;
+
+
 -- ==== review API scoped by team ====
 -- Entries are keyed (team_id, id), and ids are unique only per firm. approve, set_non_billable,
 -- reassign and dismiss take team_id DEFAULT NULL: with it they act on that firm's entries only (an

@@ -58,3 +58,11 @@ SELECT autotime.explain(NULL, 1);
 INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
 VALUES (2, 1, 200, 20, 'outbound', 'completed', '2026-03-10 15:00+00');
 SELECT autotime.explain('call', 1);
+-- ... named by its team, each firm's verdict is its own; a team that doesn't hold it has none.
+SELECT autotime.explain('call', 1, team_id => 1) ->> 'team_id' AS team, autotime.explain('call', 1, team_id => 1) ->> 'time_entry_id' IS NOT NULL AS has_entry;
+SELECT autotime.explain('call', 1, team_id => 2) ->> 'team_id' AS team, autotime.explain('call', 1, team_id => 2) ->> 'time_entry_id' = (SELECT id FROM time_entries WHERE team_id = 2 AND source_id = 1)::text AS its_own_entry;
+SELECT autotime.explain('call', 1, team_id => 3);
+-- entry_for: the entry made for an activity, by team; NULL when there is none.
+SELECT autotime.entry_for('call', 1, 2) = (SELECT id FROM time_entries WHERE team_id = 2 AND source_id = 1) AS team_2_entry;
+SELECT autotime.entry_for('call', 999, 1) AS no_such_call;
+SELECT autotime.entry_for('call', 1);

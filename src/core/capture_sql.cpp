@@ -81,123 +81,143 @@ std::string activity_projection(const CaptureBinding &b, std::string_view from, 
   return sql;
 }
 
-// Backfill skips activities already linked before looking anything up, so a re-run costs little
-// more than a scan. (The claim still decides; this only saves work.) A row is linked when a link
-// names its id; per client that is one index probe per activity, per team and id range one
-// anti-join over the range's links (index activity_links_by_source_id, from 1.2 on). A text is
-// also skipped when its dedupe key is linked: a replay of a text captured under another id.
-std::string unlinked_only(const CaptureBinding &b, Driver driver) {
-  const std::string eq(kEq);
-  const std::string kind = literal_text(kind_name(b.kind));
-  const std::string by_id = "FROM autotime.activity_links l WHERE l.team_id" + eq + "a.team_id AND l.kind" + eq + kind +
-                            " AND l.source_id" + eq + "a.source_id";
-  std::string joins, conditions = " WHERE a.qualifies";
-  if (driver == Driver::BackfillTeam) {
-    conditions += " AND NOT EXISTS (SELECT 1 " + by_id + " AND l.team_id" + eq + "$1::pg_catalog.int8 AND l.source_id" +
-                  std::string(kGt) + "$3::pg_catalog.int8 AND l.source_id" + std::string(kLe) + "$4::pg_catalog.int8)";
-  } else {
-    joins += " LEFT JOIN LATERAL (SELECT true AS linked " + by_id + " LIMIT 1) lk ON true";
-    conditions += " AND lk.linked IS NULL";
-  }
-  if (shape_of(b.kind).keyed_by_provider_id) {
-    joins += " LEFT JOIN LATERAL (SELECT true AS linked FROM autotime.activity_links k WHERE k.team_id" + eq +
-             "a.team_id AND k.kind" + eq + kind + " AND k.source_key" + eq + "a.source_key LIMIT 1) lkey ON true";
-    conditions += " AND lkey.linked IS NULL";
-  }
-  return joins + conditions;
+
+std::string activities_where(const CaptureBinding &b, std::string_view from, const std::string &where) {
+  return "SELECT a.* FROM (" + activity_projection(b, from, where) + ") a WHERE a.qualifies";
 }
 
-std::string source_rows(const CaptureBinding &b, Driver driver) {
+// The source step: the activities among the rows a driver reads, in canonical columns. Runs as
+// the source table's owner; its casts and the qualifies expression are evaluated here.
+std::string source_step(const CaptureBinding &b, Driver driver) {
   const BoundRelation &s = b.source;
-  const std::string new_table(kNewTable), old_table(kOldTable);
+  const std::string eq(kEq);
+  const std::string team_filter = "($2::pg_catalog.int8 IS NULL OR " + s.column("team_id") + eq + "$2::pg_catalog.int8)";
   switch (driver) {
     case Driver::Insert:
-    case Driver::DecideInsertedRow:
-      return "SELECT a.* FROM (" + activity_projection(b, new_table, "") + ") a WHERE a.qualifies";
-    case Driver::Update: {
+    case Driver::RecordInsertFailures: return activities_where(b, kNewTable, "");
+    case Driver::Update:
+    case Driver::RecordUpdateFailures: {
       const std::string qualifies = b.qualifies.empty() ? default_qualifies(b) : b.qualifies;
       const std::string before = "SELECT " + cast(s.column("team_id"), "int8") + " AS team_id, " +
                                  cast(s.column("id"), "int8") + " AS source_id, ((" + qualifies +
-                                 ")) IS TRUE AS qualifies FROM " + old_table;
-      return "SELECT a.* FROM (" + activity_projection(b, new_table, "") +
-             ") a WHERE a.qualifies AND NOT EXISTS (SELECT 1 FROM (" + before + ") o WHERE o.team_id" +
-             std::string(kEq) + "a.team_id AND o.source_id" + std::string(kEq) + "a.source_id AND o.qualifies)";
+                                 ")) IS TRUE AS qualifies FROM " + std::string(kOldTable);
+      return activities_where(b, kNewTable, "") + " AND NOT EXISTS (SELECT 1 FROM (" + before + ") o WHERE o.team_id" +
+             eq + "a.team_id AND o.source_id" + eq + "a.source_id AND o.qualifies)";
     }
     case Driver::BackfillClient:
-      return "SELECT a.* FROM (" +
-             activity_projection(b, s.qualified_name, s.column("client_id") + std::string(kEq) + "$1::pg_catalog.int8") +
-             ") a" + unlinked_only(b, driver);
+      return activities_where(b, s.qualified_name,
+                              s.column("client_id") + eq + "$1::pg_catalog.int8 AND " + team_filter);
     case Driver::BackfillTeam: {
-      const KindShape shape = shape_of(b.kind);
-      const std::string where = s.column("team_id") + std::string(kEq) + "$1::pg_catalog.int8 AND (" +
-                                "$2::pg_catalog.timestamptz IS NULL OR " + s.column(shape.occurred_column) +
+      const std::string where = s.column("team_id") + eq + "$1::pg_catalog.int8 AND (" +
+                                "$2::pg_catalog.timestamptz IS NULL OR " + s.column(shape_of(b.kind).occurred_column) +
                                 std::string(kGe) + "$2::pg_catalog.timestamptz) AND " + s.column("id") +
                                 std::string(kGt) + "$3::pg_catalog.int8 AND " + s.column("id") + std::string(kLe) +
                                 "$4::pg_catalog.int8";
-      return "SELECT a.* FROM (" + activity_projection(b, s.qualified_name, where) + ") a" + unlinked_only(b, driver);
+      return activities_where(b, s.qualified_name, where);
     }
     case Driver::Explain:
-      return activity_projection(b, s.qualified_name, s.column("id") + std::string(kEq) + "$1::pg_catalog.int8");
-    case Driver::ReleaseClaim:
-    case Driver::Release:
-    case Driver::MoveCase:
-    case Driver::RecordInsertFailures:
-    case Driver::RecordUpdateFailures:
-    case Driver::ClaimLink:
-    case Driver::WriteEntry: break;
+      return activity_projection(b, s.qualified_name, s.column("id") + eq + "$1::pg_catalog.int8 AND " + team_filter);
+    case Driver::Delete: return activity_projection(b, kOldTable, "");
+    default: break;
   }
-  throw std::logic_error("unknown capture driver");
+  throw std::logic_error("driver has no source step");
 }
 
-// Settings, member and case for each activity, then the rules' verdict.
-std::string decided_ctes(const CaptureBinding &b, Driver driver) {
-  const KindShape shape = shape_of(b.kind);
-  const BoundRelation &m = b.team_members;
-  const BoundRelation &c = b.cases;
-  const std::string eq(kEq), ne(kNe);
-
-  const std::string case_columns = cast("c." + c.column("id"), "int8") + " AS case_id, " +
-                                   cast("c." + c.column("client_id"), "int8") + " AS case_client_id, " +
-                                   cast("c." + c.column("billing_type"), "text") + " AS billing_type";
-  const std::string own_case = "SELECT " + case_columns + " FROM " + c.qualified_name + " c WHERE src.case_id IS NOT NULL AND c." +
-                               c.column("team_id") + eq + "src.team_id AND c." + c.column("id") + eq + "src.case_id";
-  const std::string latest_open_case =
-      "SELECT " + case_columns + " FROM " + c.qualified_name + " c WHERE src.case_id IS NULL AND c." +
-      c.column("team_id") + eq + "src.team_id AND c." + c.column("client_id") + eq + "src.client_id AND " +
-      cast("c." + c.column("status"), "text") + ne + "'closed'::pg_catalog.text AND " +
-      cast("c." + c.column("status"), "text") + ne + "'archived'::pg_catalog.text ORDER BY c." +
-      c.column("updated_at") + " DESC NULLS LAST, c." + c.column("id") + " DESC LIMIT 1";
-
-  std::string sql = "src AS (" + source_rows(b, driver) + "), facts AS (SELECT src.*, ";
-  sql += "COALESCE(st.enabled, false) AS team_enabled, ";
-  sql += "COALESCE(st." + std::string(shape.track_setting) + ", false) AS kind_enabled, ";
-  sql += "COALESCE(st." + std::string(shape.minutes_setting) + ", st.minutes_per_activity) AS increment, ";
-  sql += "st.call_minutes_mode AS minutes_mode, st.flat_fee_policy, st.timezone, ";
-  sql += "mem.can_log_time IS NOT NULL AS member_found, COALESCE(mem.can_log_time, false) AS can_log_time, mem.rate, ";
-  sql += "cs.case_id AS resolved_case_id, cs.case_client_id, cs.billing_type FROM src ";
-  // Every lookup is a LATERAL ... LIMIT 1 index probe, so it stays a per-row index lookup even when
-  // bulk plans are made with nested loops discouraged (see capture_plans.cpp). (Plain joins on the
-  // unique keys measured slower for one row: a small member table is scanned whole or hashed.)
-  sql += "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq +
-         "src.team_id LIMIT 1) st ON true ";
-  sql += "LEFT JOIN LATERAL (SELECT " + cast("m." + m.column("can_log_time"), "bool") + " AS can_log_time, " +
-         cast("m." + m.column("hourly_rate"), "numeric") + " AS rate FROM " + m.qualified_name + " m WHERE m." +
-         m.column("team_id") + eq + "src.team_id AND m." + m.column("user_id") + eq + "src.user_id LIMIT 1) mem ON true ";
-  sql += "LEFT JOIN LATERAL ((" + own_case + ") UNION ALL (" + latest_open_case + ")) cs ON true), ";
-  sql += "decided AS (SELECT f.*, autotime.rule_skip_reason(f.team_enabled, f.kind_enabled, f.qualifies, "
-         "COALESCE(pg_catalog.isfinite(f.occurred_at), false), f.user_id IS NOT NULL, f.member_found, f.can_log_time, f.case_id IS NOT NULL, "
-         "f.resolved_case_id IS NOT NULL, COALESCE(f.case_client_id" + eq + "f.client_id, false), f.billing_type, "
-         "f.flat_fee_policy) AS reason FROM facts f)";
+// Backfill skips activities already linked before looking anything up, so a re-run costs little
+// more than a scan. (The claim still decides; this only saves work.) A row is linked when a link
+// names its id; per team and id range the anti-join is restricted to the range's links (index
+// activity_links_by_source_id). A text is also skipped when its dedupe key is linked: a replay of
+// a text captured under another id.
+std::string unlinked_step(const CaptureBinding &b, Driver driver) {
+  const std::string eq(kEq);
+  const std::string kind = literal_text(kind_name(b.kind));
+  std::string sql = "SELECT a.* FROM " + std::string(kRowsTable) +
+                    " a WHERE NOT EXISTS (SELECT 1 FROM autotime.activity_links l WHERE l.team_id" + eq +
+                    "a.team_id AND l.kind" + eq + kind + " AND l.source_id" + eq + "a.source_id";
+  if (driver == Driver::BackfillTeam)
+    sql += " AND l.team_id" + eq + "$1::pg_catalog.int8 AND l.source_id" + std::string(kGt) +
+           "$3::pg_catalog.int8 AND l.source_id" + std::string(kLe) + "$4::pg_catalog.int8";
+  sql += ")";
+  if (shape_of(b.kind).keyed_by_provider_id)
+    sql += " AND NOT EXISTS (SELECT 1 FROM autotime.activity_links k WHERE k.team_id" + eq + "a.team_id AND k.kind" + eq +
+           kind + " AND k.source_key" + eq + "a.source_key)";
   return sql;
 }
 
-// The entry's computed values for candidate `c`: work date, minutes, description, billable.
-std::string computed_entry_values(const CaptureBinding &b) {
+// The case step (as the cases table's owner): the activity's own case, else the client's most
+// recently updated open case. Every lookup is a LATERAL ... LIMIT 1 index probe, so it stays a
+// per-row index lookup even in plans made for many rows with nested loops discouraged.
+std::string case_step(const CaptureBinding &b, std::string_view from) {
+  const BoundRelation &c = b.cases;
+  const std::string eq(kEq), ne(kNe);
+  const std::string case_columns = cast("c." + c.column("id"), "int8") + " AS case_id, " +
+                                   cast("c." + c.column("client_id"), "int8") + " AS case_client_id, " +
+                                   cast("c." + c.column("billing_type"), "text") + " AS billing_type";
+  const std::string own_case = "SELECT " + case_columns + " FROM " + c.qualified_name +
+                               " c WHERE a.case_id IS NOT NULL AND c." + c.column("team_id") + eq + "a.team_id AND c." +
+                               c.column("id") + eq + "a.case_id";
+  const std::string latest_open_case =
+      "SELECT " + case_columns + " FROM " + c.qualified_name + " c WHERE a.case_id IS NULL AND c." + c.column("team_id") +
+      eq + "a.team_id AND c." + c.column("client_id") + eq + "a.client_id AND " + cast("c." + c.column("status"), "text") +
+      ne + "'closed'::pg_catalog.text AND " + cast("c." + c.column("status"), "text") + ne +
+      "'archived'::pg_catalog.text ORDER BY c." + c.column("updated_at") + " DESC NULLS LAST, c." + c.column("id") +
+      " DESC LIMIT 1";
+  return "SELECT a.*, cs.case_id AS resolved_case_id, cs.case_client_id, cs.billing_type FROM " + std::string(from) +
+         " a LEFT JOIN LATERAL ((" + own_case + ") UNION ALL (" + latest_open_case + ")) cs ON true";
+}
+
+// The member step (as the members table's owner): may the actor log time, at which rate.
+std::string member_step(const CaptureBinding &b) {
+  const BoundRelation &m = b.team_members;
+  const std::string eq(kEq);
+  return "SELECT a.*, mem.can_log_time IS NOT NULL AS member_found, COALESCE(mem.can_log_time, false) AS can_log_time, "
+         "mem.rate FROM " + std::string(kCasedTable) + " a LEFT JOIN LATERAL (SELECT " +
+         cast("m." + m.column("can_log_time"), "bool") + " AS can_log_time, " + cast("m." + m.column("hourly_rate"), "numeric") +
+         " AS rate FROM " + m.qualified_name + " m WHERE m." + m.column("team_id") + eq + "a.team_id AND m." +
+         m.column("user_id") + eq + "a.user_id LIMIT 1) mem ON true";
+}
+
+// The team's settings for each activity, then the rules' verdict (autotime's own tables only).
+std::string decided_ctes(const CaptureBinding &b) {
+  const KindShape shape = shape_of(b.kind);
+  const std::string eq(kEq);
+  std::string sql = "facts AS (SELECT f.*, COALESCE(st.enabled, false) AS team_enabled, ";
+  sql += "COALESCE(st." + std::string(shape.track_setting) + ", false) AS kind_enabled, ";
+  sql += "COALESCE(st." + std::string(shape.minutes_setting) + ", st.minutes_per_activity) AS increment, ";
+  sql += "st.call_minutes_mode AS minutes_mode, st.flat_fee_policy, st.timezone FROM " + std::string(kFactsTable) + " f ";
+  sql += "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq + "f.team_id LIMIT 1) st ON true), ";
+  sql += "decided AS (SELECT f.*, autotime.rule_skip_reason(f.team_enabled, f.kind_enabled, f.qualifies, "
+         "COALESCE(pg_catalog.isfinite(f.occurred_at), false), f.user_id IS NOT NULL, f.member_found, f.can_log_time, "
+         "f.case_id IS NOT NULL, f.resolved_case_id IS NOT NULL, COALESCE(f.case_client_id" + eq + "f.client_id, false), "
+         "f.billing_type, f.flat_fee_policy) AS reason FROM facts f)";
+  return sql;
+}
+
+// The decide step: claims each capturable activity's link (one per dedupe key: a replayed text
+// inside one statement is still one activity) and returns the entries to write for the links it
+// claimed. A concurrent claimer of the same key waits on the unique index.
+std::string decide_step(const CaptureBinding &b) {
+  const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));
-  return "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date, "
-         "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds), "
-         "autotime.rule_description(" + kind + ", c.direction, c.label), "
-         "autotime.rule_billable(c.billing_type, c.flat_fee_policy)";
+  // Only texts can share a key within one statement; other kinds are keyed by their unique id.
+  // Explicit columns: selecting d.reason next to the filter on it would run the rules twice per row.
+  const bool shared_keys = shape_of(b.kind).keyed_by_provider_id;
+  std::string sql = "WITH " + decided_ctes(b) + ", candidates AS (SELECT " +
+                    (shared_keys ? "DISTINCT ON (d.team_id, d.source_key) " : "") +
+                    "d.team_id, d.source_key, d.source_id, d.client_id, d.user_id, d.occurred_at, d.label, d.direction, "
+                    "d.duration_seconds, d.increment, d.minutes_mode, d.flat_fee_policy, d.timezone, d.rate, "
+                    "d.resolved_case_id, d.billing_type FROM decided d WHERE d.reason IS NULL" +
+                    (shared_keys ? " ORDER BY d.team_id, d.source_key, d.source_id" : "") + "), ";
+  sql += "claimed AS (INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT c.team_id, " +
+         kind + ", c.source_key, c.source_id FROM candidates c ON CONFLICT (team_id, kind, source_key) DO NOTHING "
+         "RETURNING l.team_id, l.source_key) ";
+  sql += "SELECT c.team_id, c.client_id, c.resolved_case_id AS case_id, c.user_id, "
+         "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date AS work_date, "
+         "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds) AS minutes, "
+         "autotime.rule_description(" + kind + ", c.direction, c.label) AS description, "
+         "autotime.rule_billable(c.billing_type, c.flat_fee_policy) AS billable, c.rate, c.source_id "
+         "FROM claimed k JOIN candidates c ON c.team_id" + eq + "k.team_id AND c.source_key" + eq + "k.source_key";
+  return sql;
 }
 
 std::string entry_columns(const CaptureBinding &b) {
@@ -208,19 +228,162 @@ std::string entry_columns(const CaptureBinding &b) {
          ", " + e.column("source_id");
 }
 
-// One activity, already decided: its values arrive as parameters (kEntryValueColumns). The caller
-// writes the entry only if ClaimLink claimed the link.
-std::string claim_link_statement(const CaptureBinding &b) {
-  return "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) VALUES ($1, " +
-         literal_text(kind_name(b.kind)) + ", $2, $3) ON CONFLICT (team_id, kind, source_key) DO NOTHING";
+// The write step (as the entries table's owner): plain values in, the bound table's own
+// defaults, checks and triggers run with its owner's rights. 'draft' and the kind stay untyped
+// literals so they coerce to the bound column's type (text or an enum).
+std::string write_step(const CaptureBinding &b) {
+  return "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
+         ") SELECT c.team_id, c.client_id, c.case_id, c.user_id, c.work_date, c.minutes, c.description, c.billable, "
+         "'draft', c.rate, " + quote_literal(kind_name(b.kind)) + ", c.source_id FROM " + std::string(kClaimedTable) + " c";
 }
 
-std::string write_entry_statement(const CaptureBinding &b) {
-  return "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
-         ") VALUES ($1, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, " + quote_literal(kind_name(b.kind)) + ", $3)";
+// The entry of this kind made for activity r (r.team_id, r.source_id), only while it is a draft.
+std::string own_draft(const CaptureBinding &b) {
+  const std::string eq(kEq);
+  const BoundRelation &e = b.time_entries;
+  return "e." + e.column("team_id") + eq + "r.team_id AND " + cast("e." + e.column("source_kind"), "text") + eq +
+         literal_text(kind_name(b.kind)) + " AND e." + e.column("source_id") + eq + "r.source_id AND " +
+         cast("e." + e.column("status"), "text") + eq + "'draft'::pg_catalog.text";
+}
+
+std::string explain_step(const CaptureBinding &b) {
+  const std::string eq(kEq);
+  const std::string kind = literal_text(kind_name(b.kind));
+  std::string sql = "WITH " + decided_ctes(b) +
+                    " SELECT d.team_id, d.source_id, d.reason, l.source_id IS NOT NULL AS linked, "
+                    "l.source_id AS linked_source_id, " +
+                    std::string(b.failures_table ? "fl.source_id IS NOT NULL" : "false") +
+                    " AS failure_recorded FROM decided d LEFT JOIN autotime.activity_links l ON l.team_id" + eq +
+                    "d.team_id AND l.kind" + eq + kind + " AND l.source_key" + eq + "d.source_key";
+  if (b.failures_table)
+    sql += " LEFT JOIN autotime.capture_failures fl ON fl.team_id" + eq + "d.team_id AND fl.kind" + eq + kind +
+           " AND fl.source_id" + eq + "d.source_id";
+  return sql;
+}
+
+std::string verdict_step(const CaptureBinding &b) {
+  const std::string eq(kEq);
+  const BoundRelation &e = b.time_entries;
+  return "SELECT x.team_id, x.source_id, x.reason, x.linked, x.linked_source_id, en.id AS time_entry_id, "
+         "x.failure_recorded FROM " + std::string(kExplainedTable) + " x LEFT JOIN LATERAL (SELECT " +
+         cast("e." + e.column("id"), "int8") + " AS id FROM " + e.qualified_name + " e WHERE e." + e.column("team_id") +
+         eq + "x.team_id AND " + cast("e." + e.column("source_kind"), "text") + eq + literal_text(kind_name(b.kind)) +
+         " AND e." + e.column("source_id") + eq + "x.linked_source_id LIMIT 1) en ON true ORDER BY x.team_id";
+}
+
+std::string failure_step(const CaptureBinding &b) {
+  const std::string eq(kEq), ne(kNe);
+  const std::string kind = literal_text(kind_name(b.kind));
+  std::string sql = "WITH teams AS (SELECT a.team_id, a.source_id, st.on_error FROM " + std::string(kRowsTable) +
+                    " a JOIN autotime.team_settings st ON st.team_id" + eq + "a.team_id AND st.enabled), ";
+  sql += "recorded AS (INSERT INTO autotime.capture_failures AS f (team_id, kind, source, source_id, sqlstate, message) "
+         "SELECT t.team_id, " + kind + ", " + quote_literal(b.source.qualified_name) +
+         "::pg_catalog.regclass, t.source_id, $1, $2 FROM teams t WHERE NOT EXISTS (SELECT 1 FROM teams r WHERE r.on_error" +
+         ne + "'record'::pg_catalog.text) ON CONFLICT (team_id, kind, source_id) DO UPDATE SET sqlstate = EXCLUDED.sqlstate, "
+         "message = EXCLUDED.message, failed_at = pg_catalog.now() RETURNING 1) ";
+  sql += "SELECT (SELECT pg_catalog.count(*) FROM teams WHERE on_error" + ne +
+         "'record'::pg_catalog.text) AS raising, (SELECT pg_catalog.count(*) FROM recorded) AS recorded";
+  return sql;
+}
+
+std::vector<Step> lookups_and_write(const CaptureBinding &b, std::string_view from) {
+  return {{"cases", RunAs::Cases, case_step(b, from), std::string(kCasedTable)},
+          {"members", RunAs::Members, member_step(b), std::string(kFactsTable)},
+          {"decide", RunAs::Autotime, decide_step(b), std::string(kClaimedTable)},
+          {"write", RunAs::Entries, write_step(b), ""}};
 }
 
 }  // namespace
+
+std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
+  const std::string eq(kEq), ne(kNe);
+  const std::string kind = literal_text(kind_name(b.kind));
+  const BoundRelation &s = b.source;
+  const std::string rows(kRowsTable);
+  std::vector<Step> steps;
+  switch (driver) {
+    case Driver::Insert:
+    case Driver::Update: {
+      steps.push_back({"activities", RunAs::Source, source_step(b, driver), rows});
+      for (Step &step : lookups_and_write(b, kRowsTable)) steps.push_back(std::move(step));
+      return steps;
+    }
+    case Driver::BackfillClient:
+    case Driver::BackfillTeam: {
+      steps.push_back({"activities", RunAs::Source, source_step(b, driver), rows});
+      steps.push_back({"unlinked", RunAs::Autotime, unlinked_step(b, driver), std::string(kUnlinkedTable)});
+      steps.push_back({"disabled_team", RunAs::Autotime,
+                       "SELECT pg_catalog.min(a.team_id) AS disabled_team FROM " + std::string(kUnlinkedTable) +
+                           " a WHERE NOT EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id" + eq +
+                           "a.team_id AND s.enabled)",
+                       ""});
+      for (Step &step : lookups_and_write(b, kUnlinkedTable)) steps.push_back(std::move(step));
+      return steps;
+    }
+    case Driver::Explain:
+      return {{"activities", RunAs::Source, source_step(b, driver), rows},
+              {"cases", RunAs::Cases, case_step(b, kRowsTable), std::string(kCasedTable)},
+              {"members", RunAs::Members, member_step(b), std::string(kFactsTable)},
+              {"explain", RunAs::Autotime, explain_step(b), std::string(kExplainedTable)},
+              {"verdict", RunAs::Entries, verdict_step(b), ""}};
+    case Driver::ClientTeams:
+      return {{"teams", RunAs::Source,
+               "SELECT DISTINCT " + cast(s.column("team_id"), "int8") + " AS team_id FROM " + s.qualified_name +
+                   " WHERE " + s.column("client_id") + eq + "$1::pg_catalog.int8 ORDER BY 1 LIMIT 2",
+               ""}};
+    case Driver::Delete:
+      // The deleted rows' links are claimed first: a backfill that saw a row before the delete may
+      // be claiming it right now, and this waits for it to commit so its entry is seen below. A
+      // deleted activity that was never captured keeps a tombstone: it no longer exists to capture.
+      return {{"activities", RunAs::Source, source_step(b, driver), rows},
+              {"tombstones", RunAs::Autotime,
+               "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT DISTINCT ON "
+               "(a.team_id, a.source_key) a.team_id, " + kind + ", a.source_key, a.source_id FROM " + rows +
+                   " a WHERE a.qualifies ORDER BY a.team_id, a.source_key, a.source_id "
+                   "ON CONFLICT (team_id, kind, source_key) DO NOTHING",
+               ""},
+              {"release", RunAs::Entries,
+               "DELETE FROM " + b.time_entries.qualified_name + " e USING " + rows + " r WHERE " + own_draft(b), ""}};
+    case Driver::MoveCase: {
+      const auto key_columns = [&](std::string_view table) {
+        return "SELECT " + cast(s.column("team_id"), "int8") + " AS team_id, " + cast(s.column("id"), "int8") +
+               " AS source_id, " + cast(s.column("case_id"), "int8") + " AS case_id, " + cast(s.column("client_id"), "int8") +
+               " AS client_id FROM " + std::string(table);
+      };
+      const BoundRelation &c = b.cases;
+      // Only to a case of the same team and client: anything else keeps the entry where it is.
+      return {{"moves", RunAs::Source,
+               "SELECT n.team_id, n.source_id, n.case_id, n.client_id FROM (" + key_columns(kNewTable) + ") n JOIN (" +
+                   key_columns(kOldTable) + ") o ON o.team_id" + eq + "n.team_id AND o.source_id" + eq +
+                   "n.source_id WHERE n.case_id IS NOT NULL AND (o.case_id IS NULL OR n.case_id" + ne + "o.case_id)",
+               std::string(kMovesTable)},
+              {"valid_moves", RunAs::Cases,
+               "SELECT m.* FROM " + std::string(kMovesTable) + " m WHERE EXISTS (SELECT 1 FROM " + c.qualified_name +
+                   " c WHERE c." + c.column("team_id") + eq + "m.team_id AND c." + c.column("id") + eq +
+                   "m.case_id AND c." + c.column("client_id") + eq + "m.client_id)",
+               std::string(kValidMovesTable)},
+              {"move", RunAs::Entries,
+               "UPDATE " + b.time_entries.qualified_name + " e SET " + b.time_entries.column("case_id") +
+                   " = r.case_id FROM " + std::string(kValidMovesTable) + " r WHERE " + own_draft(b),
+               ""}};
+    }
+    case Driver::RecordInsertFailures:
+    case Driver::RecordUpdateFailures:
+      return {{"activities", RunAs::Source, source_step(b, driver), rows},
+              {"record", RunAs::Autotime, failure_step(b), ""}};
+    case Driver::ClaimLink:
+      return {{"claim", RunAs::Autotime,
+               "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) VALUES ($1, " + kind +
+                   ", $2, $3) ON CONFLICT (team_id, kind, source_key) DO NOTHING",
+               ""}};
+    case Driver::WriteEntry:
+      return {{"write", RunAs::Entries,
+               "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
+                   ") VALUES ($1, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, " + quote_literal(kind_name(b.kind)) + ", $3)",
+               ""}};
+  }
+  throw std::logic_error("unknown capture driver");
+}
 
 std::string BoundRelation::column(std::string_view contract_column) const {
   const auto found = columns.find(contract_column);
@@ -298,131 +461,6 @@ std::string default_qualifies(const CaptureBinding &b) {
     case Kind::Event: return s.column("completed_at") + " IS NOT NULL";
   }
   throw std::logic_error("unknown activity kind");
-}
-
-std::string lifecycle_statement(const CaptureBinding &b, Driver driver) {
-  const std::string eq(kEq), ne(kNe);
-  const std::string kind = literal_text(kind_name(b.kind));
-  const BoundRelation &s = b.source;
-  const BoundRelation &e = b.time_entries;
-  const BoundRelation &c = b.cases;
-  const std::string old_rows = "SELECT " + cast(s.column("team_id"), "int8") + " AS team_id, " + cast(s.column("id"), "int8") +
-                               " AS source_id, " + cast(s.column("case_id"), "int8") + " AS case_id FROM " +
-                               std::string(kOldTable);
-  const std::string own_draft = "e." + e.column("team_id") + eq + "r.team_id AND " + cast("e." + e.column("source_kind"), "text") +
-                                eq + kind + " AND e." + e.column("source_id") + eq + "r.source_id AND " +
-                                cast("e." + e.column("status"), "text") + eq + "'draft'::pg_catalog.text";
-  if (driver == Driver::ReleaseClaim) {
-    // A backfill that saw the row before the delete may be claiming its link right now; claiming
-    // it here too waits for that backfill to commit, so the Release that follows sees its entry.
-    // A deleted activity that was never captured keeps a tombstone: it no longer exists to capture.
-    return "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT DISTINCT ON "
-           "(a.team_id, a.source_key) a.team_id, " + kind + ", a.source_key, a.source_id FROM (" +
-           activity_projection(b, kOldTable, "") + ") a WHERE a.qualifies ORDER BY a.team_id, a.source_key, a.source_id "
-           "ON CONFLICT (team_id, kind, source_key) DO NOTHING";
-  }
-  if (driver == Driver::Release)
-    return "DELETE FROM " + e.qualified_name + " e USING (" + old_rows + ") r WHERE " + own_draft;
-  if (driver == Driver::MoveCase) {
-    const std::string new_rows = "SELECT " + cast(s.column("team_id"), "int8") + " AS team_id, " +
-                                 cast(s.column("id"), "int8") + " AS source_id, " + cast(s.column("case_id"), "int8") +
-                                 " AS case_id, " + cast(s.column("client_id"), "int8") + " AS client_id FROM " +
-                                 std::string(kNewTable);
-    // Only to a case of the same team and client: anything else keeps the entry where it is.
-    const std::string moved = "SELECT n.team_id, n.source_id, n.case_id FROM (" + new_rows + ") n JOIN (" + old_rows +
-                              ") o ON o.team_id" + eq + "n.team_id AND o.source_id" + eq + "n.source_id JOIN " +
-                              c.qualified_name + " c ON c." + c.column("team_id") + eq + "n.team_id AND c." +
-                              c.column("id") + eq + "n.case_id AND c." + c.column("client_id") + eq +
-                              "n.client_id WHERE n.case_id IS NOT NULL AND (o.case_id IS NULL OR n.case_id" + ne +
-                              "o.case_id)";
-    return "UPDATE " + e.qualified_name + " e SET " + e.column("case_id") + " = r.case_id FROM (" + moved + ") r WHERE " +
-           own_draft;
-  }
-  throw std::logic_error("not a lifecycle driver");
-}
-
-std::string failure_statement(const CaptureBinding &b, Driver driver) {
-  if (driver != Driver::RecordInsertFailures && driver != Driver::RecordUpdateFailures)
-    throw std::logic_error("not a failure-recording driver");
-  const std::string eq(kEq), ne(kNe);
-  const std::string kind = literal_text(kind_name(b.kind));
-  const std::string rows = source_rows(b, driver == Driver::RecordInsertFailures ? Driver::Insert : Driver::Update);
-  std::string sql = "WITH src AS (" + rows + "), teams AS (SELECT src.team_id, src.source_id, st.on_error FROM src "
-                    "JOIN autotime.team_settings st ON st.team_id" + eq + "src.team_id AND st.enabled), ";
-  sql += "recorded AS (INSERT INTO autotime.capture_failures AS f (team_id, kind, source, source_id, sqlstate, message) "
-         "SELECT t.team_id, " + kind + ", " + quote_literal(b.source.qualified_name) +
-         "::pg_catalog.regclass, t.source_id, $1, $2 FROM teams t WHERE NOT EXISTS (SELECT 1 FROM teams r WHERE r.on_error" +
-         ne + "'record'::pg_catalog.text) ON CONFLICT (team_id, kind, source_id) DO UPDATE SET sqlstate = EXCLUDED.sqlstate, "
-         "message = EXCLUDED.message, failed_at = pg_catalog.now() RETURNING 1) ";
-  sql += "SELECT (SELECT pg_catalog.count(*) FROM teams WHERE on_error" + ne +
-         "'record'::pg_catalog.text) AS raising, (SELECT pg_catalog.count(*) FROM recorded) AS recorded";
-  return sql;
-}
-
-std::string capture_statement(const CaptureBinding &b, Driver driver) {
-  if (driver == Driver::ReleaseClaim || driver == Driver::Release || driver == Driver::MoveCase)
-    return lifecycle_statement(b, driver);
-  if (driver == Driver::RecordInsertFailures || driver == Driver::RecordUpdateFailures) return failure_statement(b, driver);
-  if (driver == Driver::ClaimLink) return claim_link_statement(b);
-  if (driver == Driver::WriteEntry) return write_entry_statement(b);
-  const std::string eq(kEq);
-  const std::string kind = literal_text(kind_name(b.kind));
-  std::string sql = "WITH " + decided_ctes(b, driver);
-
-  if (driver == Driver::Explain) {
-    const BoundRelation &e = b.time_entries;
-    sql += " SELECT d.team_id, d.source_id, d.reason, l.source_id IS NOT NULL AS linked, l.source_id AS linked_source_id, "
-           "en.id AS time_entry_id, " + std::string(b.failures_table ? "fl.source_id IS NOT NULL" : "false") +
-           " AS failure_recorded FROM decided d LEFT JOIN autotime.activity_links l ON l.team_id" + eq +
-           "d.team_id AND l.kind" + eq + kind + " AND l.source_key" + eq + "d.source_key LEFT JOIN LATERAL (SELECT " +
-           cast("x." + e.column("id"), "int8") + " AS id FROM " + e.qualified_name + " x WHERE x." +
-           e.column("team_id") + eq + "l.team_id AND " + cast("x." + e.column("source_kind"), "text") + eq + kind +
-           " AND x." + e.column("source_id") + eq + "l.source_id LIMIT 1) en ON true";
-    if (b.failures_table)
-      sql += " LEFT JOIN autotime.capture_failures fl ON fl.team_id" + eq + "d.team_id AND fl.kind" + eq + kind +
-             " AND fl.source_id" + eq + "d.source_id";
-    sql += " ORDER BY d.team_id";
-    return sql;
-  }
-  if (driver == Driver::DecideInsertedRow)
-    return sql + " SELECT c.team_id, c.source_key, c.source_id, c.client_id, c.resolved_case_id, c.user_id, " +
-           computed_entry_values(b) + ", c.rate FROM decided c WHERE c.reason IS NULL";
-
-  // One candidate per dedupe key (a replayed text inside one statement is still one activity),
-  // the link claimed before the entry is written: a concurrent claimer waits on the unique index.
-  const BoundRelation &e = b.time_entries;
-  // Explicit columns: selecting d.reason next to a filter on it would evaluate the rules a second
-  // time per row. Only texts can share a key within one statement (a replayed provider id); other
-  // kinds are keyed by their unique id and need no DISTINCT ON (and its sort).
-  const bool shared_keys = shape_of(b.kind).keyed_by_provider_id;
-  const bool report = driver == Driver::BackfillClient || driver == Driver::BackfillTeam;
-  // A backfill reports how many rows it scanned and whether their team was disabled. Rather than
-  // materialize `decided` for those counts as well as the candidates, the candidates then keep the
-  // skipped rows with their reason (texts excepted: DISTINCT ON must see only capturable rows).
-  const bool keep_skipped = report && !shared_keys;
-  const std::string counted = keep_skipped ? "candidates" : "decided";
-  sql += std::string(", candidates AS (SELECT ") + (shared_keys ? "DISTINCT ON (d.team_id, d.source_key) " : "") +
-         "d.team_id, d.source_key, d.source_id, "
-         "d.client_id, d.user_id, d.occurred_at, d.label, d.direction, d.duration_seconds, d.increment, d.minutes_mode, "
-         "d.flat_fee_policy, d.timezone, d.rate, d.resolved_case_id, d.billing_type" +
-         (keep_skipped ? ", d.reason FROM decided d), " : " FROM decided d WHERE d.reason IS NULL") +
-         (keep_skipped ? "" : (shared_keys ? " ORDER BY d.team_id, d.source_key, d.source_id), " : "), "));
-  sql += "claimed AS (INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) "
-         "SELECT c.team_id, " + kind + ", c.source_key, c.source_id FROM candidates c " +
-         (keep_skipped ? "WHERE c.reason IS NULL " : "") +
-         "ON CONFLICT (team_id, kind, source_key) DO NOTHING RETURNING l.team_id, l.source_key) ";
-  if (report) sql += ", inserted AS (";
-  sql += "INSERT INTO " + e.qualified_name + " (" + entry_columns(b) + ") ";
-  // 'draft' and the kind stay untyped literals so they coerce to the bound column's type (text or an enum).
-  sql += "SELECT c.team_id, c.client_id, c.resolved_case_id, c.user_id, " + computed_entry_values(b) + ", 'draft', c.rate, " +
-         quote_literal(kind_name(b.kind)) + ", c.source_id FROM claimed k JOIN candidates c ON c.team_id" + eq +
-         "k.team_id AND c.source_key" + eq + "k.source_key";
-  if (report)
-    sql += " RETURNING 1) SELECT (SELECT pg_catalog.count(*) FROM inserted) AS created, "
-           "(SELECT pg_catalog.count(*) FROM " + counted + ") AS scanned, "
-           "(SELECT pg_catalog.min(d.team_id) FROM " + counted + " d WHERE d.reason" + eq +
-           "'team_disabled'::pg_catalog.text) AS disabled_team";
-  return sql;
 }
 
 }  // namespace autotime

@@ -36,20 +36,48 @@ struct CaptureBinding {
 enum class Driver {
   Insert,          // statement trigger: rows in transition table autotime_new
   Update,          // statement trigger: rows that qualify in autotime_new but did not in autotime_old
-  BackfillClient,  // $1 = client id
+  BackfillClient,  // $1 = client id, $2 = team id (NULL: every team holding the client)
   BackfillTeam,    // $1 = team id, $2 = since (timestamptz, may be NULL), $3 < id <= $4
-  Explain,         // $1 = activity id; returns the verdict facts instead of writing
-  ReleaseClaim,    // statement trigger: deleted qualifying rows claim their links first (waits out a racing backfill)
-  Release,         // statement trigger: deleted rows (autotime_old) take their draft entries along
+  Explain,         // $1 = activity id, $2 = team id (may be NULL); returns the verdict facts, writes nothing
+  ClientTeams,     // $1 = client id: the teams whose activity in this table names the client (at most two)
+  Delete,          // statement trigger: deleted qualifying rows keep their links, their drafts go
   MoveCase,        // statement trigger: rows whose case changed move their draft entries
   RecordInsertFailures,  // after a failed Insert under on_error = 'record': $1 sqlstate, $2 message
   RecordUpdateFailures,  // the same after a failed Update
-  DecideInsertedRow,     // one-row INSERT: the entry to write if the row is captured (no row if not); no writes
-  ClaimLink,             // $1..$11 as DecideInsertedRow returned them: claim the activity's link
+  ClaimLink,             // $1..$11 (kEntryValueColumns) decided by the caller: claim the activity's link
   WriteEntry,            // the same parameters: write the entry (after ClaimLink claimed the link)
 };
 
-// The columns DecideInsertedRow returns, in order, which ClaimLink and WriteEntry take as $1..$11.
+// Whose rights a step runs with. Every step reads or writes the tables of one owner only (plus
+// the previous steps' rows, registered as named tuplestores): what is read from a firm table
+// (its casts, operators, policies, the attachment's qualifies) is evaluated as that table's
+// owner and reaches the next step as plain values. Only Autotime steps touch autotime's tables.
+enum class RunAs { Source, Cases, Members, Entries, Autotime };
+
+// One statement of a pipeline. `output` names the tuplestore the step's rows are registered as
+// for the steps after it; a step without one is a last or side step whose result the caller reads
+// by `name`. A step with an output that yields no rows ends the pipeline: nothing follows from nothing.
+struct Step {
+  std::string name;
+  RunAs run_as = RunAs::Autotime;
+  std::string sql;
+  std::string output;
+};
+
+// The steps of a driver, in order. Every step is prepared with the driver's parameters.
+std::vector<Step> capture_pipeline(const CaptureBinding &binding, Driver driver);
+
+// Named tuplestores passed between steps.
+inline constexpr std::string_view kRowsTable = "autotime_rows";          // the source's activities
+inline constexpr std::string_view kUnlinkedTable = "autotime_unlinked";  // backfill: not yet linked
+inline constexpr std::string_view kCasedTable = "autotime_cased";        // + the resolved case
+inline constexpr std::string_view kFactsTable = "autotime_facts";        // + the member
+inline constexpr std::string_view kClaimedTable = "autotime_claimed";    // entries to write (links claimed)
+inline constexpr std::string_view kExplainedTable = "autotime_explained";
+inline constexpr std::string_view kMovesTable = "autotime_moves";
+inline constexpr std::string_view kValidMovesTable = "autotime_valid_moves";
+
+// The columns ClaimLink and WriteEntry take as $1..$11, in order.
 inline constexpr std::string_view kEntryValueColumns[] = {"team_id", "source_key", "source_id", "client_id", "case_id",
                                                           "user_id", "work_date", "minutes", "description",
                                                           "billable", "rate"};
@@ -73,18 +101,5 @@ std::string_view contract_type(std::string_view column) noexcept;
 
 // The kind's default qualification, as SQL over the unqualified source row.
 std::string default_qualifies(const CaptureBinding &binding);
-
-// The statement for one driver. Trigger drivers report the entries written as the statement's
-// processed count; backfill drivers return one row (created, scanned, disabled_team); Explain returns at most one row per team holding that id, with
-// columns team_id, source_id, reason, linked, linked_source_id, time_entry_id.
-std::string capture_statement(const CaptureBinding &binding, Driver driver);
-
-// Release and MoveCase: the lifecycle statements that follow an activity's deletion or case change.
-std::string lifecycle_statement(const CaptureBinding &binding, Driver driver);
-
-// RecordInsertFailures / RecordUpdateFailures: one row (raising, recorded). When every enabled team
-// among the statement's qualifying rows has on_error = 'record', their failures are recorded in
-// autotime.capture_failures; `raising` counts rows of teams that want the error raised instead.
-std::string failure_statement(const CaptureBinding &binding, Driver driver);
 
 }  // namespace autotime

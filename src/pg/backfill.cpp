@@ -1,5 +1,7 @@
 // autotime.backfill_automatic_time(client_id): the live capture statement, run over a client's
 // past activity in every attached table. Set-based: one statement per attached table.
+#include <algorithm>
+
 #include "capture_plans.hpp"
 
 namespace {
@@ -23,11 +25,13 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(autotime_backfill_automatic_time);
 
-// backfill_automatic_time(client_id bigint) RETURNS integer
+// backfill_automatic_time(client_id bigint, team_id bigint DEFAULT NULL) RETURNS integer
 Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.backfill_automatic_time needs a client id")));
   const int64 client_id = PG_GETARG_INT64(0);
+  bool team_given = PG_NARGS() > 1 && !PG_ARGISNULL(1);
+  int64 team_id = team_given ? PG_GETARG_INT64(1) : 0;
 
   SPI_connect();
   if (SPI_execute("SELECT a.source::pg_catalog.oid FROM autotime.attachments a ORDER BY a.kind, 1", true, 0) !=
@@ -40,25 +44,53 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
     sources[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
   }
 
+  // Client ids are unique per team: without a team, the client must belong to one firm only.
+  if (!team_given) {
+    for (uint64 i = 0; i < source_count; i++) {
+      Datum args[1] = {Int64GetDatum(client_id)};
+      const auto teams = autotime::pg::run_pipeline(
+          sources[i], autotime::Driver::ClientTeams, args, nullptr, false, true,
+          psprintf("autotime looking up the firms of client " INT64_FORMAT " in \"%s\"", client_id,
+                   get_rel_name(sources[i])));
+      SPITupleTable *rows = nullptr;
+      uint64 count = 0;
+      (void)autotime::pg::step_ran(teams, "teams", &count, &rows);
+      for (uint64 r = 0; r < count; r++) {
+        bool isnull = false;
+        const int64 team = DatumGetInt64(SPI_getbinval(rows->vals[r], rows->tupdesc, 1, &isnull));
+        if (team_given && team != team_id)
+          ereport(ERROR, (errcode(ERRCODE_CARDINALITY_VIOLATION),
+                          errmsg("client " INT64_FORMAT " is a client of more than one team (" INT64_FORMAT " and " INT64_FORMAT ")",
+                                 client_id, std::min(team, team_id), std::max(team, team_id)),
+                          errdetail("Client ids are unique per team; a backfill never acts on two firms at once."),
+                          errhint("Name the firm: autotime.backfill_automatic_time(" INT64_FORMAT ", team_id => ...).",
+                                  client_id)));
+        team_given = true;
+        team_id = team;
+      }
+    }
+  }
+
   int64 created = 0;
   int64 disabled_team = 0;
   bool saw_disabled_team = false;
-  for (uint64 i = 0; i < source_count; i++) {
-    Datum args[1] = {Int64GetDatum(client_id)};
-    SPIPlanPtr plan = autotime::pg::capture_plan(sources[i], autotime::Driver::BackfillClient);
+  for (uint64 i = 0; team_given && i < source_count; i++) {
+    Datum args[2] = {Int64GetDatum(client_id), Int64GetDatum(team_id)};
     const char *doing = psprintf("autotime backfill of client " INT64_FORMAT " from \"%s\"", client_id,
                                  get_rel_name(sources[i]));
-    if (autotime::pg::execute_capture(plan, args, false, doing, true) != SPI_OK_SELECT ||
-        SPI_processed != 1)
-      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime backfill statement failed")));
-    HeapTuple row = SPI_tuptable->vals[0];
-    TupleDesc desc = SPI_tuptable->tupdesc;
-    bool isnull = false;
-    created += DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
-    const Datum team = SPI_getbinval(row, desc, 3, &isnull);
-    if (!isnull) {
-      saw_disabled_team = true;
-      disabled_team = DatumGetInt64(team);
+    const auto result =
+        autotime::pg::run_pipeline(sources[i], autotime::Driver::BackfillClient, args, nullptr, false, false, doing);
+    uint64 written = 0;
+    (void)autotime::pg::step_ran(result, "write", &written);
+    created += static_cast<int64>(written);
+    SPITupleTable *rows = nullptr;
+    if (autotime::pg::step_ran(result, "disabled_team", nullptr, &rows) && rows != nullptr && rows->numvals == 1) {
+      bool isnull = false;
+      const Datum team = SPI_getbinval(rows->vals[0], rows->tupdesc, 1, &isnull);
+      if (!isnull) {
+        saw_disabled_team = true;
+        disabled_team = DatumGetInt64(team);
+      }
     }
   }
   if (created > 0) clear_resolved_failures();
@@ -94,20 +126,14 @@ Datum autotime_backfill_batch(PG_FUNCTION_ARGS) {
   const char nulls[5] = {' ', PG_ARGISNULL(2) ? 'n' : ' ', ' ', ' ', '\0'};
 
   SPI_connect();
-  SPIPlanPtr plan = autotime::pg::capture_plan(source, autotime::Driver::BackfillTeam);
-  int rc = 0;
-  {
-    const char *doing = psprintf("autotime backfill of team " INT64_FORMAT " from \"%s\"", PG_GETARG_INT64(1),
-                                 get_rel_name(source));
-    rc = autotime::pg::execute_capture_with_nulls(plan, args, nulls, false, doing, true);
-  }
-  if (rc != SPI_OK_SELECT || SPI_processed != 1)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime backfill statement failed")));
-  bool isnull = false;
-  Datum values[2];
+  const char *doing = psprintf("autotime backfill of team " INT64_FORMAT " from \"%s\"", PG_GETARG_INT64(1),
+                               get_rel_name(source));
+  const auto result = autotime::pg::run_pipeline(source, autotime::Driver::BackfillTeam, args, nulls, false, false, doing);
+  uint64 created = 0, scanned = 0;
+  (void)autotime::pg::step_ran(result, "write", &created);
+  (void)autotime::pg::step_ran(result, "unlinked", &scanned);
+  Datum values[2] = {Int64GetDatum(static_cast<int64>(created)), Int64GetDatum(static_cast<int64>(scanned))};
   bool result_nulls[2] = {false, false};
-  values[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-  values[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
   if (DatumGetInt64(values[0]) > 0) clear_resolved_failures();
   SPI_finish();
   result_desc = BlessTupleDesc(result_desc);

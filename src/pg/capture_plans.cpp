@@ -6,6 +6,10 @@
 
 extern "C" {
 #include "access/table.h"
+#include "executor/tstoreReceiver.h"
+#include "nodes/params.h"
+#include "utils/plancache.h"
+#include "utils/queryenvironment.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
@@ -13,15 +17,18 @@ extern "C" {
 #include "utils/relcache.h"
 #include "utils/syscache.h"
 #include "access/stratnum.h"
+#include "access/transam.h"
 }
 
 #include "boundary.hpp"
+#include "identity.hpp"
 
 namespace autotime::pg {
 
 namespace {
 
 constexpr int kDriverCount = static_cast<int>(Driver::WriteEntry) + 1;
+constexpr int kRunAsCount = static_cast<int>(RunAs::Autotime) + 1;
 constexpr int kRoleCount = 3;
 constexpr const char *kRoles[kRoleCount] = {"time_entries", "cases", "team_members"};
 
@@ -31,7 +38,7 @@ struct CapturePlans {
   bool precheck_known;
   RowPrecheck precheck;
   Oid bound_relids[kRoleCount];
-  SPIPlanPtr plans[kDriverCount * 2];  // [driver * 2 + bulk]
+  PreparedPipeline *pipelines[kDriverCount * 2];  // [driver * 2 + bulk]
 };
 
 HTAB *plan_cache = nullptr;
@@ -85,9 +92,13 @@ CapturePlans *plans_for(Oid relid) {
   bool found = false;
   auto *entry = static_cast<CapturePlans *>(hash_search(plan_cache, &relid, HASH_ENTER, &found));
   if (!found || !entry->valid) {
-    for (SPIPlanPtr &plan : entry->plans) {
-      if (found && plan != nullptr) SPI_freeplan(plan);
-      plan = nullptr;
+    for (PreparedPipeline *&pipeline : entry->pipelines) {
+      if (found && pipeline != nullptr) {
+        for (int i = 0; i < pipeline->count; i++)
+          if (pipeline->steps[i].plan != nullptr) SPI_freeplan(pipeline->steps[i].plan);
+        MemoryContextDelete(pipeline->context);
+      }
+      pipeline = nullptr;
     }
     for (Oid &bound : entry->bound_relids) bound = InvalidOid;
     entry->precheck_known = false;
@@ -163,8 +174,10 @@ BoundRelation to_core(const RawRelation &raw) {
   return rel;
 }
 
-char *build_statement(const RawBinding &raw, Driver driver) {
-  return call_core("build the capture statement", [&] {
+// The driver's steps, flattened for the trip across the C++ boundary: per step its name, whose
+// rights it runs with, its output and its SQL, separated by \x1e, steps ended by \x1d.
+char *build_pipeline(const RawBinding &raw, Driver driver) {
+  return call_core("build the capture statements", [&] {
     CaptureBinding binding;
     const auto kind = parse_kind(raw.kind == nullptr ? "" : raw.kind);
     if (!kind) throw std::invalid_argument(std::string("unknown activity kind ") + (raw.kind ? raw.kind : "(null)"));
@@ -175,7 +188,12 @@ char *build_statement(const RawBinding &raw, Driver driver) {
     binding.cases = to_core(raw.roles[1]);
     binding.team_members = to_core(raw.roles[2]);
     binding.failures_table = raw.failures_table;
-    return capture_statement(binding, driver);
+    std::string flat;
+    for (const Step &step : capture_pipeline(binding, driver)) {
+      flat += step.name + "\x1e" + std::to_string(static_cast<int>(step.run_as)) + "\x1e" + step.output + "\x1e" +
+              step.sql + "\x1d";
+    }
+    return flat;
   });
 }
 
@@ -184,7 +202,9 @@ char *build_statement(const RawBinding &raw, Driver driver) {
 int driver_cursor_options(Driver driver) {
   switch (driver) {
     case Driver::BackfillClient:
-    case Driver::BackfillTeam: return CURSOR_OPT_CUSTOM_PLAN;
+    case Driver::BackfillTeam:
+    case Driver::Explain:
+    case Driver::ClientTeams: return CURSOR_OPT_CUSTOM_PLAN;
     default: return 0;
   }
 }
@@ -193,10 +213,8 @@ int driver_arguments(Driver driver, Oid *argtypes) {
   switch (driver) {
     case Driver::Insert:
     case Driver::Update:
-    case Driver::ReleaseClaim:
-    case Driver::Release:
-    case Driver::MoveCase:
-    case Driver::DecideInsertedRow: return 0;
+    case Driver::Delete:
+    case Driver::MoveCase: return 0;
     case Driver::ClaimLink:
     case Driver::WriteEntry: {
       const Oid types[] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID,
@@ -210,8 +228,12 @@ int driver_arguments(Driver driver, Oid *argtypes) {
       argtypes[0] = TEXTOID;
       argtypes[1] = TEXTOID;
       return 2;
+    case Driver::ClientTeams: argtypes[0] = INT8OID; return 1;
     case Driver::BackfillClient:
-    case Driver::Explain: argtypes[0] = INT8OID; return 1;
+    case Driver::Explain:
+      argtypes[0] = INT8OID;
+      argtypes[1] = INT8OID;
+      return 2;
     case Driver::BackfillTeam:
       argtypes[0] = INT8OID;
       argtypes[1] = TIMESTAMPTZOID;
@@ -237,6 +259,16 @@ const char *role_column(const RawRelation &rel, const char *contract_column) {
     if (strcmp(rel.contract_columns[i], contract_column) == 0 && rel.table_columns[i] != nullptr)
       return rel.table_columns[i];
   return contract_column;
+}
+
+// Row-level security on a bound table is honoured by the SQL lookups (which run as its owner);
+// the index probes would bypass a FORCE'd policy, so such tables are not probed.
+bool has_row_security(Oid relid) {
+  HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+  if (!HeapTupleIsValid(tuple)) return true;
+  const bool rls = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relrowsecurity;
+  ReleaseSysCache(tuple);
+  return rls;
 }
 
 bool integer_type(Oid type) { return type == INT2OID || type == INT4OID || type == INT8OID; }
@@ -275,6 +307,11 @@ RowPrecheck::Probe find_probe(Oid relid, std::initializer_list<AttrNumber> colum
       bool isnull = false;
       const Datum classes = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indclass, &isnull);
       const Oid opclass = reinterpret_cast<oidvector *>(DatumGetPointer(classes))->values[found];
+      // Only built-in operator families: a table owner's own would run its code during the probe.
+      if (get_opclass_family(opclass) >= FirstNormalObjectId) {
+        fits = false;
+        break;
+      }
       const Oid operator_oid = get_opfamily_member(get_opclass_family(opclass), get_atttype(relid, column), INT8OID,
                                                    BTEqualStrategyNumber);
       if (!OidIsValid(operator_oid)) fits = false;
@@ -330,7 +367,9 @@ RowPrecheck::Direct resolve_direct(Oid relid, const RawBinding &raw) {
   if (!OidIsValid(d.settings_key.index)) return d;
 
   const RawRelation &members = raw.roles[2], &cases = raw.roles[1];
-  if (get_rel_relkind(members.relid) != RELKIND_RELATION || get_rel_relkind(cases.relid) != RELKIND_RELATION) return d;
+  if (get_rel_relkind(members.relid) != RELKIND_RELATION || get_rel_relkind(cases.relid) != RELKIND_RELATION ||
+      has_row_security(members.relid) || has_row_security(cases.relid))
+    return d;
   const auto role_attnum = [&](const RawRelation &rel, const char *column, Oid type) -> AttrNumber {
     const AttrNumber found = get_attnum(rel.relid, role_column(rel, column));
     if (found == InvalidAttrNumber) return InvalidAttrNumber;
@@ -398,18 +437,108 @@ namespace {
   ReThrowError(error);
 }
 
-SPIPlanPtr prepare_statement(const char *sql, int nargs, Oid *argtypes, int cursor_options, Oid relid) {
+// Prepares one step as its user: parse analysis of a firm table's qualifies expression or column
+// defaults must not run anything with the caller's rights either.
+SPIPlanPtr prepare_step(const char *sql, const PreparedPipeline &pipeline, int cursor_options, Oid user, Oid relid) {
   SPIPlanPtr plan = nullptr;
   MemoryContext caller_context = CurrentMemoryContext;
+  const SavedIdentity saved = become(user);
   PG_TRY();
-  { plan = SPI_prepare_cursor(sql, nargs, argtypes, cursor_options); }
+  { plan = SPI_prepare_cursor(sql, pipeline.nargs, const_cast<Oid *>(pipeline.argtypes), cursor_options); }
   PG_CATCH();
   {
+    restore_identity(saved);
     rethrow_naming(caller_context, psprintf("autotime preparing capture for table \"%s\" (check its attachment: "
                                             "columns and qualifies expression)", get_rel_name(relid)));
   }
   PG_END_TRY();
+  restore_identity(saved);
   return plan;
+}
+
+// Registers `rows` (may be nullptr while preparing) under `name` for the statements that follow,
+// replacing a tuplestore of that name from an earlier step or pipeline.
+void register_rows(const char *name, TupleDesc desc, Tuplestorestate *rows, double estimate) {
+  (void)SPI_unregister_relation(name);
+  auto *enr = static_cast<EphemeralNamedRelation>(palloc0(sizeof(EphemeralNamedRelationData)));
+  enr->md.name = pstrdup(name);
+  enr->md.reliddesc = InvalidOid;
+  enr->md.tupdesc = desc;
+  enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+  enr->md.enrtuples = estimate;
+  enr->reldata = rows;
+  const int rc = SPI_register_relation(enr);
+  if (rc != SPI_OK_REL_REGISTER)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                    errmsg("autotime could not register the rows of a capture step: %s", SPI_result_code_string(rc))));
+}
+
+Oid step_user(RunAs run_as, Oid relid, const RawBinding &raw) {
+  switch (run_as) {
+    case RunAs::Source: return relation_owner(relid);
+    case RunAs::Entries: return relation_owner(raw.roles[0].relid);
+    case RunAs::Cases: return relation_owner(raw.roles[1].relid);
+    case RunAs::Members: return relation_owner(raw.roles[2].relid);
+    case RunAs::Autotime: return autotime_owner();
+  }
+  return InvalidOid;
+}
+
+PreparedPipeline *prepare_pipeline(Oid relid, Driver driver, bool bulk, const RawBinding &raw, char *flat) {
+  MemoryContext context = AllocSetContextCreate(CacheMemoryContext, "autotime capture pipeline", ALLOCSET_SMALL_SIZES);
+  auto *pipeline = static_cast<PreparedPipeline *>(MemoryContextAllocZero(context, sizeof(PreparedPipeline)));
+  pipeline->context = context;
+  pipeline->many_rows = bulk || plans_many_rows(driver);
+  pipeline->nargs = driver_arguments(driver, pipeline->argtypes);
+  const char *registered[kMaxSteps];
+  int registered_count = 0;
+  PG_TRY();
+  {
+    for (char *cursor = flat; *cursor != '\0' && pipeline->count < kMaxSteps;) {
+      char *end = strchr(cursor, '\x1d');
+      if (end == nullptr) break;
+      *end = '\0';
+      char *fields[4] = {cursor, nullptr, nullptr, nullptr};
+      for (int f = 1; f < 4; f++) {
+        fields[f] = strchr(fields[f - 1], '\x1e');
+        if (fields[f] == nullptr) ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("malformed capture step")));
+        *fields[f]++ = '\0';
+      }
+      PreparedStep &step = pipeline->steps[pipeline->count];
+      step.name = MemoryContextStrdup(context, fields[0]);
+      step.user = step_user(static_cast<RunAs>(atoi(fields[1])), relid, raw);
+      step.output = fields[2][0] == '\0' ? nullptr : MemoryContextStrdup(context, fields[2]);
+      step.plan = prepare_step(fields[3], *pipeline, driver_cursor_options(driver), step.user, relid);
+      if (step.plan == nullptr)
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("autotime could not prepare capture for \"%s\": %s", get_rel_name(relid),
+                               SPI_result_code_string(SPI_result))));
+      if (SPI_keepplan(step.plan) != 0)
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not keep its capture plan")));
+      pipeline->count++;
+      if (step.output != nullptr) {
+        List *sources = SPI_plan_get_plan_sources(step.plan);
+        const auto *source = static_cast<CachedPlanSource *>(linitial(sources));
+        if (source->resultDesc == nullptr)
+          ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("capture step \"%s\" returns no rows", step.name)));
+        MemoryContext old = MemoryContextSwitchTo(context);
+        step.output_desc = CreateTupleDescCopy(source->resultDesc);
+        MemoryContextSwitchTo(old);
+        register_rows(step.output, step.output_desc, nullptr, 0);
+        registered[registered_count++] = step.output;
+      }
+      cursor = end + 1;
+    }
+  }
+  PG_CATCH();
+  {
+    for (int i = 0; i < pipeline->count; i++) SPI_freeplan(pipeline->steps[i].plan);
+    MemoryContextDelete(context);
+    PG_RE_THROW();
+  }
+  PG_END_TRY();
+  for (int i = 0; i < registered_count; i++) (void)SPI_unregister_relation(registered[i]);
+  return pipeline;
 }
 
 }  // namespace
@@ -428,24 +557,74 @@ void discourage_nested_loops() {
   (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
-int execute_capture(SPIPlanPtr plan, Datum *values, bool read_only, const char *doing, bool many_rows) {
-  return execute_capture_with_nulls(plan, values, nullptr, read_only, doing, many_rows);
+PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *nulls, bool bulk, bool read_only,
+                            const char *doing) {
+  PipelineResult result;
+  const PreparedPipeline *pipeline = capture_pipeline_for(relid, driver, bulk);
+  result.pipeline = pipeline;
+  ParamListInfo params = nullptr;
+  if (pipeline->nargs > 0) {
+    params = makeParamList(pipeline->nargs);
+    for (int i = 0; i < pipeline->nargs; i++) {
+      params->params[i].value = args[i];
+      params->params[i].isnull = nulls != nullptr && nulls[i] == 'n';
+      params->params[i].pflags = PARAM_FLAG_CONST;
+      params->params[i].ptype = pipeline->argtypes[i];
+    }
+  }
+  MemoryContext caller_context = CurrentMemoryContext;
+  for (int i = 0; i < pipeline->count; i++) {
+    const PreparedStep &step = pipeline->steps[i];
+    Tuplestorestate *rows = nullptr;
+    SPIExecuteOptions options;
+    memset(&options, 0, sizeof options);
+    options.params = params;
+    options.read_only = read_only;
+    if (step.output != nullptr) {
+      rows = tuplestore_begin_heap(false, false, work_mem);
+      options.dest = CreateDestReceiver(DestTuplestore);
+      SetTuplestoreDestReceiverParams(options.dest, rows, CurrentMemoryContext, false, nullptr, nullptr);
+    }
+    // On error, transaction or subtransaction abort unwinds the GUC nest level.
+    volatile const int nest_level = pipeline->many_rows ? NewGUCNestLevel() : 0;
+    if (pipeline->many_rows) discourage_nested_loops();
+    int rc = 0;
+    const SavedIdentity saved = become(step.user);
+    PG_TRY();
+    { rc = SPI_execute_plan_extended(step.plan, &options); }
+    PG_CATCH();
+    {
+      restore_identity(saved);
+      rethrow_naming(caller_context, doing);
+    }
+    PG_END_TRY();
+    restore_identity(saved);
+    if (pipeline->many_rows) AtEOXact_GUC(true, nest_level);
+    if (rc < 0)
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                      errmsg("autotime capture step \"%s\" failed: %s", step.name, SPI_result_code_string(rc))));
+    result.ran[i] = true;
+    result.processed[i] = SPI_processed;
+    if (step.output == nullptr) {
+      result.rows[i] = SPI_tuptable;
+      continue;
+    }
+    options.dest->rDestroy(options.dest);
+    const double estimate = bulk ? std::max<double>(SPI_processed, kBulkPlanRows) : static_cast<double>(SPI_processed);
+    register_rows(step.output, step.output_desc, rows, estimate);
+    if (result.processed[i] == 0) break;  // nothing follows from nothing
+  }
+  return result;
 }
 
-int execute_capture_with_nulls(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, const char *doing,
-                               bool many_rows) {
-  MemoryContext caller_context = CurrentMemoryContext;
-  int rc = 0;
-  // On error, transaction or subtransaction abort unwinds the GUC nest level.
-  const int nest_level = many_rows ? NewGUCNestLevel() : 0;
-  if (many_rows) discourage_nested_loops();
-  PG_TRY();
-  { rc = SPI_execute_plan(plan, values, nulls, read_only, 0); }
-  PG_CATCH();
-  { rethrow_naming(caller_context, doing); }
-  PG_END_TRY();
-  if (many_rows) AtEOXact_GUC(true, nest_level);
-  return rc;
+bool step_ran(const PipelineResult &result, const char *name, uint64 *processed, SPITupleTable **rows) {
+  for (int i = 0; result.pipeline != nullptr && i < result.pipeline->count; i++) {
+    if (strcmp(result.pipeline->steps[i].name, name) != 0) continue;
+    if (processed != nullptr) *processed = result.ran[i] ? result.processed[i] : 0;
+    if (rows != nullptr) *rows = result.ran[i] ? result.rows[i] : nullptr;
+    return result.ran[i];
+  }
+  ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime has no capture step \"%s\"", name)));
 }
 
 bool any_team_records_errors() {
@@ -478,10 +657,10 @@ RowPrecheck row_precheck(Oid relid) {
 
 void register_capture_plan_invalidation() { CacheRegisterRelcacheCallback(invalidate_plans, (Datum)0); }
 
-SPIPlanPtr capture_plan(Oid relid, Driver driver, bool bulk) {
+const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk) {
   CapturePlans *entry = plans_for(relid);
   const int slot = static_cast<int>(driver) * 2 + (bulk ? 1 : 0);
-  if (entry->plans[slot] != nullptr) return entry->plans[slot];
+  if (entry->pipelines[slot] != nullptr) return entry->pipelines[slot];
 
   // Loading and planning see only pg_catalog: every name we generate is qualified, and the
   // plan keeps this search_path when PostgreSQL re-plans it after DDL.
@@ -492,23 +671,19 @@ SPIPlanPtr capture_plan(Oid relid, Driver driver, bool bulk) {
   (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
   if (bulk || plans_many_rows(driver)) discourage_nested_loops();
   const RawBinding raw = load_binding(relid);
-  const char *sql = build_statement(raw, driver);
-  Oid argtypes[std::size(kEntryValueColumns)];
-  const int nargs = driver_arguments(driver, argtypes);
-  SPIPlanPtr plan = prepare_statement(sql, nargs, argtypes, driver_cursor_options(driver), relid);
-  if (plan == nullptr)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                    errmsg("autotime could not prepare capture for \"%s\": %s", get_rel_name(relid),
-                           SPI_result_code_string(SPI_result))));
-  if (SPI_keepplan(plan) != 0)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not keep its capture plan")));
+  char *flat = build_pipeline(raw, driver);
+  PreparedPipeline *pipeline = prepare_pipeline(relid, driver, bulk, raw, flat);
   AtEOXact_GUC(true, nest_level);
 
   // The entry may have been invalidated while we planned; a stale entry is rebuilt on next use.
   entry = plans_for(relid);
-  entry->plans[slot] = plan;
+  if (entry->pipelines[slot] != nullptr) {
+    for (int i = 0; i < entry->pipelines[slot]->count; i++) SPI_freeplan(entry->pipelines[slot]->steps[i].plan);
+    MemoryContextDelete(entry->pipelines[slot]->context);
+  }
+  entry->pipelines[slot] = pipeline;
   for (int r = 0; r < kRoleCount; r++) entry->bound_relids[r] = raw.roles[r].relid;
-  return plan;
+  return pipeline;
 }
 
 }  // namespace autotime::pg

@@ -1,5 +1,6 @@
-// Prepared capture statements, one per (attached source relation, driver), kept for the life of
-// the backend and dropped when a relcache invalidation touches the source or a bound relation.
+// Prepared capture pipelines, one per (attached source relation, driver), kept for the life of the
+// backend and dropped when a relcache invalidation touches the source or a bound relation (an
+// ALTER TABLE ... OWNER included: each step remembers whose rights it runs with).
 #pragma once
 
 #include "../core/capture_sql.hpp"
@@ -10,12 +11,49 @@ namespace autotime::pg {
 // Registers the relcache callback; called once from _PG_init.
 void register_capture_plan_invalidation();
 
-// The kept plan for `driver` on attached relation `relid`. Must run inside SPI_connect; trigger
-// drivers must have registered their transition tables first. Errors clearly when `relid` is not
-// attached or a role is not bound. Trigger drivers keep two plans: one planned for a few rows
-// and one for bulk statements (`bulk`), because a plan is kept for every later statement and a
-// join that is right for one row is quadratic for a million.
-SPIPlanPtr capture_plan(Oid relid, Driver driver, bool bulk = false);
+inline constexpr int kMaxSteps = 8;
+
+// One prepared step of a pipeline (capture_sql.hpp Step), run as `user`.
+struct PreparedStep {
+  SPIPlanPtr plan = nullptr;
+  const char *name = nullptr;
+  const char *output = nullptr;      // the tuplestore name later steps read, or nullptr
+  TupleDesc output_desc = nullptr;   // its columns
+  Oid user = InvalidOid;
+};
+
+struct PreparedPipeline {
+  int count = 0;
+  PreparedStep steps[kMaxSteps];
+  int nargs = 0;
+  Oid argtypes[16];
+  bool many_rows = false;  // planned (and replanned) with nested loops discouraged
+  MemoryContext context = nullptr;
+};
+
+// The kept pipeline for `driver` on attached relation `relid`. Must run inside SPI_connect;
+// trigger drivers must have registered their transition tables first. Errors clearly when
+// `relid` is not attached or a role is not bound. Trigger drivers keep two: one planned for a few
+// rows and one for bulk statements (`bulk`), because a plan is kept for every later statement and
+// a join that is right for one row is quadratic for a million.
+const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk = false);
+
+// What a run produced, per step (by the step's name).
+struct PipelineResult {
+  const PreparedPipeline *pipeline = nullptr;
+  bool ran[kMaxSteps] = {};
+  uint64 processed[kMaxSteps] = {};
+  SPITupleTable *rows[kMaxSteps] = {};  // steps without an output: their rows
+};
+
+// Runs the pipeline: each step as its user, its rows registered for the next. An error keeps its
+// code, message, detail and hint; its context becomes `doing` instead of the generated text.
+PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *nulls, bool bulk, bool read_only,
+                            const char *doing);
+
+// Whether step `name` ran, with its row count and (for a step without output) its rows.
+bool step_ran(const PipelineResult &result, const char *name, uint64 *processed = nullptr,
+              SPITupleTable **rows = nullptr);
 
 // How to tell, from one inserted row and before any lookup, that it fails its kind's default
 // qualification (autotime::qualifies_by_default). Usable only for an attachment without a custom
@@ -72,12 +110,5 @@ void discourage_nested_loops();
 // True when some team has on_error = 'record' (cached per backend until team_settings changes).
 // Must run inside SPI_connect.
 bool any_team_records_errors();
-
-// SPI_execute_plan for a capture statement. An error keeps its code, message, detail and hint;
-// its context becomes `doing` instead of the generated statement's text.
-// `many_rows`: (re)plan with nested loops discouraged, as the plan was prepared.
-int execute_capture(SPIPlanPtr plan, Datum *values, bool read_only, const char *doing, bool many_rows = false);
-int execute_capture_with_nulls(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, const char *doing,
-                               bool many_rows = false);
 
 }  // namespace autotime::pg

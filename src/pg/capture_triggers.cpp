@@ -80,42 +80,30 @@ TupleTableSlot *first_row(Tuplestorestate *rows, Relation relation) {
   return slot;
 }
 
-// One inserted row, the live case (`row`: the row read from the transition table, or nullptr).
-// A call on tables with the usual keys is decided by index probes (call_decision.cpp), any other
-// row by a SELECT with the set-based statement's lookups and rules; then the link is claimed and,
-// only if this statement claimed it, the entry written, both from the decided values as
-// parameters. Small plans cost less than the set-based statement's CTE chain and join
-// (bench/RESULTS.md).
-void capture_inserted_row(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck, TupleTableSlot *row) {
-  const Oid relid = RelationGetRelid(trigger->tg_relation);
-  const char *doing = psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation));
+const char *capture_doing(TriggerData *trigger) {
+  return psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation));
+}
+
+// One inserted call on tables with the usual keys, decided by index probes (call_decision.cpp);
+// then the link is claimed (as autotime) and, only if this statement claimed it, the entry
+// written (as the entries table's owner), both from the decided values as parameters. False when
+// the row needs the set-based pipeline instead.
+bool capture_call_directly(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck, TupleTableSlot *row) {
+  if (!precheck.usable || !precheck.direct.usable || row == nullptr || TTS_EMPTY(row)) return false;
   constexpr int kValues = static_cast<int>(std::size(autotime::kEntryValueColumns));
   Datum values[kValues];
   char nulls[kValues];
-  bool decided = false, captured = false;
-  if (precheck.usable && precheck.direct.usable && row != nullptr && !TTS_EMPTY(row))
-    decided = autotime::pg::decide_call_directly(row, precheck, values, nulls, &captured);
-  if (decided && !captured) return;
-  if (!decided) {
-    SPIPlanPtr decide = autotime::pg::capture_plan(relid, autotime::Driver::DecideInsertedRow);
-    if (autotime::pg::execute_capture(decide, nullptr, false, doing) != SPI_OK_SELECT)
-      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime capture statement failed")));
-    if (SPI_processed == 0) return;
-    if (SPI_processed != 1 || SPI_tuptable->tupdesc->natts != kValues)
-      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime capture statement returned an unexpected row")));
-    for (int i = 0; i < kValues; i++) {
-      bool isnull = false;
-      values[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull);
-      nulls[i] = isnull ? 'n' : ' ';
-    }
-  }
-  SPIPlanPtr claim = autotime::pg::capture_plan(relid, autotime::Driver::ClaimLink);
-  if (autotime::pg::execute_capture_with_nulls(claim, values, nulls, false, doing) != SPI_OK_INSERT)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime capture statement failed")));
-  if (SPI_processed == 0) return;  // already linked: captured before, or a tombstone
-  SPIPlanPtr write = autotime::pg::capture_plan(relid, autotime::Driver::WriteEntry);
-  if (autotime::pg::execute_capture_with_nulls(write, values, nulls, false, doing) != SPI_OK_INSERT)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime capture statement failed")));
+  bool captured = false;
+  if (!autotime::pg::decide_call_directly(row, precheck, values, nulls, &captured)) return false;
+  if (!captured) return true;
+  const Oid relid = RelationGetRelid(trigger->tg_relation);
+  const char *doing = capture_doing(trigger);
+  const auto claim = autotime::pg::run_pipeline(relid, autotime::Driver::ClaimLink, values, nulls, false, false, doing);
+  uint64 claimed = 0;
+  (void)autotime::pg::step_ran(claim, "claim", &claimed);
+  if (claimed == 0) return true;  // already linked: captured before, or a tombstone
+  (void)autotime::pg::run_pipeline(relid, autotime::Driver::WriteEntry, values, nulls, false, false, doing);
+  return true;
 }
 
 // True when the one written row (`row`, nullptr when not read) fails its kind's default
@@ -151,22 +139,19 @@ bool case_unchanged(TriggerData *trigger, const autotime::pg::RowPrecheck &prech
   return unchanged;
 }
 
-// Runs one kept statement of the relation over the registered transition tables.
-void run_step(TriggerData *trigger, autotime::Driver driver, int expected_rc, bool bulk) {
+// Runs the relation's pipeline for `driver` over the registered transition tables. One inserted
+// row (the live case) is first checked against its kind's default qualification in C, and a call
+// may be decided by index probes.
+void run_step(TriggerData *trigger, autotime::Driver driver, bool bulk) {
+  const Oid relid = RelationGetRelid(trigger->tg_relation);
   if (driver == autotime::Driver::Insert && tuplestore_tuple_count(trigger->tg_newtable) == 1) {
-    const autotime::pg::RowPrecheck precheck = autotime::pg::row_precheck(RelationGetRelid(trigger->tg_relation));
+    const autotime::pg::RowPrecheck precheck = autotime::pg::row_precheck(relid);
     TupleTableSlot *row = precheck.usable ? first_row(trigger->tg_newtable, trigger->tg_relation) : nullptr;
-    if (!row_cannot_qualify(row, precheck)) capture_inserted_row(trigger, precheck, row);
+    const bool done = row_cannot_qualify(row, precheck) || capture_call_directly(trigger, precheck, row);
     if (row != nullptr) ExecDropSingleTupleTableSlot(row);
-    return;
+    if (done) return;
   }
-  SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), driver, bulk);
-  const int rc = autotime::pg::execute_capture(
-      plan, nullptr, false,
-      psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation)), bulk);
-  if (rc != expected_rc)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                    errmsg("autotime capture statement failed: %s", SPI_result_code_string(rc))));
+  (void)autotime::pg::run_pipeline(relid, driver, nullptr, nullptr, bulk, false, capture_doing(trigger));
 }
 
 // Runs the capture step in a subtransaction. On failure, the statement's qualifying rows are
@@ -181,7 +166,7 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
   MemoryContextSwitchTo(caller_context);
   PG_TRY();
   {
-    run_step(trigger, driver, SPI_OK_INSERT, bulk);
+    run_step(trigger, driver, bulk);
     ReleaseCurrentSubTransaction();
     MemoryContextSwitchTo(caller_context);
     CurrentResourceOwner = caller_owner;
@@ -200,13 +185,16 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
 
   Datum args[2] = {CStringGetTextDatum(unpack_sql_state(failure->sqlerrcode)),
                    CStringGetTextDatum(failure->message != nullptr ? failure->message : "")};
-  SPIPlanPtr plan = autotime::pg::capture_plan(RelationGetRelid(trigger->tg_relation), record_driver, bulk);
-  if (autotime::pg::execute_capture(plan, args, false, "autotime recording a capture failure") != SPI_OK_SELECT ||
-      SPI_processed != 1)
-    ReThrowError(failure);
-  bool isnull = false;
-  const int64 raising = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-  if (raising > 0) ReThrowError(failure);
+  const auto recorded = autotime::pg::run_pipeline(RelationGetRelid(trigger->tg_relation), record_driver, args, nullptr,
+                                                   bulk, false, "autotime recording a capture failure");
+  SPITupleTable *rows = nullptr;
+  uint64 count = 0;
+  if (autotime::pg::step_ran(recorded, "record", &count, &rows)) {
+    if (count != 1) ReThrowError(failure);
+    bool isnull = false;
+    const int64 raising = DatumGetInt64(SPI_getbinval(rows->vals[0], rows->tupdesc, 1, &isnull));
+    if (raising > 0) ReThrowError(failure);
+  }
   ereport(WARNING, (errcode(failure->sqlerrcode),
                     errmsg("autotime could not capture rows written to \"%s\": %s",
                            RelationGetRelationName(trigger->tg_relation), failure->message),
@@ -250,7 +238,7 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
       if (record_failures)
         run_step_recording_failures(trigger, autotime::Driver::Insert, autotime::Driver::RecordInsertFailures, bulk);
       else
-        run_step(trigger, autotime::Driver::Insert, SPI_OK_INSERT, bulk);
+        run_step(trigger, autotime::Driver::Insert, bulk);
       break;
     case Event::Update: {
       // One updated row (a webhook moving a call along): skip what it can't need.
@@ -262,15 +250,14 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
         if (record_failures)
           run_step_recording_failures(trigger, autotime::Driver::Update, autotime::Driver::RecordUpdateFailures, bulk);
         else
-          run_step(trigger, autotime::Driver::Update, SPI_OK_INSERT, bulk);
+          run_step(trigger, autotime::Driver::Update, bulk);
       }
-      if (!case_unchanged(trigger, precheck, after)) run_step(trigger, autotime::Driver::MoveCase, SPI_OK_UPDATE, bulk);
+      if (!case_unchanged(trigger, precheck, after)) run_step(trigger, autotime::Driver::MoveCase, bulk);
       if (after != nullptr) ExecDropSingleTupleTableSlot(after);
       break;
     }
     case Event::Delete:
-      run_step(trigger, autotime::Driver::ReleaseClaim, SPI_OK_INSERT, bulk);
-      run_step(trigger, autotime::Driver::Release, SPI_OK_DELETE, bulk);
+      run_step(trigger, autotime::Driver::Delete, bulk);
       break;
   }
   SPI_finish();

@@ -43,7 +43,7 @@ Datum autotime_validate_attachment(PG_FUNCTION_ARGS) {
   const Oid relid = PG_GETARG_OID(0);
   SPI_connect();
   for (autotime::Driver driver : {autotime::Driver::Explain, autotime::Driver::BackfillClient, autotime::Driver::BackfillTeam})
-    (void)autotime::pg::capture_plan(relid, driver);
+    (void)autotime::pg::capture_pipeline_for(relid, driver);
   SPI_finish();
   PG_RETURN_VOID();
 }

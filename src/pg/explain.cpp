@@ -20,12 +20,14 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(autotime_explain);
 
-// explain(kind text, source_id bigint) RETURNS jsonb
+// explain(kind text, source_id bigint, team_id bigint DEFAULT NULL) RETURNS jsonb
 Datum autotime_explain(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.explain needs a kind and a source id")));
   const char *kind_text = text_to_cstring(PG_GETARG_TEXT_PP(0));
   const int64 source_id = PG_GETARG_INT64(1);
+  const bool team_given = PG_NARGS() > 2 && !PG_ARGISNULL(2);
+  const int64 team_id = team_given ? PG_GETARG_INT64(2) : 0;
   const auto kind = autotime::parse_kind(kind_text);
   if (!kind)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown activity kind \"%s\"", kind_text),
@@ -53,26 +55,30 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
   ExplainRow found;
   int matches = 0;
   for (uint64 i = 0; i < source_count; i++) {
-    Datum id_value[1] = {Int64GetDatum(source_id)};
-    SPIPlanPtr plan = autotime::pg::capture_plan(sources[i], autotime::Driver::Explain);
+    Datum args[2] = {Int64GetDatum(source_id), Int64GetDatum(team_id)};
+    const char nulls[2] = {' ', team_given ? ' ' : 'n'};
     const char *doing = psprintf("autotime explain of %s " INT64_FORMAT " from \"%s\"", kind_text, source_id,
                                  get_rel_name(sources[i]));
-    if (autotime::pg::execute_capture(plan, id_value, true, doing) != SPI_OK_SELECT)
-      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not explain the activity")));
-    TupleDesc desc = SPI_tuptable->tupdesc;
-    for (uint64 r = 0; r < SPI_processed; r++, matches++) {
-      HeapTuple tuple = SPI_tuptable->vals[r];
+    const auto result =
+        autotime::pg::run_pipeline(sources[i], autotime::Driver::Explain, args, nulls, false, true, doing);
+    SPITupleTable *rows = nullptr;
+    uint64 count = 0;
+    if (!autotime::pg::step_ran(result, "verdict", &count, &rows)) continue;
+    TupleDesc desc = rows->tupdesc;
+    for (uint64 r = 0; r < count; r++, matches++) {
+      HeapTuple tuple = rows->vals[r];
       bool isnull = false;
-      found.team_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-      const char *reason = SPI_getvalue(tuple, desc, 3);
+      const auto column = [&](const char *name) { return SPI_fnumber(desc, name); };
+      found.team_id = DatumGetInt64(SPI_getbinval(tuple, desc, column("team_id"), &isnull));
+      const char *reason = SPI_getvalue(tuple, desc, column("reason"));
       found.reason = reason == nullptr ? nullptr : MemoryContextStrdup(caller_context, reason);
-      found.linked = DatumGetBool(SPI_getbinval(tuple, desc, 4, &isnull));
-      const Datum linked_source = SPI_getbinval(tuple, desc, 5, &isnull);
+      found.linked = DatumGetBool(SPI_getbinval(tuple, desc, column("linked"), &isnull));
+      const Datum linked_source = SPI_getbinval(tuple, desc, column("linked_source_id"), &isnull);
       found.linked_to_this_source = !isnull && DatumGetInt64(linked_source) == source_id;
-      const Datum entry = SPI_getbinval(tuple, desc, 6, &isnull);
+      const Datum entry = SPI_getbinval(tuple, desc, column("time_entry_id"), &isnull);
       found.has_entry = !isnull;
       found.time_entry_id = isnull ? 0 : DatumGetInt64(entry);
-      found.failure_recorded = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
+      found.failure_recorded = DatumGetBool(SPI_getbinval(tuple, desc, column("failure_recorded"), &isnull));
     }
   }
   SPI_finish();
@@ -81,7 +87,8 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
     ereport(ERROR, (errcode(ERRCODE_CARDINALITY_VIOLATION),
                     errmsg("%d activities of kind \"%s\" have id " INT64_FORMAT, matches, kind_text, source_id),
                     errdetail("Ids are unique per team; several teams or attached tables hold this one."),
-                    errhint("Query autotime.activity_links with the team_id to tell them apart.")));
+                    errhint("Name the firm: autotime.explain('%s', " INT64_FORMAT ", team_id => ...).", kind_text,
+                            source_id)));
 
   autotime::Verdict verdict{autotime::Outcome::Skipped, autotime::Reason::UnknownActivity};
   if (matches == 1) {

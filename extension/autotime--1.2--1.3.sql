@@ -30,6 +30,77 @@ GRANT SELECT ON autotime.attachments, autotime.bindings TO PUBLIC;
 -- forgets only the attachments, bindings and failures of objects that were really dropped.
 ALTER FUNCTION autotime.forget_dropped_tables() SECURITY DEFINER;
 
+-- backfill_team reads each table's ids as its owner (backfill_range), and walks only ids that
+-- exist: a batch starts at the next id of the team's rows (since `since`, when given), so sparse
+-- ids and a narrow `since` cost what the rows cost, and ids near the bigint limit don't overflow.
+CREATE FUNCTION autotime.backfill_range(source regclass, team_id bigint, after_id bigint, since timestamptz,
+    OUT lo bigint, OUT hi bigint)
+  AS 'MODULE_PATHNAME', 'autotime_backfill_range' LANGUAGE c STABLE SECURITY DEFINER;
+REVOKE ALL ON FUNCTION autotime.backfill_range(regclass, bigint, bigint, timestamptz) FROM PUBLIC;
+
+CREATE OR REPLACE PROCEDURE autotime.backfill_team(team_id bigint, since timestamptz DEFAULT NULL, batch_size integer DEFAULT 50000)
+LANGUAGE plpgsql AS $$
+DECLARE
+  a record;
+  lo bigint;
+  hi bigint;
+  upto bigint;
+  batch record;
+  kind_created bigint;
+  kind_scanned bigint;
+  total_created bigint := 0;
+  total_scanned bigint := 0;
+  started timestamptz := pg_catalog.clock_timestamp();
+  elapsed double precision;
+  summary text := '';
+BEGIN
+  -- Transaction-local, so set again after every COMMIT: operators and functions below resolve in
+  -- pg_catalog whatever search_path the caller has.
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+  IF team_id IS NULL THEN
+    RAISE EXCEPTION 'autotime.backfill_team needs a team id' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF batch_size IS NULL OR batch_size < 1 THEN
+    RAISE EXCEPTION 'batch_size must be at least 1, not %', batch_size
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'The default, 50000, suits most firms.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id OPERATOR(pg_catalog.=) backfill_team.team_id
+                 AND s.enabled) THEN
+    RAISE NOTICE 'autotime is disabled for team %; nothing to backfill', team_id
+      USING HINT = 'Set enabled = true in autotime.team_settings first.';
+    RETURN;
+  END IF;
+  FOR a IN SELECT t.source, t.kind FROM autotime.attachments t ORDER BY t.kind, t.source::pg_catalog.oid LOOP
+    SELECT r.lo, r.hi INTO lo, hi FROM autotime.backfill_range(a.source, team_id, NULL, since) r;
+    kind_created := 0;
+    kind_scanned := 0;
+    WHILE lo IS NOT NULL LOOP
+      upto := CASE WHEN hi::pg_catalog.numeric OPERATOR(pg_catalog.-) lo OPERATOR(pg_catalog.<) batch_size THEN hi
+                   ELSE lo OPERATOR(pg_catalog.+) (batch_size OPERATOR(pg_catalog.-) 1) END;
+      SELECT * INTO batch FROM autotime.backfill_batch(a.source, team_id, since,
+        CASE WHEN lo OPERATOR(pg_catalog.=) (-9223372036854775807 - 1) THEN lo ELSE lo OPERATOR(pg_catalog.-) 1 END, upto);
+      kind_created := kind_created OPERATOR(pg_catalog.+) batch.created;
+      kind_scanned := kind_scanned OPERATOR(pg_catalog.+) batch.scanned;
+      COMMIT;
+      PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+      elapsed := EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started);
+      RAISE NOTICE 'autotime backfill team % %: ids up to % of %, % new qualifying, % created',
+        team_id, a.kind, upto, hi, kind_scanned, kind_created
+        USING DETAIL = pg_catalog.format('%ss elapsed', pg_catalog.round(elapsed::numeric, 1));
+      EXIT WHEN upto OPERATOR(pg_catalog.>=) hi;
+      SELECT r.lo INTO lo FROM autotime.backfill_range(a.source, team_id, upto, since) r;
+    END LOOP;
+    total_created := total_created OPERATOR(pg_catalog.+) kind_created;
+    total_scanned := total_scanned OPERATOR(pg_catalog.+) kind_scanned;
+    summary := summary || pg_catalog.format(E'\n  %s (%s): %s new qualifying, %s created', a.kind, a.source, kind_scanned, kind_created);
+  END LOOP;
+  RAISE NOTICE 'autotime backfill of team % done: % new qualifying activities, % entries created%',
+    team_id, total_scanned, total_created, summary
+    USING DETAIL = pg_catalog.format('%ss elapsed',
+      pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started)::numeric, 1));
+END
+$$;
+
 -- The entry made for an activity (NULL if none), without reading the ledger.
 CREATE FUNCTION autotime.entry_for(kind text, source_id bigint, team_id bigint DEFAULT NULL) RETURNS bigint
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

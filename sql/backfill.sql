@@ -56,6 +56,15 @@ INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_a
 UPDATE autotime.team_settings SET enabled = true WHERE team_id = 3;
 CALL autotime.backfill_team(3, since => '2025-06-01', batch_size => 1000);
 SELECT source_id FROM time_entries WHERE team_id = 3 AND source_kind = 'call' AND source_id >= 40;
+-- Sparse ids walk only the ids that exist (no empty batch between 41 and 5e12), ids at the
+-- bigint limit don't overflow, and since narrows the walk (calls 1..41 are before it).
+UPDATE autotime.team_settings SET enabled = false WHERE team_id = 3;
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at) VALUES
+  (3, 5000000000000, 300, 30, 'outbound', 'completed', '2026-01-05 15:00+00'),
+  (3, 9223372036854775807, 300, 30, 'outbound', 'completed', '2026-01-06 15:00+00');
+UPDATE autotime.team_settings SET enabled = true WHERE team_id = 3;
+CALL autotime.backfill_team(3, since => '2026-01-01', batch_size => 10);
+SELECT source_id FROM time_entries WHERE team_id = 3 AND source_kind = 'call' AND source_id > 41 ORDER BY 1;
 \set VERBOSITY default
 -- Errors and disabled teams.
 CALL autotime.backfill_team(3, batch_size => 0);

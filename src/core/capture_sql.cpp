@@ -331,6 +331,16 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                "SELECT DISTINCT " + cast(s.column("team_id"), "int8") + " AS team_id FROM " + s.qualified_name +
                    " WHERE " + s.column("client_id") + eq + "$1::pg_catalog.int8 ORDER BY 1 LIMIT 2",
                ""}};
+    case Driver::IdRange: {
+      const std::string where = s.column("team_id") + eq + "$1::pg_catalog.int8 AND ($2::pg_catalog.int8 IS NULL OR " +
+                                s.column("id") + std::string(kGt) + "$2::pg_catalog.int8) AND ($3::pg_catalog.timestamptz IS NULL OR " +
+                                s.column(shape_of(b.kind).occurred_column) + std::string(kGe) + "$3::pg_catalog.timestamptz)";
+      return {{"range", RunAs::Source,
+               "SELECT " + cast("pg_catalog.min(" + s.column("id") + ")", "int8") + " AS lo, " +
+                   cast("pg_catalog.max(" + s.column("id") + ")", "int8") + " AS hi FROM " + s.qualified_name +
+                   " WHERE " + where,
+               ""}};
+    }
     case Driver::Delete:
       // The deleted rows' links are claimed first: a backfill that saw a row before the delete may
       // be claiming it right now, and this waits for it to commit so its entry is seen below. A

@@ -40,6 +40,7 @@ enum class Driver {
   BackfillTeam,    // $1 = team id, $2 = since (timestamptz, may be NULL), $3 < id <= $4
   Explain,         // $1 = activity id, $2 = team id (may be NULL); returns the verdict facts, writes nothing
   ClientTeams,     // $1 = client id: the teams whose activity in this table names the client (at most two)
+  IdRange,         // $1 = team id, $2 = after this id (NULL: from the first), $3 = since: (lo, hi) of the ids left
   Delete,          // statement trigger: deleted qualifying rows keep their links, their drafts go
   MoveCase,        // statement trigger: rows whose case changed move their draft entries
   RecordInsertFailures,  // after a failed Insert under on_error = 'record': $1 sqlstate, $2 message

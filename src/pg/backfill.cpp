@@ -141,3 +141,37 @@ Datum autotime_backfill_batch(PG_FUNCTION_ARGS) {
 }
 
 }  // extern "C"
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_backfill_range);
+
+// backfill_range(source, team_id, after_id, since, OUT lo, OUT hi): the ids of the team's rows in
+// `source` after `after_id` (NULL: all) and since `since`, read as the table's owner.
+Datum autotime_backfill_range(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.backfill_range needs a source and a team")));
+  TupleDesc result_desc;
+  if (get_call_result_type(fcinfo, nullptr, &result_desc) != TYPEFUNC_COMPOSITE)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("backfill_range must return a record")));
+  const Oid source = PG_GETARG_OID(0);
+  Datum args[3] = {PG_GETARG_DATUM(1), PG_ARGISNULL(2) ? (Datum)0 : PG_GETARG_DATUM(2),
+                   PG_ARGISNULL(3) ? (Datum)0 : PG_GETARG_DATUM(3)};
+  const char nulls[3] = {' ', PG_ARGISNULL(2) ? 'n' : ' ', PG_ARGISNULL(3) ? 'n' : ' '};
+  Datum values[2] = {0, 0};
+  bool result_nulls[2] = {true, true};
+  SPI_connect();
+  const auto result = autotime::pg::run_pipeline(source, autotime::Driver::IdRange, args, nulls, false, true,
+                                                 psprintf("autotime reading the ids of \"%s\"", get_rel_name(source)));
+  SPITupleTable *rows = nullptr;
+  uint64 count = 0;
+  if (autotime::pg::step_ran(result, "range", &count, &rows) && count == 1) {
+    values[0] = SPI_getbinval(rows->vals[0], rows->tupdesc, 1, &result_nulls[0]);
+    values[1] = SPI_getbinval(rows->vals[0], rows->tupdesc, 2, &result_nulls[1]);
+  }
+  SPI_finish();
+  result_desc = BlessTupleDesc(result_desc);
+  PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, result_nulls)));
+}
+
+}  // extern "C"

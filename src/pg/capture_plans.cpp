@@ -204,7 +204,8 @@ int driver_cursor_options(Driver driver) {
     case Driver::BackfillClient:
     case Driver::BackfillTeam:
     case Driver::Explain:
-    case Driver::ClientTeams: return CURSOR_OPT_CUSTOM_PLAN;
+    case Driver::ClientTeams:
+    case Driver::IdRange: return CURSOR_OPT_CUSTOM_PLAN;
     default: return 0;
   }
 }
@@ -229,6 +230,11 @@ int driver_arguments(Driver driver, Oid *argtypes) {
       argtypes[1] = TEXTOID;
       return 2;
     case Driver::ClientTeams: argtypes[0] = INT8OID; return 1;
+    case Driver::IdRange:
+      argtypes[0] = INT8OID;
+      argtypes[1] = INT8OID;
+      argtypes[2] = TIMESTAMPTZOID;
+      return 3;
     case Driver::BackfillClient:
     case Driver::Explain:
       argtypes[0] = INT8OID;

@@ -21,7 +21,8 @@ namespace {
 constexpr Driver kAllDrivers[] = {Driver::Insert,       Driver::Update,     Driver::BackfillClient,
                                   Driver::BackfillTeam, Driver::Explain,    Driver::ClientTeams,
                                   Driver::Delete,       Driver::MoveCase,   Driver::RecordInsertFailures,
-                                  Driver::RecordUpdateFailures, Driver::ClaimLink, Driver::WriteEntry};
+                                  Driver::RecordUpdateFailures, Driver::ClaimLink, Driver::WriteEntry,
+                                  Driver::IdRange};
 
 const char *driver_name(Driver driver) {
   switch (driver) {
@@ -31,6 +32,7 @@ const char *driver_name(Driver driver) {
     case Driver::BackfillTeam: return "BackfillTeam";
     case Driver::Explain: return "Explain";
     case Driver::ClientTeams: return "ClientTeams";
+    case Driver::IdRange: return "IdRange";
     case Driver::Delete: return "Delete";
     case Driver::MoveCase: return "MoveCase";
     case Driver::RecordInsertFailures: return "RecordInsertFailures";
@@ -430,7 +432,7 @@ TEST(Pipeline, WritesHappenOnlyWhereTheyBelong) {
         if (contains(step.sql, "INSERT INTO autotime.activity_links")) {
           EXPECT_EQ(step.run_as, RunAs::Autotime) << label(kind, driver, step);
         }
-        if (driver == Driver::Explain || driver == Driver::ClientTeams) {
+        if (driver == Driver::Explain || driver == Driver::ClientTeams || driver == Driver::IdRange) {
           EXPECT_FALSE(contains(sql, "INSERT")) << label(kind, driver, step);
           EXPECT_FALSE(contains(sql, "UPDATE")) << label(kind, driver, step);
           EXPECT_FALSE(contains(sql, "DELETE")) << label(kind, driver, step);
@@ -497,7 +499,7 @@ TEST(Pipeline, ParametersPerDriver) {
       {Driver::Insert, 0},       {Driver::Update, 0},       {Driver::BackfillClient, 2},
       {Driver::BackfillTeam, 4}, {Driver::Explain, 2},      {Driver::ClientTeams, 1},
       {Driver::Delete, 0},       {Driver::MoveCase, 0},     {Driver::RecordInsertFailures, 2},
-      {Driver::RecordUpdateFailures, 2}, {Driver::ClaimLink, 11}, {Driver::WriteEntry, 11}};
+      {Driver::RecordUpdateFailures, 2}, {Driver::ClaimLink, 11}, {Driver::WriteEntry, 11}, {Driver::IdRange, 3}};
   for (Kind kind : kAllKinds)
     for (Driver driver : kAllDrivers) {
       bool used[12] = {};
@@ -548,8 +550,8 @@ TEST(Pipeline, CustomQualifiesIsEvaluatedOnlyInTheSourceStep) {
     b.qualifies = "state OPERATOR(pg_catalog.=) 3";
     for (Driver driver : kAllDrivers)
       for (const Step &step : capture_pipeline(b, driver))
-        EXPECT_EQ(contains(step.sql, b.qualifies), step.run_as == RunAs::Source &&
-                                                      driver != Driver::MoveCase && driver != Driver::ClientTeams)
+        EXPECT_EQ(contains(step.sql, b.qualifies), step.run_as == RunAs::Source && driver != Driver::MoveCase &&
+                                                      driver != Driver::ClientTeams && driver != Driver::IdRange)
             << label(kind, driver, step);
   }
 }

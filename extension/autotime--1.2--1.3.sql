@@ -124,7 +124,7 @@ BEGIN
   END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION autotime.check_table_owner(regclass) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION autotime.check_table_owner(regclass) TO PUBLIC;
 
 CREATE OR REPLACE FUNCTION autotime.attach(source regclass, kind text, columns jsonb DEFAULT '{}', qualifies text DEFAULT NULL)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$

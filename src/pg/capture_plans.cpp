@@ -6,6 +6,7 @@
 
 extern "C" {
 #include "access/table.h"
+#include "catalog/pg_inherits.h"
 #include "executor/tstoreReceiver.h"
 #include "nodes/params.h"
 #include "utils/plancache.h"
@@ -479,6 +480,32 @@ void register_rows(const char *name, TupleDesc desc, Tuplestorestate *rows, doub
                     errmsg("autotime could not register the rows of a capture step: %s", SPI_result_code_string(rc))));
 }
 
+// A deferrable trigger of the entries table would fire at COMMIT as whoever commits (a DBA's
+// backfill: a superuser), outside the owner switch; only PostgreSQL's own (foreign keys, which
+// switch to the referenced table's owner themselves) are allowed.
+void refuse_deferrable_triggers(Oid entries) {
+  List *relids = find_all_inheritors(entries, AccessShareLock, nullptr);
+  ListCell *cell;
+  foreach (cell, relids) {
+    Relation rel = table_open(lfirst_oid(cell), NoLock);
+    const TriggerDesc *triggers = rel->trigdesc;
+    for (int i = 0; triggers != nullptr && i < triggers->numtriggers; i++) {
+      const Trigger &trigger = triggers->triggers[i];
+      if (!trigger.tgdeferrable || trigger.tgisinternal) continue;
+      const char *table = pstrdup(RelationGetRelationName(rel));
+      const char *name = pstrdup(trigger.tgname);
+      table_close(rel, NoLock);
+      ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+                      errmsg("autotime does not write time entries to \"%s\": its trigger \"%s\" is deferrable", table, name),
+                      errdetail("A deferred trigger fires at commit with the rights of whoever commits, not of the "
+                                "table's owner."),
+                      errhint("Make it NOT DEFERRABLE (or a plain AFTER trigger), or bind another table.")));
+    }
+    table_close(rel, NoLock);
+  }
+  list_free(relids);
+}
+
 Oid step_user(RunAs run_as, Oid relid, const RawBinding &raw) {
   switch (run_as) {
     case RunAs::Source: return relation_owner(relid);
@@ -512,7 +539,9 @@ PreparedPipeline *prepare_pipeline(Oid relid, Driver driver, bool bulk, const Ra
       }
       PreparedStep &step = pipeline->steps[pipeline->count];
       step.name = MemoryContextStrdup(context, fields[0]);
-      step.user = step_user(static_cast<RunAs>(atoi(fields[1])), relid, raw);
+      const auto run_as = static_cast<RunAs>(atoi(fields[1]));
+      step.user = step_user(run_as, relid, raw);
+      if (run_as == RunAs::Entries && driver != Driver::Explain) refuse_deferrable_triggers(raw.roles[0].relid);
       step.output = fields[2][0] == '\0' ? nullptr : MemoryContextStrdup(context, fields[2]);
       step.plan = prepare_step(fields[3], *pipeline, driver_cursor_options(driver), step.user, relid);
       if (step.plan == nullptr)
@@ -579,9 +608,15 @@ PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *n
     }
   }
   MemoryContext caller_context = CurrentMemoryContext;
+  // PostgreSQL re-analyses a kept statement when the search_path differs from the one it was
+  // prepared with: run under the same pg_catalog-only path, so an attachment's qualifies
+  // expression never resolves an operator or function in the caller's schemas.
+  const int path_level = NewGUCNestLevel();
+  (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                          false);
   for (int i = 0; i < pipeline->count; i++) {
     const PreparedStep &step = pipeline->steps[i];
-    Tuplestorestate *rows = nullptr;
+    Tuplestorestate *volatile rows = nullptr;
     SPIExecuteOptions options;
     memset(&options, 0, sizeof options);
     options.params = params;
@@ -620,6 +655,7 @@ PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *n
     register_rows(step.output, step.output_desc, rows, estimate);
     if (result.processed[i] == 0) break;  // nothing follows from nothing
   }
+  AtEOXact_GUC(true, path_level);
   return result;
 }
 

@@ -22,6 +22,13 @@ REVOKE ALL ON FUNCTION autotime.backfill_automatic_time(bigint, bigint) FROM PUB
 ALTER FUNCTION autotime.backfill_batch(regclass, bigint, timestamptz, bigint, bigint) SECURITY DEFINER;
 ALTER FUNCTION autotime.validate_attachment(regclass) SECURITY DEFINER;
 
+-- Accidental removal is not dismissal: a deleted activity's link is marked released (its draft
+-- went with it), and live capture takes a released link back when the activity is sent again.
+-- A link a person dismissed, or whose entry a person deleted, stays as it is: never again.
+ALTER TABLE autotime.activity_links ADD COLUMN released_at timestamptz;
+COMMENT ON COLUMN autotime.activity_links.released_at IS
+  'Set when the activity was deleted (not dismissed): sending it again captures it again';
+
 -- Which tables autotime reads and writes is no secret (pg_class shows them too); a role granted a
 -- review function reads the bindings with its own rights.
 GRANT SELECT ON autotime.attachments, autotime.bindings TO PUBLIC;

@@ -13,6 +13,7 @@ constexpr std::string_view kConcat = " OPERATOR(pg_catalog.||) ";
 constexpr std::string_view kGe = " OPERATOR(pg_catalog.>=) ";
 constexpr std::string_view kGt = " OPERATOR(pg_catalog.>) ";
 constexpr std::string_view kLe = " OPERATOR(pg_catalog.<=) ";
+constexpr std::string_view kLt = " OPERATOR(pg_catalog.<) ";
 
 std::string cast(const std::string &expr, std::string_view type) {
   return "(" + expr + ")::pg_catalog." + std::string(type);
@@ -187,7 +188,8 @@ std::string decided_ctes(const CaptureBinding &b) {
   sql += "st.call_minutes_mode AS minutes_mode, st.flat_fee_policy, st.timezone FROM " + std::string(kFactsTable) + " f ";
   sql += "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq + "f.team_id LIMIT 1) st ON true), ";
   sql += "decided AS (SELECT f.*, autotime.rule_skip_reason(f.team_enabled, f.kind_enabled, f.qualifies, "
-         "COALESCE(pg_catalog.isfinite(f.occurred_at), false), f.user_id IS NOT NULL, f.member_found, f.can_log_time, "
+         "COALESCE(f.occurred_at" + std::string(kGe) + "'0001-01-01 00:00+00'::pg_catalog.timestamptz AND f.occurred_at" +
+         std::string(kLt) + "'10000-01-01 00:00+00'::pg_catalog.timestamptz, false), f.user_id IS NOT NULL, f.member_found, f.can_log_time, "
          "f.case_id IS NOT NULL, f.resolved_case_id IS NOT NULL, COALESCE(f.case_client_id" + eq + "f.client_id, false), "
          "f.billing_type, f.flat_fee_policy) AS reason FROM facts f)";
   return sql;
@@ -196,7 +198,16 @@ std::string decided_ctes(const CaptureBinding &b) {
 // The decide step: claims each capturable activity's link (one per dedupe key: a replayed text
 // inside one statement is still one activity) and returns the entries to write for the links it
 // claimed. A concurrent claimer of the same key waits on the unique index.
-std::string decide_step(const CaptureBinding &b) {
+// How a claim meets an existing link. Live capture takes back a link its activity released (the
+// activity was deleted, and is here again: a sync job re-sending it); a backfill never does, so
+// one that read a row before its deletion can't bring its entry back.
+std::string on_link_conflict(const CaptureBinding &b, bool live) {
+  if (!live || !b.released_links) return "ON CONFLICT (team_id, kind, source_key) DO NOTHING";
+  return "ON CONFLICT (team_id, kind, source_key) DO UPDATE SET released_at = NULL, source_id = EXCLUDED.source_id, "
+         "linked_at = pg_catalog.now() WHERE l.released_at IS NOT NULL";
+}
+
+std::string decide_step(const CaptureBinding &b, bool live) {
   const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));
   // Only texts can share a key within one statement; other kinds are keyed by their unique id.
@@ -209,8 +220,8 @@ std::string decide_step(const CaptureBinding &b) {
                     "d.resolved_case_id, d.billing_type FROM decided d WHERE d.reason IS NULL" +
                     (shared_keys ? " ORDER BY d.team_id, d.source_key, d.source_id" : "") + "), ";
   sql += "claimed AS (INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT c.team_id, " +
-         kind + ", c.source_key, c.source_id FROM candidates c ON CONFLICT (team_id, kind, source_key) DO NOTHING "
-         "RETURNING l.team_id, l.source_key) ";
+         kind + ", c.source_key, c.source_id FROM candidates c " + on_link_conflict(b, live) +
+         " RETURNING l.team_id, l.source_key) ";
   sql += "SELECT c.team_id, c.client_id, c.resolved_case_id AS case_id, c.user_id, "
          "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date AS work_date, "
          "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds) AS minutes, "
@@ -254,7 +265,8 @@ std::string explain_step(const CaptureBinding &b) {
                     "l.source_id AS linked_source_id, " +
                     std::string(b.failures_table ? "fl.source_id IS NOT NULL" : "false") +
                     " AS failure_recorded FROM decided d LEFT JOIN autotime.activity_links l ON l.team_id" + eq +
-                    "d.team_id AND l.kind" + eq + kind + " AND l.source_key" + eq + "d.source_key";
+                    "d.team_id AND l.kind" + eq + kind + " AND l.source_key" + eq + "d.source_key" +
+                    (b.released_links ? " AND l.released_at IS NULL" : "");
   if (b.failures_table)
     sql += " LEFT JOIN autotime.capture_failures fl ON fl.team_id" + eq + "d.team_id AND fl.kind" + eq + kind +
            " AND fl.source_id" + eq + "d.source_id";
@@ -286,10 +298,10 @@ std::string failure_step(const CaptureBinding &b) {
   return sql;
 }
 
-std::vector<Step> lookups_and_write(const CaptureBinding &b, std::string_view from) {
+std::vector<Step> lookups_and_write(const CaptureBinding &b, std::string_view from, bool live) {
   return {{"cases", RunAs::Cases, case_step(b, from), std::string(kCasedTable)},
           {"members", RunAs::Members, member_step(b), std::string(kFactsTable)},
-          {"decide", RunAs::Autotime, decide_step(b), std::string(kClaimedTable)},
+          {"decide", RunAs::Autotime, decide_step(b, live), std::string(kClaimedTable)},
           {"write", RunAs::Entries, write_step(b), ""}};
 }
 
@@ -305,7 +317,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
     case Driver::Insert:
     case Driver::Update: {
       steps.push_back({"activities", RunAs::Source, source_step(b, driver), rows});
-      for (Step &step : lookups_and_write(b, kRowsTable)) steps.push_back(std::move(step));
+      for (Step &step : lookups_and_write(b, kRowsTable, true)) steps.push_back(std::move(step));
       return steps;
     }
     case Driver::BackfillClient:
@@ -317,7 +329,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                            " a WHERE NOT EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id" + eq +
                            "a.team_id AND s.enabled)",
                        ""});
-      for (Step &step : lookups_and_write(b, kUnlinkedTable)) steps.push_back(std::move(step));
+      for (Step &step : lookups_and_write(b, kUnlinkedTable, false)) steps.push_back(std::move(step));
       return steps;
     }
     case Driver::Explain:
@@ -341,19 +353,38 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                    " WHERE " + where,
                ""}};
     }
-    case Driver::Delete:
+    case Driver::Delete: {
       // The deleted rows' links are claimed first: a backfill that saw a row before the delete may
       // be claiming it right now, and this waits for it to commit so its entry is seen below. A
-      // deleted activity that was never captured keeps a tombstone: it no longer exists to capture.
-      return {{"activities", RunAs::Source, source_step(b, driver), rows},
-              {"tombstones", RunAs::Autotime,
-               "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT DISTINCT ON "
-               "(a.team_id, a.source_key) a.team_id, " + kind + ", a.source_key, a.source_id FROM " + rows +
-                   " a WHERE a.qualifies ORDER BY a.team_id, a.source_key, a.source_id "
-                   "ON CONFLICT (team_id, kind, source_key) DO NOTHING",
-               ""},
-              {"release", RunAs::Entries,
-               "DELETE FROM " + b.time_entries.qualified_name + " e USING " + rows + " r WHERE " + own_draft(b), ""}};
+      // deleted activity that was never captured keeps a tombstone for the same reason (only for
+      // a team that has opted in: no other team's activity is ever captured). Then the drafts go,
+      // and the links of what was removed here are marked released: the activity was not dismissed
+      // by a person, and if it is sent again (same key) live capture takes the link back.
+      std::vector<Step> steps = {
+          {"activities", RunAs::Source, source_step(b, driver), rows},
+          {"tombstones", RunAs::Autotime,
+           "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT DISTINCT ON "
+           "(a.team_id, a.source_key) a.team_id, " + kind + ", a.source_key, a.source_id FROM " + rows +
+               " a WHERE a.qualifies AND EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id" + eq +
+               "a.team_id AND s.enabled) ORDER BY a.team_id, a.source_key, a.source_id "
+               "ON CONFLICT (team_id, kind, source_key) DO NOTHING RETURNING l.team_id, l.source_key",
+           std::string(kTombstonedTable), true},
+          {"release", RunAs::Entries,
+           "DELETE FROM " + b.time_entries.qualified_name + " e USING " + rows + " r WHERE " + own_draft(b) +
+               " RETURNING " + cast("e." + b.time_entries.column("team_id"), "int8") + " AS team_id, " +
+               cast("e." + b.time_entries.column("source_id"), "int8") + " AS source_id",
+           std::string(kReleasedTable), true}};
+      if (b.released_links)
+        steps.push_back(
+            {"mark_released", RunAs::Autotime,
+             "UPDATE autotime.activity_links l SET released_at = pg_catalog.now() FROM (SELECT t.team_id, t.source_key FROM " +
+                 std::string(kTombstonedTable) + " t UNION SELECT k.team_id, k.source_key FROM " +
+                 std::string(kReleasedTable) + " r JOIN autotime.activity_links k ON k.team_id" + eq + "r.team_id AND k.kind" +
+                 eq + kind + " AND k.source_id" + eq + "r.source_id) x WHERE l.team_id" + eq + "x.team_id AND l.kind" + eq +
+                 kind + " AND l.source_key" + eq + "x.source_key AND l.dismissed_at IS NULL",
+             ""});
+      return steps;
+    }
     case Driver::MoveCase: {
       const auto key_columns = [&](std::string_view table) {
         return "SELECT " + cast(s.column("team_id"), "int8") + " AS team_id, " + cast(s.column("id"), "int8") +
@@ -384,7 +415,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
     case Driver::ClaimLink:
       return {{"claim", RunAs::Autotime,
                "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) VALUES ($1, " + kind +
-                   ", $2, $3) ON CONFLICT (team_id, kind, source_key) DO NOTHING",
+                   ", $2, $3) " + on_link_conflict(b, true),
                ""}};
     case Driver::WriteEntry:
       return {{"write", RunAs::Entries,

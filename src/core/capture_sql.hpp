@@ -31,6 +31,7 @@ struct CaptureBinding {
   BoundRelation cases;
   BoundRelation team_members;
   bool failures_table = false;  // autotime.capture_failures exists (1.1 and later)
+  bool released_links = false;  // activity_links.released_at exists (1.3 and later)
 };
 
 enum class Driver {
@@ -57,12 +58,14 @@ enum class RunAs { Source, Cases, Members, Entries, Autotime };
 
 // One statement of a pipeline. `output` names the tuplestore the step's rows are registered as
 // for the steps after it; a step without one is a last or side step whose result the caller reads
-// by `name`. A step with an output that yields no rows ends the pipeline: nothing follows from nothing.
+// by `name`. A step with an output that yields no rows ends the pipeline (nothing follows from
+// nothing) unless it says `continue_if_empty`.
 struct Step {
   std::string name;
   RunAs run_as = RunAs::Autotime;
   std::string sql;
   std::string output;
+  bool continue_if_empty = false;
 };
 
 // The steps of a driver, in order. Every step is prepared with the driver's parameters.
@@ -77,6 +80,8 @@ inline constexpr std::string_view kClaimedTable = "autotime_claimed";    // entr
 inline constexpr std::string_view kExplainedTable = "autotime_explained";
 inline constexpr std::string_view kMovesTable = "autotime_moves";
 inline constexpr std::string_view kValidMovesTable = "autotime_valid_moves";
+inline constexpr std::string_view kTombstonedTable = "autotime_tombstoned";  // delete: links made now
+inline constexpr std::string_view kReleasedTable = "autotime_released";      // delete: drafts removed
 
 // The columns ClaimLink and WriteEntry take as $1..$11, in order.
 inline constexpr std::string_view kEntryValueColumns[] = {"team_id", "source_key", "source_id", "client_id", "case_id",

@@ -91,12 +91,36 @@ bool entry_billable(std::string_view billing_type, FlatFeePolicy policy) noexcep
   return false;
 }
 
+namespace {
+
+// The length of a UTF-8 encoded C1 control (U+0080..U+009F) or bidirectional/invisible format
+// character (U+061C, U+200B..U+200F, U+202A..U+202E, U+2060..U+2069, U+FEFF) at the start of
+// `text`, else 0: they could reorder or hide what a reviewer reads on an invoice line.
+std::size_t invisible_control_length(std::string_view text) noexcept {
+  const auto at = [&](std::size_t i) { return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u; };
+  if (at(0) == 0xC2 && at(1) >= 0x80 && at(1) <= 0x9F) return 2;
+  if (at(0) == 0xD8 && at(1) == 0x9C) return 2;
+  if (at(0) == 0xE2 && at(1) == 0x80 && ((at(2) >= 0x8B && at(2) <= 0x8F) || (at(2) >= 0xAA && at(2) <= 0xAE))) return 3;
+  if (at(0) == 0xE2 && at(1) == 0x81 && at(2) >= 0xA0 && at(2) <= 0xA9) return 3;
+  if (at(0) == 0xEF && at(1) == 0xBB && at(2) == 0xBF) return 3;
+  return 0;
+}
+
+}  // namespace
+
 std::string describe(Kind kind, std::string_view direction, std::string_view label, bool label_was_clipped) {
   std::string clean;
   clean.reserve(std::min(label.size(), kMaxLabelBytes) + 3);
-  for (char c : label.substr(0, kMaxLabelBytes)) {
-    const auto byte = static_cast<unsigned char>(c);
-    clean.push_back(byte < 0x20 || byte == 0x7f ? ' ' : c);
+  const std::string_view kept = label.substr(0, kMaxLabelBytes);
+  for (std::size_t i = 0; i < kept.size(); i++) {
+    const auto byte = static_cast<unsigned char>(kept[i]);
+    const std::size_t invisible = invisible_control_length(kept.substr(i));
+    if (invisible > 0) {
+      clean.push_back(' ');
+      i += invisible - 1;
+      continue;
+    }
+    clean.push_back(byte < 0x20 || byte == 0x7f ? ' ' : kept[i]);
   }
   const auto first = clean.find_first_not_of(' ');
   const auto last = clean.find_last_not_of(' ');

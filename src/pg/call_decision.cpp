@@ -179,7 +179,10 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
   facts.team_enabled = team_enabled;
   facts.kind_enabled = kind_enabled;
   facts.qualifies = true;  // the caller checked the default qualification
-  facts.has_activity_time = !started_null && !TIMESTAMP_NOT_FINITE(started_at);
+  // The same range as the SQL (capture_sql.cpp): years 1 to 9999, so the local date exists.
+  constexpr TimestampTz kFirstActivityTime = INT64CONST(-63082281600000000);  // 0001-01-01 00:00 UTC
+  constexpr TimestampTz kEndOfActivityTime = INT64CONST(252455616000000000);  // 10000-01-01 00:00 UTC
+  facts.has_activity_time = !started_null && started_at >= kFirstActivityTime && started_at < kEndOfActivityTime;
   facts.has_actor = user_id.has_value();
   facts.member_found = member_found;
   facts.member_can_log_time = can_log_time;

@@ -60,6 +60,7 @@ struct RawRelation {
 
 struct RawBinding {
   bool failures_table = false;
+  bool released_links = false;
   const char *kind = nullptr;
   const char *qualifies = nullptr;
   RawRelation source;
@@ -112,7 +113,10 @@ CapturePlans *plans_for(Oid relid) {
 RawBinding load_binding(Oid relid) {
   static const char *query =
       "SELECT r.role, r.rel::pg_catalog.oid, pg_catalog.format('%I.%I', n.nspname, c.relname), r.kind, r.qualifies, "
-      "j.key, j.value, pg_catalog.to_regclass('autotime.capture_failures') IS NOT NULL FROM ("
+      "j.key, j.value, pg_catalog.to_regclass('autotime.capture_failures') IS NOT NULL, "
+      "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t WHERE t.attrelid OPERATOR(pg_catalog.=) "
+      "'autotime.activity_links'::pg_catalog.regclass AND t.attname OPERATOR(pg_catalog.=) 'released_at' "
+      "AND NOT t.attisdropped) FROM ("
       "SELECT 'source'::pg_catalog.text AS role, a.source AS rel, a.kind, a.qualifies, a.columns "
       "FROM autotime.attachments a WHERE a.source OPERATOR(pg_catalog.=) $1 "
       "UNION ALL SELECT b.role, b.rel, NULL, NULL, b.columns FROM autotime.bindings b) r "
@@ -145,6 +149,7 @@ RawBinding load_binding(Oid relid) {
     if (rel == nullptr) continue;
     bool isnull = false;
     binding.failures_table = DatumGetBool(SPI_getbinval(tuple, desc, 8, &isnull));
+    binding.released_links = DatumGetBool(SPI_getbinval(tuple, desc, 9, &isnull));
     rel->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
     rel->qualified_name = SPI_getvalue(tuple, desc, 3);
     const char *key = SPI_getvalue(tuple, desc, 6);
@@ -176,7 +181,8 @@ BoundRelation to_core(const RawRelation &raw) {
 }
 
 // The driver's steps, flattened for the trip across the C++ boundary: per step its name, whose
-// rights it runs with, its output and its SQL, separated by \x1e, steps ended by \x1d.
+// rights it runs with, its output, whether an empty output goes on, and its SQL, separated by
+// \x1e, steps ended by \x1d.
 char *build_pipeline(const RawBinding &raw, Driver driver) {
   return call_core("build the capture statements", [&] {
     CaptureBinding binding;
@@ -189,10 +195,11 @@ char *build_pipeline(const RawBinding &raw, Driver driver) {
     binding.cases = to_core(raw.roles[1]);
     binding.team_members = to_core(raw.roles[2]);
     binding.failures_table = raw.failures_table;
+    binding.released_links = raw.released_links;
     std::string flat;
     for (const Step &step : capture_pipeline(binding, driver)) {
       flat += step.name + "\x1e" + std::to_string(static_cast<int>(step.run_as)) + "\x1e" + step.output + "\x1e" +
-              step.sql + "\x1d";
+              (step.continue_if_empty ? "1" : "0") + "\x1e" + step.sql + "\x1d";
     }
     return flat;
   });
@@ -531,8 +538,8 @@ PreparedPipeline *prepare_pipeline(Oid relid, Driver driver, bool bulk, const Ra
       char *end = strchr(cursor, '\x1d');
       if (end == nullptr) break;
       *end = '\0';
-      char *fields[4] = {cursor, nullptr, nullptr, nullptr};
-      for (int f = 1; f < 4; f++) {
+      char *fields[5] = {cursor, nullptr, nullptr, nullptr, nullptr};
+      for (int f = 1; f < 5; f++) {
         fields[f] = strchr(fields[f - 1], '\x1e');
         if (fields[f] == nullptr) ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("malformed capture step")));
         *fields[f]++ = '\0';
@@ -543,7 +550,8 @@ PreparedPipeline *prepare_pipeline(Oid relid, Driver driver, bool bulk, const Ra
       step.user = step_user(run_as, relid, raw);
       if (run_as == RunAs::Entries && driver != Driver::Explain) refuse_deferrable_triggers(raw.roles[0].relid);
       step.output = fields[2][0] == '\0' ? nullptr : MemoryContextStrdup(context, fields[2]);
-      step.plan = prepare_step(fields[3], *pipeline, driver_cursor_options(driver), step.user, relid);
+      step.continue_if_empty = fields[3][0] == '1';
+      step.plan = prepare_step(fields[4], *pipeline, driver_cursor_options(driver), step.user, relid);
       if (step.plan == nullptr)
         ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                         errmsg("autotime could not prepare capture for \"%s\": %s", get_rel_name(relid),
@@ -653,7 +661,7 @@ PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *n
     options.dest->rDestroy(options.dest);
     const double estimate = bulk ? std::max<double>(SPI_processed, kBulkPlanRows) : static_cast<double>(SPI_processed);
     register_rows(step.output, step.output_desc, rows, estimate);
-    if (result.processed[i] == 0) break;  // nothing follows from nothing
+    if (result.processed[i] == 0 && !step.continue_if_empty) break;  // nothing follows from nothing
   }
   AtEOXact_GUC(true, path_level);
   return result;

@@ -20,6 +20,7 @@ struct PreparedStep {
   const char *output = nullptr;      // the tuplestore name later steps read, or nullptr
   TupleDesc output_desc = nullptr;   // its columns
   Oid user = InvalidOid;
+  bool continue_if_empty = false;
 };
 
 struct PreparedPipeline {

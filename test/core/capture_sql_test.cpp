@@ -62,6 +62,8 @@ CaptureBinding reference_binding(Kind kind) {
   b.time_entries.qualified_name = "\"firm\".\"time_entries\"";
   b.cases.qualified_name = "\"firm\".\"cases\"";
   b.team_members.qualified_name = "\"firm\".\"team_members\"";
+  b.failures_table = true;
+  b.released_links = true;
   return b;
 }
 
@@ -450,7 +452,13 @@ TEST(Pipeline, CaptureClaimsTheLinkThenWritesTheEntry) {
       const Step &decide = steps[steps.size() - 2], &write = steps.back();
       EXPECT_EQ(decide.run_as, RunAs::Autotime);
       EXPECT_TRUE(contains(decide.sql, "claimed AS (INSERT INTO autotime.activity_links"));
-      EXPECT_TRUE(contains(decide.sql, "ON CONFLICT (team_id, kind, source_key) DO NOTHING"));
+      // Live capture takes back a released link (a deleted activity sent again); a backfill never
+      // does (it may have read the row before its deletion).
+      const bool live = driver == Driver::Insert || driver == Driver::Update;
+      EXPECT_EQ(contains(decide.sql, "ON CONFLICT (team_id, kind, source_key) DO NOTHING"), !live);
+      EXPECT_EQ(contains(decide.sql, "DO UPDATE SET released_at = NULL, source_id = EXCLUDED.source_id, "
+                                     "linked_at = pg_catalog.now() WHERE l.released_at IS NOT NULL"),
+                live);
       EXPECT_TRUE(contains(decide.sql, "FROM claimed k JOIN candidates c")) << "entries only for links this step claimed";
       EXPECT_EQ(decide.output, kClaimedTable);
       EXPECT_EQ(write.run_as, RunAs::Entries);
@@ -475,7 +483,7 @@ TEST(Pipeline, EveryOperatorIsSchemaQualified) {
     for (Driver driver : kAllDrivers)
       for (const Step &step : capture_pipeline(mapped_binding(kind), driver)) {
         std::string rest = without_qualified_operators(step.sql);
-        for (std::string_view assignment : {" = r.", " = EXCLUDED.", " = pg_catalog.now()"})
+        for (std::string_view assignment : {" = r.", " = EXCLUDED.", " = pg_catalog.now()", " = NULL"})
           for (auto pos = rest.find(assignment); pos != std::string::npos; pos = rest.find(assignment))
             rest.replace(pos, 3, "   ");
         for (char op : {'=', '<', '>', '|', '+', '-', '/', '%', '!', '~'})

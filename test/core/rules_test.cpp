@@ -470,6 +470,22 @@ TEST(Describe, NoControlByteEverSurvives) {
   EXPECT_EQ(describe(Kind::Event, "", "x\x7fy", false), "Completed: x y");
 }
 
+// C1 controls and bidirectional or invisible format characters (UTF-8) are spaces too: a title
+// with U+202E would show a reviewer "fdp.exe" for "exe.pdf".
+TEST(Describe, C1AndBidiControlsBecomeSpaces) {
+  for (const char *control : {"\xC2\x80", "\xC2\x85", "\xC2\x9F", "\xD8\x9C", "\xE2\x80\x8B", "\xE2\x80\x8E",
+                              "\xE2\x80\x8F", "\xE2\x80\xAA", "\xE2\x80\xAE", "\xE2\x81\xA0", "\xE2\x81\xA6",
+                              "\xE2\x81\xA9", "\xEF\xBB\xBF"}) {
+    const std::string label = std::string("x") + control + "y";
+    EXPECT_EQ(describe(Kind::Event, "", label, false), "Completed: x y") << label;
+  }
+  // Neighbours of those ranges are ordinary text and stay.
+  for (const char *text : {"\xC2\xA0", "\xC2\xA9", "\xE2\x80\x94", "\xE2\x80\xAF", "\xE2\x81\xAA"}) {
+    const std::string label = std::string("x") + text + "y";
+    EXPECT_EQ(describe(Kind::Event, "", label, false), "Completed: " + label) << label;
+  }
+}
+
 TEST(Describe, NonAsciiUtf8IsKept) {
   const std::string label = "D\xC3\xA9" "claration \xE2\x80\x94 \xC3\xBC";  // "Déclaration — ü"
   EXPECT_EQ(describe(Kind::Document, "", label, false), "Prepared document: " + label);

@@ -189,6 +189,13 @@ ALTER FUNCTION autotime.reassign(bigint, bigint) RENAME TO reassign_before_1_3;
 ALTER FUNCTION autotime.dismiss(bigint[]) RENAME TO dismiss_before_1_3;
 DROP FUNCTION autotime.check_entry_ids(bigint[]);
 
+-- The review functions read and write a bound table as its owner (src/pg/owner_query.cpp), as
+-- capture does: a reviewer never runs the entries owner's triggers with its own rights or
+-- autotime's. Internal: called by autotime's SECURITY DEFINER functions only.
+CREATE FUNCTION autotime.query_as_owner(rel regclass, statement text, ids bigint[], a bigint, b bigint)
+RETURNS SETOF record AS 'MODULE_PATHNAME', 'autotime_query_as_owner' LANGUAGE c;
+REVOKE ALL ON FUNCTION autotime.query_as_owner(regclass, text, bigint[], bigint, bigint) FROM PUBLIC;
+
 -- The firm whose entries the ids name: team_id when given (each id must be one of its entries),
 -- else the one team holding them. Raises unless every id names an existing entry, when an id is
 -- held by more than one team, or when the ids name entries of more than one team. example is the
@@ -216,11 +223,11 @@ BEGIN
     RAISE EXCEPTION 'entry_ids must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   -- One pass over the entries with these ids (an index probe per id when team_id is given).
-  FOR r IN EXECUTE format('SELECT x.id, h.teams FROM unnest($1) WITH ORDINALITY x(id, n) '
-                          'LEFT JOIN (SELECT e.%3$s::int8 AS id, array_agg(DISTINCT e.%2$s::int8) AS teams FROM %1$s e '
-                          'WHERE e.%3$s = ANY ($1) AND ($2 IS NULL OR e.%2$s = $2) GROUP BY 1) h ON h.id = x.id '
-                          'ORDER BY x.n',
-                          t.rel, t.team_id, t.id) USING entry_ids, team_id LOOP
+  FOR r IN SELECT q.id, q.teams FROM autotime.query_as_owner(t.rel,
+             format('SELECT x.id, h.teams FROM unnest($1) WITH ORDINALITY x(id, n) '
+                    'LEFT JOIN (SELECT e.%3$s::int8 AS id, array_agg(DISTINCT e.%2$s::int8) AS teams FROM %1$s e '
+                    'WHERE e.%3$s = ANY ($1) AND ($2 IS NULL OR e.%2$s = $2) GROUP BY 1) h ON h.id = x.id '
+                    'ORDER BY x.n', t.rel, t.team_id, t.id), entry_ids, team_id, NULL) AS q(id bigint, teams bigint[]) LOOP
     IF r.teams IS NULL THEN
       missing := coalesce(r.id::text, 'NULL');
       EXIT;
@@ -276,12 +283,12 @@ $$;
 
 -- Approves draft entries; the reviewer must be a member of the entries' team. Returns how many changed.
 CREATE FUNCTION autotime.approve(entry_ids bigint[], reviewer bigint, team_id bigint DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t record := autotime.entry_table();
   m record;
   team bigint;
-  stranger bigint;
+  member_found boolean;
   changed integer;
 BEGIN
   team := autotime.check_entry_ids(entry_ids, team_id,
@@ -291,41 +298,42 @@ BEGIN
   END IF;
   SELECT b.rel, coalesce(b.columns ->> 'team_id', 'team_id') AS team_col, coalesce(b.columns ->> 'user_id', 'user_id') AS user_col
     INTO m FROM autotime.bindings b WHERE b.role = 'team_members';
-  EXECUTE format('SELECT e.%1$s FROM %2$s e WHERE e.%5$s = $3 AND e.%1$s = ANY ($1) AND NOT EXISTS '
-                 '(SELECT 1 FROM %3$s m WHERE m.%4$I = e.%5$s AND m.%6$I = $2) LIMIT 1',
-                 t.id, t.rel, m.rel, m.team_col, t.team_id, m.user_col)
-    INTO stranger USING entry_ids, reviewer, team;
-  IF stranger IS NOT NULL THEN
-    RAISE EXCEPTION 'user % is not a member of the team that owns time entry %', reviewer, stranger
+  -- The ids are one firm's entries (check_entry_ids): the reviewer must be that firm's member.
+  SELECT q.found INTO member_found FROM autotime.query_as_owner(m.rel,
+    format('SELECT EXISTS (SELECT 1 FROM %s m WHERE m.%I = $2 AND m.%I = $3)', m.rel, m.team_col, m.user_col),
+    NULL, team, reviewer) AS q(found boolean);
+  IF NOT member_found THEN
+    RAISE EXCEPTION 'user % is not a member of the team that owns time entry %', reviewer, entry_ids[1]
       USING ERRCODE = 'insufficient_privilege', HINT = 'Only a member of the firm can approve its entries.';
   END IF;
-  EXECUTE format('UPDATE %s SET %s = ''approved'', %s = $2, %s = now() WHERE %s = $3 AND %s = ANY ($1) AND %s = ''draft''',
-                 t.rel, t.status, t.reviewed_by, t.reviewed_at, t.team_id, t.id, t.status)
-    USING entry_ids, reviewer, team;
-  GET DIAGNOSTICS changed = ROW_COUNT;
+  SELECT q.n INTO changed FROM autotime.query_as_owner(t.rel,
+    format('WITH u AS (UPDATE %s SET %s = ''approved'', %s = $2, %s = now() WHERE %s = $3 AND %s = ANY ($1) AND %s = ''draft'' '
+           'RETURNING 1) SELECT count(*) FROM u', t.rel, t.status, t.reviewed_by, t.reviewed_at, t.team_id, t.id, t.status),
+    entry_ids, reviewer, team) AS q(n bigint);
   RETURN changed;
 END
 $$;
 
 -- Marks entries non-billable (not billed ones). Returns how many changed.
 CREATE FUNCTION autotime.set_non_billable(entry_ids bigint[], team_id bigint DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t record := autotime.entry_table();
   team bigint;
   changed integer;
 BEGIN
   team := autotime.check_entry_ids(entry_ids, team_id, 'autotime.set_non_billable({ids}, team_id => {team})');
-  EXECUTE format('UPDATE %s SET %s = false WHERE %s = $2 AND %s = ANY ($1) AND %s <> ''billed'' AND %s',
-                 t.rel, t.billable, t.team_id, t.id, t.status, t.billable) USING entry_ids, team;
-  GET DIAGNOSTICS changed = ROW_COUNT;
+  SELECT q.n INTO changed FROM autotime.query_as_owner(t.rel,
+    format('WITH u AS (UPDATE %s SET %s = false WHERE %s = $2 AND %s = ANY ($1) AND %s <> ''billed'' AND %s RETURNING 1) '
+           'SELECT count(*) FROM u', t.rel, t.billable, t.team_id, t.id, t.status, t.billable),
+    entry_ids, team, NULL) AS q(n bigint);
   RETURN changed;
 END
 $$;
 
 -- Moves an unbilled entry to another case of the same team and client.
 CREATE FUNCTION autotime.reassign(entry_id bigint, case_id bigint, team_id bigint DEFAULT NULL) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t record := autotime.entry_table();
   c record;
@@ -338,39 +346,47 @@ BEGIN
   SELECT b.rel, coalesce(b.columns ->> 'team_id', 'team_id') AS team_col, coalesce(b.columns ->> 'id', 'id') AS id_col,
          coalesce(b.columns ->> 'client_id', 'client_id') AS client_col
     INTO c FROM autotime.bindings b WHERE b.role = 'cases';
-  EXECUTE format('SELECT %s AS team_id, %s AS client_id, %s::text AS status FROM %s WHERE %s = $2 AND %s = $1',
-                 t.team_id, t.client_id, t.status, t.rel, t.team_id, t.id) INTO entry USING entry_id, team;
+  SELECT q.team_id, q.client_id, q.status INTO entry FROM autotime.query_as_owner(t.rel,
+    format('SELECT %s::int8, %s::int8, %s::text FROM %s WHERE %s = $2 AND %s = ($1)[1]',
+           t.team_id, t.client_id, t.status, t.rel, t.team_id, t.id),
+    ARRAY[entry_id], team, NULL) AS q(team_id bigint, client_id bigint, status text);
   IF entry.status = 'billed' THEN
     RAISE EXCEPTION 'time entry % is billed and cannot be reassigned', entry_id
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Correct billed time with a credit on the invoice.';
   END IF;
-  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I = $1 AND %I = $2 AND %I = $3)', c.rel, c.team_col, c.id_col, c.client_col)
-    INTO target_found USING entry.team_id, case_id, entry.client_id;
+  SELECT q.found INTO target_found FROM autotime.query_as_owner(c.rel,
+    format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I = $2 AND %I = $3 AND %I = ($1)[1])', c.rel, c.team_col, c.id_col, c.client_col),
+    ARRAY[entry.client_id], entry.team_id, case_id) AS q(found boolean);
   IF NOT target_found THEN
     RAISE EXCEPTION 'case % is not a case of the same firm and client as time entry %', case_id, entry_id
       USING ERRCODE = 'foreign_key_violation',
             HINT = 'An entry can only move between cases of its own client.';
   END IF;
-  EXECUTE format('UPDATE %s SET %s = $2 WHERE %s = $3 AND %s = $1', t.rel, t.case_id, t.team_id, t.id)
-    USING entry_id, case_id, team;
+  PERFORM FROM autotime.query_as_owner(t.rel,
+    format('WITH u AS (UPDATE %s SET %s = $2 WHERE %s = $3 AND %s = ($1)[1] RETURNING 1) SELECT count(*) FROM u',
+           t.rel, t.case_id, t.team_id, t.id),
+    ARRAY[entry_id], case_id, team) AS q(n bigint);
 END
 $$;
 
 -- Dismisses draft entries: they are deleted, and their links (the same team's) remember it so they
 -- never come back.
 CREATE FUNCTION autotime.dismiss(entry_ids bigint[], team_id bigint DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t record := autotime.entry_table();
   team bigint;
   changed integer;
 BEGIN
   team := autotime.check_entry_ids(entry_ids, team_id, 'autotime.dismiss({ids}, team_id => {team})');
-  EXECUTE format('WITH gone AS (DELETE FROM %1$s WHERE %4$s = $2 AND %2$s = ANY ($1) AND %3$s = ''draft'' '
-                 'RETURNING %4$s AS team_id, %5$s AS kind, %6$s AS source_id) '
-                 'UPDATE autotime.activity_links l SET dismissed_at = now() FROM gone '
-                 'WHERE l.team_id = gone.team_id AND l.kind = gone.kind AND l.source_id = gone.source_id',
-                 t.rel, t.id, t.status, t.team_id, t.source_kind, t.source_id) USING entry_ids, team;
+  -- The drafts go (as the entries' owner), then their links remember it (autotime's own table).
+  WITH gone AS (
+    SELECT q.team_id, q.kind, q.source_id FROM autotime.query_as_owner(t.rel,
+      format('DELETE FROM %1$s WHERE %4$s = $2 AND %2$s = ANY ($1) AND %3$s = ''draft'' '
+             'RETURNING %4$s::int8, %5$s::text, %6$s::int8', t.rel, t.id, t.status, t.team_id, t.source_kind, t.source_id),
+      entry_ids, team, NULL) AS q(team_id bigint, kind text, source_id bigint))
+  UPDATE autotime.activity_links l SET dismissed_at = now(), released_at = NULL FROM gone
+   WHERE l.team_id = gone.team_id AND l.kind = gone.kind AND l.source_id = gone.source_id;
   GET DIAGNOSTICS changed = ROW_COUNT;
   RETURN changed;
 END
@@ -380,8 +396,29 @@ REVOKE ALL ON FUNCTION autotime.approve(bigint[], bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION autotime.set_non_billable(bigint[], bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION autotime.reassign(bigint, bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION autotime.dismiss(bigint[], bigint) FROM PUBLIC;
--- Like entry_table(): runs with the caller's rights, for whoever is granted a review function.
-GRANT EXECUTE ON FUNCTION autotime.check_entry_ids(bigint[], bigint, text) TO PUBLIC;
+-- Internal to the review functions (which run with autotime's rights: EXECUTE on them is the
+-- right to review, and each table is read and written as its owner).
+REVOKE ALL ON FUNCTION autotime.check_entry_ids(bigint[], bigint, text) FROM PUBLIC;
+
+-- The review views read the entries as their owner too.
+CREATE OR REPLACE FUNCTION autotime.review_rows(only_status text) RETURNS TABLE (team_id bigint, id bigint, client_id bigint,
+    case_id bigint, user_id bigint, work_date date, minutes integer, description text, billable boolean,
+    status text, rate numeric, amount numeric, source_kind text, source_id bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+BEGIN
+  RETURN QUERY SELECT q.* FROM autotime.query_as_owner(t.rel, format(
+    'SELECT %s::int8, %s::int8, %s::int8, %s::int8, %s::int8, %s::date, %s::int4, %s::text, %s::bool, %s::text, '
+    '%s::numeric, CASE WHEN %s THEN round(%s::numeric / 60 * coalesce(%s, 0), 2) ELSE 0 END, %s::text, %s::int8 '
+    'FROM %s WHERE %L::text IS NULL OR %s::text = %L::text',
+    t.team_id, t.id, t.client_id, t.case_id, t.user_id, t.work_date, t.minutes, t.description, t.billable, t.status,
+    t.rate, t.billable, t.minutes, t.rate, t.source_kind, t.source_id, t.rel, only_status, t.status, only_status),
+    NULL, NULL, NULL)
+    AS q(team_id bigint, id bigint, client_id bigint, case_id bigint, user_id bigint, work_date date, minutes integer,
+         description text, billable boolean, status text, rate numeric, amount numeric, source_kind text, source_id bigint);
+END
+$$;
 
 -- The EXECUTE grants a DBA gave on the old signatures hold for the new ones. (Made inside this
 -- script, they count as the extension's initial privileges: pg_dump of an updated database does
@@ -413,3 +450,4 @@ DROP FUNCTION autotime.set_non_billable_before_1_3(bigint[]);
 DROP FUNCTION autotime.reassign_before_1_3(bigint, bigint);
 DROP FUNCTION autotime.dismiss_before_1_3(bigint[]);
 
+-- ==== operations and adoption ====

@@ -46,9 +46,9 @@ SELECT source_id FROM firm.time_entries ORDER BY source_id;
 SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'autotime' AND has_function_privilege('autotime_app_role', p.oid, 'EXECUTE')
  ORDER BY 1;
--- A support role granted explain and backfill may use them without any right on the firm's
--- tables or the ledger: they read each table as its owner and write only through capture. The
--- review functions change entries with the caller's rights: without rights on the entries, no.
+-- A support role granted explain, backfill and the review functions may use them without any
+-- right on the firm's tables or the ledger: each table is read and written as its owner, the
+-- ledger with autotime's rights. EXECUTE is the right; nothing else is reachable through them.
 CREATE ROLE autotime_support NOLOGIN;
 GRANT USAGE ON SCHEMA firm TO autotime_support;
 GRANT EXECUTE ON FUNCTION autotime.explain, autotime.approve, autotime.dismiss, autotime.backfill_automatic_time,
@@ -57,17 +57,13 @@ SET ROLE autotime_support;
 SELECT autotime.explain('call', 1) ->> 'outcome' AS outcome;
 SELECT autotime.entry_for('call', 4) IS NOT NULL AS call_4_has_an_entry;
 SELECT autotime.backfill_automatic_time(100) AS created;
-SELECT autotime.approve(ARRAY[1], 10);
-SELECT autotime.dismiss(ARRAY[1]);
+SELECT autotime.approve(ARRAY[autotime.entry_for('call', 1)], 10) AS approved;
+SELECT autotime.dismiss(ARRAY[autotime.entry_for('call', 4)]) AS dismissed;
+-- ... but not the ledger, the entries or the views it was not granted.
 SELECT count(*) FROM autotime.activity_links;
-RESET ROLE;
--- With rights on the entries (and the ledger, which dismiss marks), the review calls work.
-GRANT SELECT, UPDATE, DELETE ON firm.time_entries TO autotime_support;
-GRANT SELECT ON firm.team_members TO autotime_support;
-GRANT SELECT, UPDATE ON autotime.activity_links TO autotime_support;
-SET ROLE autotime_support;
-SELECT autotime.approve(ARRAY(SELECT id FROM firm.time_entries WHERE source_id = 1), 10) AS approved;
-SELECT autotime.dismiss(ARRAY(SELECT id FROM firm.time_entries WHERE source_id = 4)) AS dismissed;
+SELECT count(*) FROM firm.time_entries;
+SELECT count(*) FROM autotime.unreviewed;
+SELECT autotime.set_non_billable(ARRAY[1]);
 RESET ROLE;
 SELECT source_id, status FROM firm.time_entries ORDER BY source_id;
 DROP OWNED BY autotime_support;

@@ -189,6 +189,14 @@ RESET session_replication_role;
 SET escal.phase = 'superuser backfills the client';
 SELECT autotime.backfill_automatic_time(100) AS backfilled;
 SELECT * FROM escal.report(104);
+-- The review functions write the entries too: as the superuser reviews, the trigger runs as
+-- the entries' owner.
+SET escal.phase = 'superuser approves, reassigns, marks non-billable and dismisses';
+SELECT autotime.approve(ARRAY(SELECT id FROM firm.time_entries WHERE team_id = 1 AND source_kind = 'call' AND source_id = 103), 10, 1) AS approved;
+SELECT autotime.set_non_billable(ARRAY(SELECT id FROM firm.time_entries WHERE team_id = 1 AND source_kind = 'call' AND source_id = 103), 1) AS non_billable;
+SELECT autotime.reassign((SELECT id FROM firm.time_entries WHERE team_id = 1 AND source_kind = 'document' AND source_id = 104), 1000, 1);
+SELECT autotime.dismiss(ARRAY(SELECT id FROM firm.time_entries WHERE team_id = 1 AND source_kind = 'document' AND source_id = 104), 1) AS dismissed;
+SELECT * FROM escal.report(103);
 SET escal.phase = 'setup';
 DROP TRIGGER tenant_entries_trigger ON firm.time_entries;
 

@@ -87,6 +87,23 @@ std::string activities_where(const CaptureBinding &b, std::string_view from, con
   return "SELECT a.* FROM (" + activity_projection(b, from, where) + ") a WHERE a.qualifies";
 }
 
+// The canonical columns of activity_projection, each prefixed (e.g. "n.").
+std::string activity_columns(std::string_view prefix) {
+  std::string columns;
+  for (std::string_view column : {"team_id", "source_id", "source_key", "client_id", "case_id", "user_id", "occurred_at",
+                                  "label", "direction", "duration_seconds", "qualifies"})
+    columns += (columns.empty() ? "" : ", ") + std::string(prefix) + std::string(column);
+  return columns;
+}
+
+// An UPDATE's old (o) and new (n) activities, each row paired with its own by position.
+std::string paired_rows(const CaptureBinding &b) {
+  const auto numbered = [&](std::string_view table) {
+    return "(SELECT pg_catalog.row_number() OVER () AS pos, p.* FROM (" + activity_projection(b, table, "") + ") p)";
+  };
+  return numbered(kNewTable) + " n JOIN " + numbered(kOldTable) + " o ON o.pos" + std::string(kEq) + "n.pos";
+}
+
 // The source step: the activities among the rows a driver reads, in canonical columns. Runs as
 // the source table's owner; its casts and the qualifies expression are evaluated here.
 std::string source_step(const CaptureBinding &b, Driver driver) {
@@ -97,14 +114,11 @@ std::string source_step(const CaptureBinding &b, Driver driver) {
     case Driver::Insert:
     case Driver::RecordInsertFailures: return activities_where(b, kNewTable, "");
     case Driver::Update:
-    case Driver::RecordUpdateFailures: {
-      const std::string qualifies = b.qualifies.empty() ? default_qualifies(b) : b.qualifies;
-      const std::string before = "SELECT " + cast(s.column("team_id"), "int8") + " AS team_id, " +
-                                 cast(s.column("id"), "int8") + " AS source_id, ((" + qualifies +
-                                 ")) IS TRUE AS qualifies FROM " + std::string(kOldTable);
-      return activities_where(b, kNewTable, "") + " AND NOT EXISTS (SELECT 1 FROM (" + before + ") o WHERE o.team_id" +
-             eq + "a.team_id AND o.source_id" + eq + "a.source_id AND o.qualifies)";
-    }
+    case Driver::RecordUpdateFailures:
+      // The rows an UPDATE made qualify: each new row against its own old row (paired by position:
+      // PostgreSQL writes an UPDATE's transition tables row by row), so a row that already
+      // qualified (waiting for a backfill, or renumbered) is not captured by an unrelated change.
+      return "SELECT " + activity_columns("n.") + " FROM " + paired_rows(b) + " WHERE n.qualifies AND NOT o.qualifies";
     case Driver::BackfillClient:
       return activities_where(b, s.qualified_name,
                               s.column("client_id") + eq + "$1::pg_catalog.int8 AND " + team_filter);
@@ -343,6 +357,72 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                "SELECT DISTINCT " + cast(s.column("team_id"), "int8") + " AS team_id FROM " + s.qualified_name +
                    " WHERE " + s.column("client_id") + eq + "$1::pg_catalog.int8 ORDER BY 1 LIMIT 2",
                ""}};
+    case Driver::Rekey: {
+      // An UPDATE that changed an activity's identity (team, id, dedupe key) or its client: its
+      // draft goes, its link is released, and the row as it is now is captured again (live, so it
+      // takes a released link back): one entry, on the current team, client and case. An approved
+      // or billed entry is never changed: the new identity's key is linked instead, so it is not
+      // billed twice (the entry keeps the old values).
+      const BoundRelation &e = b.time_entries;
+      const std::string changed = std::string(kChangedTable), rekeyed = std::string(kRekeyedTable);
+      const std::string old_entry = "e." + e.column("team_id") + eq + "r.old_team_id AND " +
+                                    cast("e." + e.column("source_kind"), "text") + eq + kind + " AND e." +
+                                    e.column("source_id") + eq + "r.old_source_id AND " +
+                                    cast("e." + e.column("status"), "text");
+      std::vector<Step> steps = {
+          {"changes", RunAs::Source,
+           "SELECT " + activity_columns("n.") + ", o.team_id AS old_team_id, o.source_id AS old_source_id, "
+           "o.source_key AS old_source_key FROM " + paired_rows(b) + " WHERE o.team_id" + ne + "n.team_id OR o.source_id" +
+               ne + "n.source_id OR o.source_key" + ne + "n.source_key OR o.client_id IS DISTINCT FROM n.client_id",
+           changed},
+          {"old_entries", RunAs::Entries,
+           "WITH gone AS (DELETE FROM " + e.qualified_name + " e USING " + changed + " r WHERE " + old_entry + eq +
+               "'draft'::pg_catalog.text RETURNING " + cast("e." + e.column("team_id"), "int8") + " AS team_id, " +
+               cast("e." + e.column("source_id"), "int8") + " AS source_id) SELECT r.*, EXISTS (SELECT 1 FROM gone g "
+               "WHERE g.team_id" + eq + "r.old_team_id AND g.source_id" + eq + "r.old_source_id) AS draft_released, "
+               "EXISTS (SELECT 1 FROM " + e.qualified_name + " e WHERE " + old_entry + ne +
+               "'draft'::pg_catalog.text) AS entry_kept FROM " + changed + " r",
+           rekeyed},
+          {"links", RunAs::Autotime,
+           "WITH released AS (UPDATE autotime.activity_links l SET released_at = pg_catalog.now() FROM " + rekeyed +
+               " r WHERE r.draft_released AND l.team_id" + eq + "r.old_team_id AND l.kind" + eq + kind +
+               " AND l.source_key" + eq + "r.old_source_key AND l.dismissed_at IS NULL RETURNING 1), "
+               "kept AS (INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT DISTINCT ON "
+               "(r.team_id, r.source_key) r.team_id, " + kind + ", r.source_key, r.source_id FROM " + rekeyed +
+               " r WHERE r.entry_kept AND (r.team_id" + ne + "r.old_team_id OR r.source_key" + ne +
+               "r.old_source_key) ORDER BY r.team_id, r.source_key, r.source_id ON CONFLICT (team_id, kind, source_key) "
+               "DO NOTHING RETURNING 1) SELECT (SELECT pg_catalog.count(*) FROM released) AS released, "
+               "(SELECT pg_catalog.count(*) FROM kept) AS kept",
+           ""},
+          {"recapture", RunAs::Autotime,
+           "SELECT " + activity_columns("r.") + " FROM " + rekeyed + " r WHERE r.draft_released AND r.qualifies", rows}};
+      for (Step &step : lookups_and_write(b, kRowsTable, true)) steps.push_back(std::move(step));
+      return steps;
+    }
+    case Driver::Truncate: {
+      // TRUNCATE is a deletion of every row: the drafts of activities no longer in the table go and
+      // their links are released (the same activities sent again are captured again, once);
+      // approved and billed entries, and dismissals, stay as they are.
+      const BoundRelation &e = b.time_entries;
+      const std::string gone(kGoneTable);
+      return {{"drafts", RunAs::Entries,
+               "SELECT " + cast("e." + e.column("team_id"), "int8") + " AS team_id, " +
+                   cast("e." + e.column("source_id"), "int8") + " AS source_id FROM " + e.qualified_name + " e WHERE " +
+                   cast("e." + e.column("source_kind"), "text") + eq + kind + " AND " +
+                   cast("e." + e.column("status"), "text") + eq + "'draft'::pg_catalog.text",
+               std::string(kDraftsTable)},
+              {"gone", RunAs::Source,
+               "SELECT d.team_id, d.source_id FROM " + std::string(kDraftsTable) + " d WHERE NOT EXISTS (SELECT 1 FROM " +
+                   s.qualified_name + " x WHERE x." + s.column("team_id") + eq + "d.team_id AND x." + s.column("id") + eq +
+                   "d.source_id)",
+               gone},
+              {"release", RunAs::Entries,
+               "DELETE FROM " + e.qualified_name + " e USING " + gone + " r WHERE " + own_draft(b), ""},
+              {"mark_released", RunAs::Autotime,
+               "UPDATE autotime.activity_links l SET released_at = pg_catalog.now() FROM " + gone + " g WHERE l.team_id" +
+                   eq + "g.team_id AND l.kind" + eq + kind + " AND l.source_id" + eq + "g.source_id AND l.dismissed_at IS NULL",
+               ""}};
+    }
     case Driver::IdRange: {
       const std::string where = s.column("team_id") + eq + "$1::pg_catalog.int8 AND ($2::pg_catalog.int8 IS NULL OR " +
                                 s.column("id") + std::string(kGt) + "$2::pg_catalog.int8) AND ($3::pg_catalog.timestamptz IS NULL OR " +

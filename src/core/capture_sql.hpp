@@ -41,6 +41,8 @@ enum class Driver {
   BackfillTeam,    // $1 = team id, $2 = since (timestamptz, may be NULL), $3 < id <= $4
   Explain,         // $1 = activity id, $2 = team id (may be NULL); returns the verdict facts, writes nothing
   ClientTeams,     // $1 = client id: the teams whose activity in this table names the client (at most two)
+  Rekey,           // statement trigger: rows whose identity (team, id, key) or client an UPDATE changed
+  Truncate,        // statement trigger after TRUNCATE: drafts of activities no longer in the table go
   IdRange,         // $1 = team id, $2 = after this id (NULL: from the first), $3 = since: (lo, hi) of the ids left
   Delete,          // statement trigger: deleted qualifying rows keep their links, their drafts go
   MoveCase,        // statement trigger: rows whose case changed move their draft entries
@@ -80,6 +82,10 @@ inline constexpr std::string_view kClaimedTable = "autotime_claimed";    // entr
 inline constexpr std::string_view kExplainedTable = "autotime_explained";
 inline constexpr std::string_view kMovesTable = "autotime_moves";
 inline constexpr std::string_view kValidMovesTable = "autotime_valid_moves";
+inline constexpr std::string_view kChangedTable = "autotime_changed";    // rekey: changed rows
+inline constexpr std::string_view kRekeyedTable = "autotime_rekeyed";    // + what happened to their entries
+inline constexpr std::string_view kDraftsTable = "autotime_drafts";      // truncate: the kind's drafts
+inline constexpr std::string_view kGoneTable = "autotime_gone";          // ... whose activity is gone
 inline constexpr std::string_view kTombstonedTable = "autotime_tombstoned";  // delete: links made now
 inline constexpr std::string_view kReleasedTable = "autotime_released";      // delete: drafts removed
 

@@ -223,7 +223,9 @@ int driver_arguments(Driver driver, Oid *argtypes) {
     case Driver::Insert:
     case Driver::Update:
     case Driver::Delete:
-    case Driver::MoveCase: return 0;
+    case Driver::MoveCase:
+    case Driver::Rekey:
+    case Driver::Truncate: return 0;
     case Driver::ClaimLink:
     case Driver::WriteEntry: {
       const Oid types[] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID,
@@ -416,6 +418,10 @@ RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw) {
   RowPrecheck precheck;
   precheck.case_id = get_attnum(relid, source_column(raw, "case_id"));
   const auto kind = parse_kind(raw.kind == nullptr ? "" : raw.kind);
+  for (const char *column : {"team_id", "id", "client_id", "provider_message_id"}) {
+    if (strcmp(column, "provider_message_id") == 0 && kind != Kind::Sms) continue;
+    precheck.identity[precheck.identity_count++] = get_attnum(relid, source_column(raw, column));
+  }
   if (!kind || (raw.qualifies != nullptr && raw.qualifies[0] != '\0')) return precheck;
   precheck.kind = *kind;
   const QualificationInputs inputs = default_qualification_inputs(*kind);

@@ -67,6 +67,10 @@ struct RowPrecheck {
   AttrNumber direction = InvalidAttrNumber;
   AttrNumber value = InvalidAttrNumber;  // documents: template_id; events: completed_at
   AttrNumber case_id = InvalidAttrNumber;  // to tell an UPDATE that left the case alone (any attachment)
+  // To tell an UPDATE that left the activity's identity and client alone (any attachment): team_id,
+  // id, client_id and (texts) provider_message_id; InvalidAttrNumber when unknown (then: changed).
+  AttrNumber identity[4] = {InvalidAttrNumber, InvalidAttrNumber, InvalidAttrNumber, InvalidAttrNumber};
+  int identity_count = 0;
 
   // Deciding an inserted call by index probes instead of the SELECT (call_decision.cpp): usable
   // for a call attachment with the default qualification whose bound tables are plain tables

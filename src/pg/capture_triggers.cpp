@@ -8,6 +8,7 @@
 
 #include "call_decision.hpp"
 #include "capture_plans.hpp"
+#include "module.hpp"
 #include "slot_values.hpp"
 
 extern "C" {
@@ -18,12 +19,6 @@ extern "C" {
 #include "utils/resowner.h"
 }
 
-extern "C" {
-PG_MODULE_MAGIC;
-
-void _PG_init(void);
-void _PG_init(void) { autotime::pg::register_capture_plan_invalidation(); }
-}
 
 namespace {
 
@@ -32,13 +27,14 @@ void capture_error_context(void *arg) {
   errcontext("autotime capture of rows written to \"%s\"", RelationGetRelationName(relation));
 }
 
-enum class Event { Insert, Update, Delete };
+enum class Event { Insert, Update, Delete, Truncate };
 
 const char *event_name(Event event) {
   switch (event) {
     case Event::Insert: return "INSERT";
     case Event::Update: return "UPDATE";
     case Event::Delete: return "DELETE";
+    case Event::Truncate: return "TRUNCATE";
   }
   return "?";
 }
@@ -50,6 +46,7 @@ bool fired_by(const TriggerData *trigger, Event event) {
       return TRIGGER_FIRED_BY_UPDATE(trigger->tg_event) && trigger->tg_newtable != nullptr &&
              trigger->tg_oldtable != nullptr;
     case Event::Delete: return TRIGGER_FIRED_BY_DELETE(trigger->tg_event) && trigger->tg_oldtable != nullptr;
+    case Event::Truncate: return TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event);
   }
   return false;
 }
@@ -121,19 +118,21 @@ bool row_cannot_qualify(TupleTableSlot *row, const autotime::pg::RowPrecheck &pr
   return !autotime::qualifies_by_default(precheck.kind, values);
 }
 
-// True when the one updated row (`after`, nullptr when not read) kept its case_id (the same
-// bytes): there is no draft to move.
-bool case_unchanged(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck, TupleTableSlot *after) {
-  if (precheck.case_id == InvalidAttrNumber || after == nullptr) return false;
+// True when the one updated row (`after`, nullptr when not read) kept every one of `columns` (the
+// same bytes): false when any is unknown (InvalidAttrNumber).
+bool columns_unchanged(TriggerData *trigger, TupleTableSlot *after, const AttrNumber *columns, int count) {
+  if (after == nullptr || TTS_EMPTY(after)) return false;
+  for (int i = 0; i < count; i++)
+    if (columns[i] == InvalidAttrNumber) return false;
   TupleTableSlot *before = first_row(trigger->tg_oldtable, trigger->tg_relation);
-  bool unchanged = false;
-  if (!TTS_EMPTY(before) && !TTS_EMPTY(after)) {
+  bool unchanged = !TTS_EMPTY(before);
+  for (int i = 0; unchanged && i < count; i++) {
     bool null_before = false, null_after = false;
-    const Datum old_case = slot_getattr(before, precheck.case_id, &null_before);
-    const Datum new_case = slot_getattr(after, precheck.case_id, &null_after);
-    const Form_pg_attribute attribute = TupleDescAttr(RelationGetDescr(trigger->tg_relation), precheck.case_id - 1);
+    const Datum old_value = slot_getattr(before, columns[i], &null_before);
+    const Datum new_value = slot_getattr(after, columns[i], &null_after);
+    const Form_pg_attribute attribute = TupleDescAttr(RelationGetDescr(trigger->tg_relation), columns[i] - 1);
     unchanged = null_before == null_after &&
-                (null_before || datumIsEqual(old_case, new_case, attribute->attbyval, attribute->attlen));
+                (null_before || datumIsEqual(old_value, new_value, attribute->attbyval, attribute->attlen));
   }
   ExecDropSingleTupleTableSlot(before);
   return unchanged;
@@ -203,6 +202,32 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
                     errhint("Fix the cause, then run autotime.backfill_automatic_time() or autotime.backfill_team().")));
 }
 
+// After TRUNCATE: the drafts of the kind whose activity is no longer in the table go. Entries
+// don't name their table, so with a second table attached for the same kind this can't tell
+// whose drafts they are and leaves them (with a WARNING): delete the rows instead.
+void release_truncated(TriggerData *trigger) {
+  const Oid relid = RelationGetRelid(trigger->tg_relation);
+  SPI_connect();
+  Oid types[1] = {REGCLASSOID};
+  Datum values[1] = {ObjectIdGetDatum(relid)};
+  if (SPI_execute_with_args("SELECT pg_catalog.count(*) FROM autotime.attachments a JOIN autotime.attachments b "
+                            "ON b.kind OPERATOR(pg_catalog.=) a.kind WHERE a.source OPERATOR(pg_catalog.=) $1",
+                            1, types, values, nullptr, true, 1) != SPI_OK_SELECT)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its attachments")));
+  bool isnull = false;
+  const int64 same_kind = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  if (same_kind == 1)
+    (void)autotime::pg::run_pipeline(relid, autotime::Driver::Truncate, nullptr, nullptr, true, false,
+                                     capture_doing(trigger));
+  else if (same_kind > 1)
+    ereport(WARNING, (errmsg("autotime left the draft entries of truncated \"%s\" in place",
+                             RelationGetRelationName(trigger->tg_relation)),
+                      errdetail("Another table is attached for the same kind, and entries don't say which table "
+                                "their activity was in."),
+                      errhint("DELETE the rows instead of TRUNCATE: a deletion takes its drafts along.")));
+  SPI_finish();
+}
+
 Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *function_name) {
   if (!CALLED_AS_TRIGGER(fcinfo))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
@@ -215,8 +240,15 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
                     errmsg("%s must be fired AFTER %s FOR EACH STATEMENT with transition tables", function_name,
                            event_name(event)),
                     errhint("Recreate the trigger with autotime.attach().")));
+  if (event == Event::Truncate) {
+    release_truncated(trigger);
+    return PointerGetDatum(nullptr);
+  }
   Tuplestorestate *rows = event == Event::Delete ? trigger->tg_oldtable : trigger->tg_newtable;
   if (tuplestore_tuple_count(rows) == 0) return PointerGetDatum(nullptr);
+  // autotime.capture = off (a DBA's bulk load): the rows wait for a backfill. Deletions still
+  // take their drafts along, so nothing is left pointing at a row that is gone.
+  if (!autotime::pg::capture_enabled && event != Event::Delete) return PointerGetDatum(nullptr);
 
   ErrorContextCallback context;
   context.callback = capture_error_context;
@@ -246,19 +278,24 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
       const autotime::pg::RowPrecheck precheck =
           one ? autotime::pg::row_precheck(RelationGetRelid(trigger->tg_relation)) : autotime::pg::RowPrecheck{};
       TupleTableSlot *after = one ? first_row(trigger->tg_newtable, trigger->tg_relation) : nullptr;
+      // An identity or client change moves the activity's draft first (it is captured again as
+      // it is now); a one-row UPDATE that kept them skips that.
+      if (!columns_unchanged(trigger, after, precheck.identity, precheck.identity_count))
+        run_step(trigger, autotime::Driver::Rekey, bulk);
       if (!row_cannot_qualify(after, precheck)) {
         if (record_failures)
           run_step_recording_failures(trigger, autotime::Driver::Update, autotime::Driver::RecordUpdateFailures, bulk);
         else
           run_step(trigger, autotime::Driver::Update, bulk);
       }
-      if (!case_unchanged(trigger, precheck, after)) run_step(trigger, autotime::Driver::MoveCase, bulk);
+      if (!columns_unchanged(trigger, after, &precheck.case_id, 1)) run_step(trigger, autotime::Driver::MoveCase, bulk);
       if (after != nullptr) ExecDropSingleTupleTableSlot(after);
       break;
     }
     case Event::Delete:
       run_step(trigger, autotime::Driver::Delete, bulk);
       break;
+    case Event::Truncate: break;  // handled above
   }
   SPI_finish();
 
@@ -273,6 +310,7 @@ extern "C" {
 PG_FUNCTION_INFO_V1(autotime_capture_insert);
 PG_FUNCTION_INFO_V1(autotime_capture_update);
 PG_FUNCTION_INFO_V1(autotime_capture_delete);
+PG_FUNCTION_INFO_V1(autotime_capture_truncate);
 
 // AFTER INSERT ... REFERENCING NEW TABLE AS autotime_new FOR EACH STATEMENT
 Datum autotime_capture_insert(PG_FUNCTION_ARGS) {
@@ -287,6 +325,11 @@ Datum autotime_capture_update(PG_FUNCTION_ARGS) {
 // AFTER DELETE ... REFERENCING OLD TABLE AS autotime_old FOR EACH STATEMENT
 Datum autotime_capture_delete(PG_FUNCTION_ARGS) {
   return run_capture_trigger(fcinfo, Event::Delete, "autotime.capture_delete()");
+}
+
+// AFTER TRUNCATE ... FOR EACH STATEMENT
+Datum autotime_capture_truncate(PG_FUNCTION_ARGS) {
+  return run_capture_trigger(fcinfo, Event::Truncate, "autotime.capture_truncate()");
 }
 
 }  // extern "C"

@@ -1,0 +1,60 @@
+-- An activity is its (table, team, key): changing its id, its team, its client or its case, or
+-- filling in a text's provider id after capture keeps exactly one entry, on the activity's current
+-- team, client and case while the entry is a draft (SPEC 4.11). Approved entries are never changed.
+\i test/fixtures/small_firm.sql
+
+INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, started_at) VALUES
+  (1, 1, 100, NULL, 10, 'outbound', 'completed', '2026-03-10 15:00+00'),
+  (1, 2, 100, NULL, 10, 'outbound', 'completed', '2026-03-10 16:00+00'),
+  (1, 3, 100, NULL, 10, 'outbound', 'completed', '2026-03-10 17:00+00'),
+  (1, 4, 100, NULL, 10, 'outbound', 'completed', '2026-03-10 18:00+00');
+SELECT team_id, source_id, client_id, case_id FROM time_entries ORDER BY team_id, source_id;
+
+-- Renumbered (one row): one draft, for the new id; the old id is unknown.
+UPDATE calls SET id = 50 WHERE team_id = 1 AND id = 1;
+SELECT team_id, source_id, client_id, case_id FROM time_entries WHERE source_kind = 'call' ORDER BY team_id, source_id;
+SELECT autotime.explain('call', 50) ->> 'outcome' AS call_50, autotime.explain('call', 1) ->> 'reason' AS call_1;
+
+-- Renumbered in bulk: still one draft each.
+UPDATE calls SET id = id + 100 WHERE team_id = 1 AND id IN (2, 50);
+SELECT team_id, source_id FROM time_entries WHERE source_kind = 'call' ORDER BY team_id, source_id;
+
+-- A mis-routed call corrected to another firm: its draft moves to that firm (no draft left behind).
+UPDATE calls SET team_id = 2, client_id = 200, user_id = 20 WHERE team_id = 1 AND id = 3;
+SELECT team_id, source_id, client_id, case_id, rate FROM time_entries WHERE source_kind = 'call' ORDER BY team_id, source_id;
+
+-- The client and case corrected together: the draft follows (no foreign key error), billed by the
+-- new case's rules (102's case is flat fee: non-billable).
+UPDATE calls SET client_id = 102, case_id = 1020 WHERE team_id = 1 AND id = 4;
+SELECT source_id, client_id, case_id, billable FROM time_entries WHERE source_kind = 'call' AND source_id = 4;
+-- The client alone corrected: the draft moves to the new client's open case.
+UPDATE calls SET client_id = 103, case_id = NULL WHERE team_id = 1 AND id = 4;
+SELECT source_id, client_id, case_id, billable FROM time_entries WHERE source_kind = 'call' AND source_id = 4;
+
+-- An approved entry is never changed: renumbering its call keeps it as it was, and the new id is
+-- not billed a second time.
+SELECT autotime.approve(ARRAY[autotime.entry_for('call', 4, 1)], 10, 1) AS approved;
+UPDATE calls SET id = 400 WHERE team_id = 1 AND id = 4;
+SELECT source_id, client_id, status FROM time_entries WHERE source_kind = 'call' AND client_id = 103;
+SELECT count(*) AS entries_for_call_400 FROM time_entries WHERE source_kind = 'call' AND source_id = 400;
+
+-- A text captured before its provider id was known, then given it, then replayed under it: one entry.
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, body, sent_at)
+VALUES (1, 1, 100, 10, 'outbound', 'sent', 'See you at 3', '2026-03-11 15:00+00');
+UPDATE sms SET provider_message_id = 'SM-9' WHERE team_id = 1 AND id = 1;
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, body, provider_message_id, sent_at)
+VALUES (1, 2, 100, 10, 'outbound', 'sent', 'See you at 3', 'SM-9', '2026-03-11 15:00+00');
+SELECT source_id FROM time_entries WHERE source_kind = 'sms' ORDER BY source_id;
+SELECT autotime.explain('sms', 1) ->> 'outcome' AS sms_1, autotime.explain('sms', 2) ->> 'reason' AS sms_2;
+-- The other order: the replay came first (two texts then, as far as anyone could tell); filling in
+-- the first one's provider id makes them one activity with one entry.
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, body, sent_at)
+VALUES (1, 3, 100, 10, 'outbound', 'sent', 'Signed', '2026-03-11 16:00+00');
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, body, provider_message_id, sent_at)
+VALUES (1, 4, 100, 10, 'outbound', 'sent', 'Signed', 'SM-10', '2026-03-11 16:00+00');
+UPDATE sms SET provider_message_id = 'SM-10' WHERE team_id = 1 AND id = 3;
+SELECT source_id FROM time_entries WHERE source_kind = 'sms' ORDER BY source_id;
+
+-- Every link points at a live activity or is released; never two drafts for one activity.
+SELECT kind, source_key, source_id, released_at IS NOT NULL AS released
+FROM autotime.activity_links ORDER BY kind, team_id, source_key;

@@ -152,10 +152,12 @@ std::string unlinked_step(const CaptureBinding &b, Driver driver) {
   if (driver == Driver::BackfillTeam)
     sql += " AND l.team_id" + eq + "$1::pg_catalog.int8 AND l.source_id" + std::string(kGt) +
            "$3::pg_catalog.int8 AND l.source_id" + std::string(kLe) + "$4::pg_catalog.int8";
-  sql += ")";
+  // A released link (its activity was deleted, and this row is it sent again) doesn't count.
+  const std::string held = b.released_links ? " AND l.released_at IS NULL" : "";
+  sql += held + ")";
   if (shape_of(b.kind).keyed_by_provider_id)
     sql += " AND NOT EXISTS (SELECT 1 FROM autotime.activity_links k WHERE k.team_id" + eq + "a.team_id AND k.kind" + eq +
-           kind + " AND k.source_key" + eq + "a.source_key)";
+           kind + " AND k.source_key" + eq + "a.source_key" + (b.released_links ? " AND k.released_at IS NULL" : "") + ")";
   return sql;
 }
 
@@ -212,16 +214,17 @@ std::string decided_ctes(const CaptureBinding &b) {
 // The decide step: claims each capturable activity's link (one per dedupe key: a replayed text
 // inside one statement is still one activity) and returns the entries to write for the links it
 // claimed. A concurrent claimer of the same key waits on the unique index.
-// How a claim meets an existing link. Live capture takes back a link its activity released (the
-// activity was deleted, and is here again: a sync job re-sending it); a backfill never does, so
-// one that read a row before its deletion can't bring its entry back.
-std::string on_link_conflict(const CaptureBinding &b, bool live) {
-  if (!live || !b.released_links) return "ON CONFLICT (team_id, kind, source_key) DO NOTHING";
+// How a claim meets an existing link: capture takes back a link its activity released (the
+// activity was deleted, and is here again: a sync job re-sending it). A backfill may have read
+// the row before its deletion, so it checks again, with a fresh snapshot, that the rows whose
+// link it took back still exist (the recheck step) before writing their entries.
+std::string on_link_conflict(const CaptureBinding &b) {
+  if (!b.released_links) return "ON CONFLICT (team_id, kind, source_key) DO NOTHING";
   return "ON CONFLICT (team_id, kind, source_key) DO UPDATE SET released_at = NULL, source_id = EXCLUDED.source_id, "
          "linked_at = pg_catalog.now() WHERE l.released_at IS NOT NULL";
 }
 
-std::string decide_step(const CaptureBinding &b, bool live) {
+std::string decide_step(const CaptureBinding &b) {
   const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));
   // Only texts can share a key within one statement; other kinds are keyed by their unique id.
@@ -234,13 +237,14 @@ std::string decide_step(const CaptureBinding &b, bool live) {
                     "d.resolved_case_id, d.billing_type FROM decided d WHERE d.reason IS NULL" +
                     (shared_keys ? " ORDER BY d.team_id, d.source_key, d.source_id" : "") + "), ";
   sql += "claimed AS (INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT c.team_id, " +
-         kind + ", c.source_key, c.source_id FROM candidates c " + on_link_conflict(b, live) +
-         " RETURNING l.team_id, l.source_key) ";
+         kind + ", c.source_key, c.source_id FROM candidates c " + on_link_conflict(b) +
+         " RETURNING l.team_id, l.source_key, l.xmax" + std::string(kNe) + "'0'::pg_catalog.xid AS reclaimed) ";
   sql += "SELECT c.team_id, c.client_id, c.resolved_case_id AS case_id, c.user_id, "
          "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date AS work_date, "
          "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds) AS minutes, "
          "autotime.rule_description(" + kind + ", c.direction, c.label) AS description, "
-         "autotime.rule_billable(c.billing_type, c.flat_fee_policy) AS billable, c.rate, c.source_id "
+         "autotime.rule_billable(c.billing_type, c.flat_fee_policy) AS billable, c.rate, c.source_id, c.source_key, "
+         "k.reclaimed "
          "FROM claimed k JOIN candidates c ON c.team_id" + eq + "k.team_id AND c.source_key" + eq + "k.source_key";
   return sql;
 }
@@ -256,10 +260,10 @@ std::string entry_columns(const CaptureBinding &b) {
 // The write step (as the entries table's owner): plain values in, the bound table's own
 // defaults, checks and triggers run with its owner's rights. 'draft' and the kind stay untyped
 // literals so they coerce to the bound column's type (text or an enum).
-std::string write_step(const CaptureBinding &b) {
+std::string write_step(const CaptureBinding &b, std::string_view from) {
   return "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
          ") SELECT c.team_id, c.client_id, c.case_id, c.user_id, c.work_date, c.minutes, c.description, c.billable, "
-         "'draft', c.rate, " + quote_literal(kind_name(b.kind)) + ", c.source_id FROM " + std::string(kClaimedTable) + " c";
+         "'draft', c.rate, " + quote_literal(kind_name(b.kind)) + ", c.source_id FROM " + std::string(from) + " c";
 }
 
 // The entry of this kind made for activity r (r.team_id, r.source_id), only while it is a draft.
@@ -312,11 +316,30 @@ std::string failure_step(const CaptureBinding &b) {
   return sql;
 }
 
-std::vector<Step> lookups_and_write(const CaptureBinding &b, std::string_view from, bool live) {
-  return {{"cases", RunAs::Cases, case_step(b, from), std::string(kCasedTable)},
-          {"members", RunAs::Members, member_step(b), std::string(kFactsTable)},
-          {"decide", RunAs::Autotime, decide_step(b, live), std::string(kClaimedTable)},
-          {"write", RunAs::Entries, write_step(b), ""}};
+std::vector<Step> lookups_and_write(const CaptureBinding &b, std::string_view from, bool backfill) {
+  const std::string eq(kEq);
+  const std::string kind = literal_text(kind_name(b.kind));
+  std::vector<Step> steps = {{"cases", RunAs::Cases, case_step(b, from), std::string(kCasedTable)},
+                             {"members", RunAs::Members, member_step(b), std::string(kFactsTable)},
+                             {"decide", RunAs::Autotime, decide_step(b), std::string(kClaimedTable)}};
+  if (!backfill || !b.released_links) {
+    steps.push_back({"write", RunAs::Entries, write_step(b, kClaimedTable), ""});
+    return steps;
+  }
+  const BoundRelation &s = b.source;
+  const std::string claimed(kClaimedTable), checked(kCheckedTable);
+  steps.push_back({"recheck", RunAs::Source,
+                   "SELECT c.* FROM " + claimed + " c WHERE NOT c.reclaimed OR EXISTS (SELECT 1 FROM " + s.qualified_name +
+                       " x WHERE x." + s.column("team_id") + eq + "c.team_id AND x." + s.column("id") + eq + "c.source_id)",
+                   checked, true});
+  steps.push_back({"rerelease", RunAs::Autotime,
+                   "UPDATE autotime.activity_links l SET released_at = pg_catalog.now() FROM " + claimed +
+                       " c WHERE c.reclaimed AND l.team_id" + eq + "c.team_id AND l.kind" + eq + kind + " AND l.source_key" +
+                       eq + "c.source_key AND NOT EXISTS (SELECT 1 FROM " + checked + " k WHERE k.team_id" + eq +
+                       "c.team_id AND k.source_key" + eq + "c.source_key)",
+                   ""});
+  steps.push_back({"write", RunAs::Entries, write_step(b, kCheckedTable), ""});
+  return steps;
 }
 
 }  // namespace
@@ -331,7 +354,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
     case Driver::Insert:
     case Driver::Update: {
       steps.push_back({"activities", RunAs::Source, source_step(b, driver), rows});
-      for (Step &step : lookups_and_write(b, kRowsTable, true)) steps.push_back(std::move(step));
+      for (Step &step : lookups_and_write(b, kRowsTable, false)) steps.push_back(std::move(step));
       return steps;
     }
     case Driver::BackfillClient:
@@ -343,7 +366,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                            " a WHERE NOT EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id" + eq +
                            "a.team_id AND s.enabled)",
                        ""});
-      for (Step &step : lookups_and_write(b, kUnlinkedTable, false)) steps.push_back(std::move(step));
+      for (Step &step : lookups_and_write(b, kUnlinkedTable, true)) steps.push_back(std::move(step));
       return steps;
     }
     case Driver::Explain:
@@ -396,7 +419,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
            ""},
           {"recapture", RunAs::Autotime,
            "SELECT " + activity_columns("r.") + " FROM " + rekeyed + " r WHERE r.draft_released AND r.qualifies", rows}};
-      for (Step &step : lookups_and_write(b, kRowsTable, true)) steps.push_back(std::move(step));
+      for (Step &step : lookups_and_write(b, kRowsTable, false)) steps.push_back(std::move(step));
       return steps;
     }
     case Driver::Truncate: {
@@ -495,7 +518,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
     case Driver::ClaimLink:
       return {{"claim", RunAs::Autotime,
                "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) VALUES ($1, " + kind +
-                   ", $2, $3) " + on_link_conflict(b, true),
+                   ", $2, $3) " + on_link_conflict(b),
                ""}};
     case Driver::WriteEntry:
       return {{"write", RunAs::Entries,

@@ -82,6 +82,7 @@ inline constexpr std::string_view kClaimedTable = "autotime_claimed";    // entr
 inline constexpr std::string_view kExplainedTable = "autotime_explained";
 inline constexpr std::string_view kMovesTable = "autotime_moves";
 inline constexpr std::string_view kValidMovesTable = "autotime_valid_moves";
+inline constexpr std::string_view kCheckedTable = "autotime_checked";    // backfill: claimed rows still there
 inline constexpr std::string_view kChangedTable = "autotime_changed";    // rekey: changed rows
 inline constexpr std::string_view kRekeyedTable = "autotime_rekeyed";    // + what happened to their entries
 inline constexpr std::string_view kDraftsTable = "autotime_drafts";      // truncate: the kind's drafts

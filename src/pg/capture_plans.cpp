@@ -540,7 +540,9 @@ PreparedPipeline *prepare_pipeline(Oid relid, Driver driver, bool bulk, const Ra
   int registered_count = 0;
   PG_TRY();
   {
-    for (char *cursor = flat; *cursor != '\0' && pipeline->count < kMaxSteps;) {
+    for (char *cursor = flat; *cursor != '\0';) {
+      if (pipeline->count == kMaxSteps)
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("capture pipeline has more than %d steps", kMaxSteps)));
       char *end = strchr(cursor, '\x1d');
       if (end == nullptr) break;
       *end = '\0';

@@ -11,7 +11,7 @@ namespace autotime::pg {
 // Registers the relcache callback; called once from _PG_init.
 void register_capture_plan_invalidation();
 
-inline constexpr int kMaxSteps = 8;
+inline constexpr int kMaxSteps = 12;
 
 // One prepared step of a pipeline (capture_sql.hpp Step), run as `user`.
 struct PreparedStep {

@@ -43,4 +43,10 @@ UPDATE autotime.team_settings SET track_calls = false WHERE team_id = 1;
 INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
 VALUES (1, 30, 100, 10, 'outbound', 'completed', '2026-03-12 15:00+00');
 SELECT autotime.explain('call', 30) ->> 'reason' AS reason;
-SELECT count(*) AS entries_for_call_30 FROM time_entries WHERE source_kind = 'call' AND source_id = 30;
+-- A text and a document recorded at the same moment are captured as usual (at the team's 6
+-- minutes: call_minutes is for calls only).
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, provider_message_id, sent_at)
+VALUES (1, 30, 100, 10, 'outbound', 'sent', 'SM-30', '2026-03-12 15:00+00');
+INSERT INTO documents (team_id, id, client_id, user_id, name, template_id, created_at)
+VALUES (1, 30, 100, 10, 'Follow-up letter', 1, '2026-03-12 15:00+00');
+SELECT source_kind, source_id, minutes FROM time_entries WHERE source_id = 30 ORDER BY source_kind;

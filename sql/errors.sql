@@ -78,10 +78,17 @@ SELECT autotime.rule_description('fax', NULL, NULL);
 SELECT autotime.backfill_automatic_time(NULL);
 
 -- A table dropped without detach takes its attachment along; a dropped bound table its binding.
+-- (Call 59 is recorded while team 1 is paused, so the backfill after the drop has work to do.)
+UPDATE autotime.team_settings SET enabled = false WHERE team_id = 1;
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 59, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
+UPDATE autotime.team_settings SET enabled = true WHERE team_id = 1;
 SELECT autotime.attach('firm.phone_log', 'call', '{"case_id": "matter_id"}', $$status = 'done'$$);
 DROP TABLE firm.phone_log;
 SELECT source, kind FROM autotime.attachments ORDER BY kind;
-SELECT autotime.backfill_automatic_time(100) AS backfill_still_works;
+-- Backfill still works over the tables left: call 59 gets its entry.
+SELECT autotime.backfill_automatic_time(100) AS backfilled;
+SELECT source_kind, source_id, case_id, minutes FROM time_entries WHERE source_kind = 'call' AND source_id = 59;
 CREATE TABLE firm.old_members AS SELECT * FROM firm.team_members;
 ALTER TABLE firm.old_members ADD PRIMARY KEY (team_id, user_id);
 SELECT autotime.bind('team_members', 'firm.old_members');

@@ -24,3 +24,18 @@ WHERE NOT t.tgisinternal AND c.relnamespace = 'firm'::regnamespace;
 INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
 VALUES (1, 2, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
 SELECT count(*) AS entries FROM time_entries;
+-- CREATE EXTENSION again over the same tables: the ledger is gone but the entries are not.
+-- Re-attaching and backfilling keeps one entry per activity (the existing entry is kept and its
+-- new link points at it), and the application's writes keep working.
+SET client_min_messages = warning;
+CREATE EXTENSION autotime;
+RESET client_min_messages;
+SELECT autotime.bind('time_entries', 'time_entries'), autotime.bind('cases', 'cases'),
+       autotime.bind('team_members', 'team_members'), autotime.attach('calls', 'call');
+INSERT INTO autotime.team_settings (team_id, enabled, timezone) VALUES (1, true, 'America/New_York');
+SELECT autotime.backfill_automatic_time(100) AS backfilled;
+UPDATE calls SET status = 'completed' WHERE team_id = 1 AND id = 2;
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+VALUES (1, 3, 100, 10, 'outbound', 'completed', '2026-03-11 15:00+00');
+SELECT source_id, count(*) AS entries FROM time_entries GROUP BY source_id ORDER BY source_id;
+SELECT source_id, autotime.explain('call', source_id) ->> 'outcome' AS outcome FROM time_entries ORDER BY source_id;

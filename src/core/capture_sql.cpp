@@ -258,12 +258,15 @@ std::string entry_columns(const CaptureBinding &b) {
 }
 
 // The write step (as the entries table's owner): plain values in, the bound table's own
-// defaults, checks and triggers run with its owner's rights. 'draft' and the kind stay untyped
+// defaults, checks and triggers run with its owner's rights. An entry that already exists for the
+// activity (its unique key: the extension dropped and created again over existing entries, whose
+// links were lost) is kept as it is, and the link just claimed now points at it. 'draft' and the kind stay untyped
 // literals so they coerce to the bound column's type (text or an enum).
 std::string write_step(const CaptureBinding &b, std::string_view from) {
   return "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
          ") SELECT c.team_id, c.client_id, c.case_id, c.user_id, c.work_date, c.minutes, c.description, c.billable, "
-         "'draft', c.rate, " + quote_literal(kind_name(b.kind)) + ", c.source_id FROM " + std::string(from) + " c";
+         "'draft', c.rate, " + quote_literal(kind_name(b.kind)) + ", c.source_id FROM " + std::string(from) +
+         " c ON CONFLICT DO NOTHING";
 }
 
 // The entry of this kind made for activity r (r.team_id, r.source_id), only while it is a draft.
@@ -523,7 +526,8 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
     case Driver::WriteEntry:
       return {{"write", RunAs::Entries,
                "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
-                   ") VALUES ($1, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, " + quote_literal(kind_name(b.kind)) + ", $3)",
+                   ") VALUES ($1, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, " + quote_literal(kind_name(b.kind)) +
+                   ", $3) ON CONFLICT DO NOTHING",
                ""}};
   }
   throw std::logic_error("unknown capture driver");

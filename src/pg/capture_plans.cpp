@@ -8,6 +8,7 @@ extern "C" {
 #include "access/table.h"
 #include "catalog/pg_inherits.h"
 #include "executor/tstoreReceiver.h"
+#include "utils/snapmgr.h"
 #include "nodes/params.h"
 #include "utils/plancache.h"
 #include "utils/queryenvironment.h"
@@ -125,7 +126,12 @@ RawBinding load_binding(Oid relid) {
       "LEFT JOIN LATERAL pg_catalog.jsonb_each_text(r.columns) j ON true";
   Oid argtypes[1] = {REGCLASSOID};
   Datum values[1] = {ObjectIdGetDatum(relid)};
-  if (SPI_execute_with_args(query, 1, argtypes, values, nullptr, true, 0) != SPI_OK_SELECT)
+  // Configuration is read as committed now, not through the caller's (perhaps REPEATABLE READ)
+  // snapshot: what is cached here lives until the next change, which invalidates it.
+  PushActiveSnapshot(GetLatestSnapshot());
+  const int rc = SPI_execute_with_args(query, 1, argtypes, values, nullptr, true, 0);
+  PopActiveSnapshot();
+  if (rc != SPI_OK_SELECT)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its bindings")));
 
   RawBinding binding;
@@ -689,9 +695,12 @@ bool any_team_records_errors() {
   if (record_mode < 0) {
     const Oid schema = get_namespace_oid("autotime", true);
     settings_relid = OidIsValid(schema) ? get_relname_relid("team_settings", schema) : InvalidOid;
-    if (SPI_execute("SELECT EXISTS (SELECT 1 FROM autotime.team_settings s "
-                    "WHERE s.on_error OPERATOR(pg_catalog.=) 'record'::pg_catalog.text)",
-                    true, 1) != SPI_OK_SELECT)
+    PushActiveSnapshot(GetLatestSnapshot());  // as committed now (see load_binding)
+    const int rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM autotime.team_settings s "
+                               "WHERE s.on_error OPERATOR(pg_catalog.=) 'record'::pg_catalog.text)",
+                               true, 1);
+    PopActiveSnapshot();
+    if (rc != SPI_OK_SELECT)
       ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its settings")));
     bool isnull = false;
     record_mode = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) ? 1 : 0;

@@ -378,6 +378,27 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
               {"members", RunAs::Members, member_step(b), std::string(kFactsTable)},
               {"explain", RunAs::Autotime, explain_step(b), std::string(kExplainedTable)},
               {"verdict", RunAs::Entries, verdict_step(b), ""}};
+    case Driver::Report: {
+      // explain for every activity of a team, counted: the same steps and verdict, set-based.
+      const BoundRelation &e = b.time_entries;
+      const std::string where = s.column("team_id") + eq + "$1::pg_catalog.int8 AND ($2::pg_catalog.timestamptz IS NULL OR " +
+                                s.column(shape_of(b.kind).occurred_column) + std::string(kGe) + "$2::pg_catalog.timestamptz)";
+      return {{"activities", RunAs::Source, activity_projection(b, s.qualified_name, where), rows},
+              {"cases", RunAs::Cases, case_step(b, kRowsTable), std::string(kCasedTable)},
+              {"members", RunAs::Members, member_step(b), std::string(kFactsTable)},
+              {"explain", RunAs::Autotime, explain_step(b), std::string(kExplainedTable)},
+              {"entries", RunAs::Entries,
+               "SELECT x.*, en.found IS NOT NULL AS entry_exists FROM " + std::string(kExplainedTable) +
+                   " x LEFT JOIN LATERAL (SELECT true AS found FROM " + e.qualified_name + " e WHERE e." +
+                   e.column("team_id") + eq + "x.team_id AND " + cast("e." + e.column("source_kind"), "text") + eq + kind +
+                   " AND e." + e.column("source_id") + eq + "x.linked_source_id LIMIT 1) en ON true",
+               std::string(kVerdictTable)},
+              {"report", RunAs::Autotime,
+               "SELECT " + kind + " AS kind, v.verdict[1] AS outcome, v.verdict[2] AS reason, pg_catalog.count(*) AS activities "
+               "FROM (SELECT autotime.rule_verdict(x.linked, x.linked_source_id" + eq + "x.source_id, x.entry_exists, "
+               "x.failure_recorded, x.reason) AS verdict FROM " + std::string(kVerdictTable) + " x) v GROUP BY 1, 2, 3",
+               ""}};
+    }
     case Driver::ClientTeams:
       return {{"teams", RunAs::Source,
                "SELECT DISTINCT " + cast(s.column("team_id"), "int8") + " AS team_id FROM " + s.qualified_name +

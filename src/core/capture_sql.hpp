@@ -40,6 +40,7 @@ enum class Driver {
   BackfillClient,  // $1 = client id, $2 = team id (NULL: every team holding the client)
   BackfillTeam,    // $1 = team id, $2 = since (timestamptz, may be NULL), $3 < id <= $4
   Explain,         // $1 = activity id, $2 = team id (may be NULL); returns the verdict facts, writes nothing
+  Report,          // $1 = team id, $2 = since (NULL: all): (kind, outcome, reason, activities), as explain would say
   ClientTeams,     // $1 = client id: the teams whose activity in this table names the client (at most two)
   Rekey,           // statement trigger: rows whose identity (team, id, key) or client an UPDATE changed
   Truncate,        // statement trigger after TRUNCATE: drafts of activities no longer in the table go
@@ -82,6 +83,7 @@ inline constexpr std::string_view kClaimedTable = "autotime_claimed";    // entr
 inline constexpr std::string_view kExplainedTable = "autotime_explained";
 inline constexpr std::string_view kMovesTable = "autotime_moves";
 inline constexpr std::string_view kValidMovesTable = "autotime_valid_moves";
+inline constexpr std::string_view kVerdictTable = "autotime_verdicts";   // report: + whether the entry exists
 inline constexpr std::string_view kCheckedTable = "autotime_checked";    // backfill: claimed rows still there
 inline constexpr std::string_view kChangedTable = "autotime_changed";    // rekey: changed rows
 inline constexpr std::string_view kRekeyedTable = "autotime_rekeyed";    // + what happened to their entries

@@ -49,6 +49,12 @@ std::string_view reason_code(Reason reason) noexcept {
   return "unknown";
 }
 
+std::optional<Reason> parse_reason(std::string_view code) noexcept {
+  for (int candidate = 0; candidate <= static_cast<int>(kLastReason); candidate++)
+    if (reason_code(static_cast<Reason>(candidate)) == code) return static_cast<Reason>(candidate);
+  return std::nullopt;
+}
+
 std::optional<FlatFeePolicy> parse_flat_fee_policy(std::string_view name) noexcept {
   if (name == "non_billable") return FlatFeePolicy::NonBillable;
   if (name == "skip") return FlatFeePolicy::Skip;

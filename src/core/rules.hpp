@@ -36,6 +36,7 @@ enum class Reason {
 };
 inline constexpr Reason kLastReason = Reason::CaptureFailed;
 std::string_view reason_code(Reason reason) noexcept;
+std::optional<Reason> parse_reason(std::string_view code) noexcept;
 
 enum class FlatFeePolicy { NonBillable, Skip, Billable };
 std::optional<FlatFeePolicy> parse_flat_fee_policy(std::string_view name) noexcept;

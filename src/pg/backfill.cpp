@@ -4,6 +4,10 @@
 
 #include "capture_plans.hpp"
 
+extern "C" {
+#include "utils/timestamp.h"
+}
+
 namespace {
 
 // Failures recorded under on_error = 'record' whose activity a backfill has now linked.
@@ -17,6 +21,22 @@ void clear_resolved_failures() {
                   "AND l.source_id OPERATOR(pg_catalog.=) f.source_id",
                   false, 0) != SPI_OK_DELETE)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not clear resolved capture failures")));
+}
+
+// One row in autotime.backfill_runs (1.3 and later) for a client backfill.
+void record_client_run(int64 team_id, int64 client_id, TimestampTz started_at, int64 created, int64 scanned) {
+  if (SPI_execute("SELECT pg_catalog.to_regclass('autotime.backfill_runs') IS NOT NULL", true, 1) != SPI_OK_SELECT)
+    return;
+  bool isnull = false;
+  if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) return;
+  Oid types[5] = {INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID, INT8OID};
+  Datum values[5] = {Int64GetDatum(team_id), Int64GetDatum(client_id), TimestampTzGetDatum(started_at),
+                     Int64GetDatum(created), Int64GetDatum(scanned)};
+  if (SPI_execute_with_args("INSERT INTO autotime.backfill_runs (team_id, client_id, started_at, finished_at, status, "
+                            "entries_created, activities_scanned) VALUES ($1, $2, $3, pg_catalog.clock_timestamp(), "
+                            "'done', $4, $5)",
+                            5, types, values, nullptr, false, 0) != SPI_OK_INSERT)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not record the backfill run")));
 }
 
 }  // namespace
@@ -71,7 +91,9 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
     }
   }
 
+  const TimestampTz started_at = GetCurrentTimestamp();
   int64 created = 0;
+  int64 scanned = 0;
   int64 disabled_team = 0;
   bool saw_disabled_team = false;
   for (uint64 i = 0; team_given && i < source_count; i++) {
@@ -80,9 +102,11 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
                                  get_rel_name(sources[i]));
     const auto result =
         autotime::pg::run_pipeline(sources[i], autotime::Driver::BackfillClient, args, nullptr, false, false, doing);
-    uint64 written = 0;
+    uint64 written = 0, unlinked = 0;
     (void)autotime::pg::step_ran(result, "write", &written);
+    (void)autotime::pg::step_ran(result, "unlinked", &unlinked);
     created += static_cast<int64>(written);
+    scanned += static_cast<int64>(unlinked);
     SPITupleTable *rows = nullptr;
     if (autotime::pg::step_ran(result, "disabled_team", nullptr, &rows) && rows != nullptr && rows->numvals == 1) {
       bool isnull = false;
@@ -94,8 +118,12 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
     }
   }
   if (created > 0) clear_resolved_failures();
+  if (team_given) record_client_run(team_id, client_id, started_at, created, scanned);
   SPI_finish();
 
+  if (!team_given)
+    ereport(NOTICE, (errmsg("client " INT64_FORMAT " has no activity in any table attached to autotime", client_id),
+                     errhint("Check the client id; SELECT source FROM autotime.attachments lists the tables.")));
   if (created == 0 && saw_disabled_team)
     ereport(NOTICE, (errmsg("autotime is disabled for team " INT64_FORMAT "; no entries were created for client " INT64_FORMAT,
                             disabled_team, client_id),

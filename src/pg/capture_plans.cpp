@@ -219,7 +219,8 @@ int driver_cursor_options(Driver driver) {
     case Driver::BackfillTeam:
     case Driver::Explain:
     case Driver::ClientTeams:
-    case Driver::IdRange: return CURSOR_OPT_CUSTOM_PLAN;
+    case Driver::IdRange:
+    case Driver::Report: return CURSOR_OPT_CUSTOM_PLAN;
     default: return 0;
   }
 }
@@ -246,6 +247,10 @@ int driver_arguments(Driver driver, Oid *argtypes) {
       argtypes[1] = TEXTOID;
       return 2;
     case Driver::ClientTeams: argtypes[0] = INT8OID; return 1;
+    case Driver::Report:
+      argtypes[0] = INT8OID;
+      argtypes[1] = TIMESTAMPTZOID;
+      return 2;
     case Driver::IdRange:
       argtypes[0] = INT8OID;
       argtypes[1] = INT8OID;
@@ -601,7 +606,7 @@ PreparedPipeline *prepare_pipeline(Oid relid, Driver driver, bool bulk, const Ra
 }  // namespace
 
 bool plans_many_rows(Driver driver) {
-  return driver == Driver::BackfillClient || driver == Driver::BackfillTeam;
+  return driver == Driver::BackfillClient || driver == Driver::BackfillTeam || driver == Driver::Report;
 }
 
 // A kept plan is reused for every later statement, and row estimates can be far off (a transition

@@ -97,11 +97,8 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
     ledger.linked_to_this_source = found.linked_to_this_source;
     ledger.entry_exists = found.has_entry;
     ledger.failure_recorded = found.failure_recorded;
-    std::optional<autotime::Reason> live_reason;
-    for (auto candidate = 0; candidate <= static_cast<int>(autotime::kLastReason); candidate++) {
-      const auto reason = static_cast<autotime::Reason>(candidate);
-      if (found.reason != nullptr && autotime::reason_code(reason) == found.reason) live_reason = reason;
-    }
+    const std::optional<autotime::Reason> live_reason =
+        found.reason == nullptr ? std::nullopt : autotime::parse_reason(found.reason);
     verdict = autotime::explain_verdict(ledger, live_reason);
   }
 

@@ -23,6 +23,26 @@ PG_FUNCTION_INFO_V1(autotime_rule_skip_reason);
 PG_FUNCTION_INFO_V1(autotime_rule_minutes);
 PG_FUNCTION_INFO_V1(autotime_rule_billable);
 PG_FUNCTION_INFO_V1(autotime_rule_description);
+PG_FUNCTION_INFO_V1(autotime_rule_verdict);
+
+// rule_verdict(linked, linked_to_this_source, entry_exists, failure_recorded, live_reason) RETURNS
+// text[] {outcome, reason}: what explain reports, for set-based reports (capture_report).
+Datum autotime_rule_verdict(PG_FUNCTION_ARGS) {
+  autotime::LedgerState ledger;
+  ledger.linked = bool_arg(fcinfo, 0);
+  ledger.linked_to_this_source = bool_arg(fcinfo, 1);
+  ledger.entry_exists = bool_arg(fcinfo, 2);
+  ledger.failure_recorded = bool_arg(fcinfo, 3);
+  const std::optional<autotime::Reason> live_reason =
+      PG_ARGISNULL(4) ? std::nullopt : autotime::parse_reason(text_arg(fcinfo, 4));
+  const autotime::Verdict verdict = autotime::explain_verdict(ledger, live_reason);
+  Datum elements[2] = {text_datum(autotime::outcome_name(verdict.outcome)),
+                       verdict.reason ? text_datum(autotime::reason_code(*verdict.reason)) : (Datum)0};
+  bool nulls[2] = {false, !verdict.reason.has_value()};
+  int dims[1] = {2};
+  int lbs[1] = {1};
+  PG_RETURN_ARRAYTYPE_P(construct_md_array(elements, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+}
 
 // rule_skip_reason(team_enabled, kind_enabled, qualifies, has_time, has_actor, member_found,
 //   can_log_time, own_case_given, case_found, case_client_matches, billing_type, flat_fee_policy)

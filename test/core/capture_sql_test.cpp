@@ -22,7 +22,8 @@ constexpr Driver kAllDrivers[] = {Driver::Insert,       Driver::Update,     Driv
                                   Driver::BackfillTeam, Driver::Explain,    Driver::ClientTeams,
                                   Driver::Delete,       Driver::MoveCase,   Driver::RecordInsertFailures,
                                   Driver::RecordUpdateFailures, Driver::ClaimLink, Driver::WriteEntry,
-                                  Driver::IdRange,      Driver::Rekey,      Driver::Truncate};
+                                  Driver::IdRange,      Driver::Rekey,      Driver::Truncate,
+                                  Driver::Report};
 
 const char *driver_name(Driver driver) {
   switch (driver) {
@@ -35,6 +36,7 @@ const char *driver_name(Driver driver) {
     case Driver::IdRange: return "IdRange";
     case Driver::Rekey: return "Rekey";
     case Driver::Truncate: return "Truncate";
+    case Driver::Report: return "Report";
     case Driver::Delete: return "Delete";
     case Driver::MoveCase: return "MoveCase";
     case Driver::RecordInsertFailures: return "RecordInsertFailures";
@@ -403,7 +405,7 @@ TEST(Pipeline, StepsReadOnlyEarlierOutputs) {
   const std::vector<std::string_view> tables = {kRowsTable,      kUnlinkedTable, kCasedTable,      kFactsTable,
                                                 kClaimedTable,   kExplainedTable, kMovesTable,     kValidMovesTable,
                                                 kChangedTable,   kRekeyedTable,  kTombstonedTable, kReleasedTable,
-                                                kDraftsTable,    kGoneTable,     kCheckedTable};
+                                                kDraftsTable,    kGoneTable,     kCheckedTable,    kVerdictTable};
   for (Kind kind : kAllKinds)
     for (Driver driver : kAllDrivers) {
       std::set<std::string> registered;
@@ -437,12 +439,13 @@ TEST(Pipeline, WritesHappenOnlyWhereTheyBelong) {
         const bool writes_entries = contains(step.sql, "INSERT INTO " + b.time_entries.qualified_name) ||
                                     contains(step.sql, "UPDATE " + b.time_entries.qualified_name) ||
                                     contains(step.sql, "DELETE FROM " + b.time_entries.qualified_name);
-        const bool reads_entries_only = step.name == "verdict" || step.name == "drafts";
+        const bool reads_entries_only = step.name == "verdict" || step.name == "drafts" || step.name == "entries";
         EXPECT_EQ(writes_entries, step.run_as == RunAs::Entries && !reads_entries_only) << label(kind, driver, step);
         if (contains(step.sql, "INSERT INTO autotime.activity_links")) {
           EXPECT_EQ(step.run_as, RunAs::Autotime) << label(kind, driver, step);
         }
-        if (driver == Driver::Explain || driver == Driver::ClientTeams || driver == Driver::IdRange) {
+        if (driver == Driver::Explain || driver == Driver::ClientTeams || driver == Driver::IdRange ||
+            driver == Driver::Report) {
           EXPECT_FALSE(contains(sql, "INSERT")) << label(kind, driver, step);
           EXPECT_FALSE(contains(sql, "UPDATE")) << label(kind, driver, step);
           EXPECT_FALSE(contains(sql, "DELETE")) << label(kind, driver, step);
@@ -523,7 +526,7 @@ TEST(Pipeline, ParametersPerDriver) {
       {Driver::BackfillTeam, 4}, {Driver::Explain, 2},      {Driver::ClientTeams, 1},
       {Driver::Delete, 0},       {Driver::MoveCase, 0},     {Driver::RecordInsertFailures, 2},
       {Driver::RecordUpdateFailures, 2}, {Driver::ClaimLink, 11}, {Driver::WriteEntry, 11}, {Driver::IdRange, 3},
-      {Driver::Rekey, 0},        {Driver::Truncate, 0}};
+      {Driver::Rekey, 0},        {Driver::Truncate, 0},     {Driver::Report, 2}};
   for (Kind kind : kAllKinds)
     for (Driver driver : kAllDrivers) {
       bool used[12] = {};

@@ -9,6 +9,12 @@ VALUES (1, 1, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00', 300, '+1 
        (1, 5, 100, 10, 'outbound', 'voicemail', '2026-03-10 19:00+00', 20, '+1 555 0104');
 -- Two completed calls become entries; ringing, missed and voicemail do not.
 SELECT * FROM entries;
+-- One call per statement (a webhook each) is decided the same way.
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds, counterparty)
+VALUES (1, 6, 100, 10, 'inbound', 'missed', '2026-03-10 20:00+00', 0, '+1 555 0105');
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds, counterparty)
+VALUES (1, 7, 100, 10, 'outbound', 'completed', '2026-03-10 21:00+00', 120, '+1 555 0106');
+SELECT source_id, minutes FROM time_entries WHERE source_id IN (6, 7);
 
 -- The ringing call completes: captured by the update.
 UPDATE calls SET status = 'in_progress' WHERE id = 3;
@@ -17,7 +23,7 @@ UPDATE calls SET status = 'completed', duration_seconds = 1000 WHERE id = 3;
 SELECT * FROM entries WHERE source_id = 3;
 
 -- Later updates of a captured call never make a second entry; a bulk update that completes
--- the missed call and the voicemail captures those two (set-based, in one statement).
+-- the missed calls and the voicemail captures those three (set-based, in one statement).
 UPDATE calls SET duration_seconds = 2000 WHERE id = 3;
 UPDATE calls SET status = 'completed' WHERE team_id = 1;
 SELECT source_id, count(*) FROM time_entries GROUP BY source_id ORDER BY source_id;
@@ -46,7 +52,7 @@ SELECT autotime.explain('call', 30) ->> 'reason' AS reason;
 -- A text and a document recorded at the same moment are captured as usual (at the team's 6
 -- minutes: call_minutes is for calls only).
 INSERT INTO sms (team_id, id, client_id, user_id, direction, status, provider_message_id, sent_at)
-VALUES (1, 30, 100, 10, 'outbound', 'sent', 'SM-30', '2026-03-12 15:00+00');
+VALUES (1, 30, 100, 10, 'outbound', 'delivered', 'SM-30', '2026-03-12 15:00+00');
 INSERT INTO documents (team_id, id, client_id, user_id, name, template_id, created_at)
 VALUES (1, 30, 100, 10, 'Follow-up letter', 1, '2026-03-12 15:00+00');
 SELECT source_kind, source_id, minutes FROM time_entries WHERE source_id = 30 ORDER BY source_kind;

@@ -60,6 +60,7 @@ DECLARE
   started timestamptz := pg_catalog.clock_timestamp();
   elapsed double precision;
   summary text := '';
+  run_id bigint;
 BEGIN
   -- Transaction-local, so set again after every COMMIT: operators and functions below resolve in
   -- pg_catalog whatever search_path the caller has.
@@ -77,6 +78,7 @@ BEGIN
       USING HINT = 'Set enabled = true in autotime.team_settings first.';
     RETURN;
   END IF;
+  run_id := autotime.backfill_run_progress(NULL, team_id, since, 0, 0, false);
   FOR a IN SELECT t.source, t.kind FROM autotime.attachments t ORDER BY t.kind, t.source::pg_catalog.oid LOOP
     SELECT r.lo, r.hi INTO lo, hi FROM autotime.backfill_range(a.source, team_id, NULL, since) r;
     kind_created := 0;
@@ -88,6 +90,8 @@ BEGIN
         CASE WHEN lo OPERATOR(pg_catalog.=) (-9223372036854775807 - 1) THEN lo ELSE lo OPERATOR(pg_catalog.-) 1 END, upto);
       kind_created := kind_created OPERATOR(pg_catalog.+) batch.created;
       kind_scanned := kind_scanned OPERATOR(pg_catalog.+) batch.scanned;
+      PERFORM autotime.backfill_run_progress(run_id, team_id, since, total_created OPERATOR(pg_catalog.+) kind_created,
+                                             total_scanned OPERATOR(pg_catalog.+) kind_scanned, false);
       COMMIT;
       PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
       elapsed := EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started);
@@ -101,10 +105,12 @@ BEGIN
     total_scanned := total_scanned OPERATOR(pg_catalog.+) kind_scanned;
     summary := summary || pg_catalog.format(E'\n  %s (%s): %s new qualifying, %s created', a.kind, a.source, kind_scanned, kind_created);
   END LOOP;
+  PERFORM autotime.backfill_run_progress(run_id, team_id, since, total_created, total_scanned, true);
+  COMMIT;
   RAISE NOTICE 'autotime backfill of team % done: % new qualifying activities, % entries created%',
     team_id, total_scanned, total_created, summary
-    USING DETAIL = pg_catalog.format('%ss elapsed',
-      pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started)::numeric, 1));
+    USING DETAIL = pg_catalog.format('%ss elapsed; autotime.backfill_runs row %s',
+      pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started)::numeric, 1), run_id);
 END
 $$;
 
@@ -114,6 +120,155 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   SELECT (autotime.explain(kind, source_id, team_id) OPERATOR(pg_catalog.->>) 'time_entry_id')::pg_catalog.int8
 $$;
 REVOKE ALL ON FUNCTION autotime.entry_for(text, bigint, bigint) FROM PUBLIC;
+
+-- TRUNCATE of an attached table is a deletion of every row: the drafts of its activities go and
+-- their links are released (the same activities sent again are captured again, once). Tables
+-- attached before 1.3 get the trigger now.
+CREATE FUNCTION autotime.capture_truncate() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'autotime_capture_truncate' LANGUAGE c SECURITY DEFINER;
+REVOKE ALL ON FUNCTION autotime.capture_truncate() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION autotime.drop_capture_triggers(source regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT g.tgname, g.tgrelid::regclass AS rel FROM pg_trigger g
+           WHERE (g.tgrelid = source OR g.tgrelid IN (SELECT p.relid FROM pg_partition_tree(source) p))
+             AND g.tgname IN ('autotime_capture_insert', 'autotime_capture_update', 'autotime_capture_delete',
+                              'autotime_capture_truncate')
+           ORDER BY g.tgrelid, g.tgname
+  LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
+  END LOOP;
+END
+$$;
+
+-- Capture's four statement triggers on a table and on each of its partitions that lacks them: a
+-- statement aimed straight at a partition fires the partition's triggers, not the parent's (the
+-- partition's capture uses its parent's attachment).
+CREATE FUNCTION autotime.create_capture_triggers(source regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  rel regclass;
+BEGIN
+  -- (pg_partition_tree() of a table that is not partitioned is empty.)
+  FOR rel IN SELECT t.relid FROM (SELECT source AS relid, 0 AS level
+                                  UNION SELECT p.relid, p.level FROM pg_partition_tree(source) p) t
+             WHERE NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = t.relid AND g.tgname = 'autotime_capture_insert')
+             ORDER BY t.level, t.relid LOOP
+    EXECUTE format('CREATE TRIGGER autotime_capture_insert AFTER INSERT ON %s '
+                   'REFERENCING NEW TABLE AS autotime_new FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION autotime.capture_insert()', rel);
+    EXECUTE format('CREATE TRIGGER autotime_capture_update AFTER UPDATE ON %s '
+                   'REFERENCING OLD TABLE AS autotime_old NEW TABLE AS autotime_new FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION autotime.capture_update()', rel);
+    EXECUTE format('CREATE TRIGGER autotime_capture_delete AFTER DELETE ON %s '
+                   'REFERENCING OLD TABLE AS autotime_old FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION autotime.capture_delete()', rel);
+    EXECUTE format('CREATE TRIGGER autotime_capture_truncate AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION autotime.capture_truncate()', rel);
+  END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.create_capture_triggers(regclass) FROM PUBLIC;
+
+-- Partitions created or attached later get capture's triggers; a table detached from an attached
+-- one loses them. (Runs as autotime: creating a trigger runs nothing of the table's.)
+CREATE FUNCTION autotime.follow_partitions() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  a record;
+  t record;
+BEGIN
+  FOR a IN SELECT DISTINCT x.source FROM pg_event_trigger_ddl_commands() c
+           JOIN autotime.attachments x ON c.classid = 'pg_class'::regclass
+            AND (x.source = c.objid OR x.source IN (SELECT p.relid FROM pg_partition_ancestors(c.objid) p)
+                 OR c.objid IN (SELECT p.relid FROM pg_partition_tree(x.source) p))
+  LOOP
+    PERFORM autotime.create_capture_triggers(a.source);
+  END LOOP;
+  FOR t IN SELECT g.tgname, g.tgrelid::regclass AS rel FROM pg_trigger g
+           WHERE g.tgname IN ('autotime_capture_insert', 'autotime_capture_update', 'autotime_capture_delete',
+                              'autotime_capture_truncate')
+             AND NOT EXISTS (SELECT 1 FROM autotime.attachments x
+                             WHERE x.source = g.tgrelid
+                                OR x.source IN (SELECT p.relid FROM pg_partition_ancestors(g.tgrelid) p))
+  LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
+  END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.follow_partitions() FROM PUBLIC;
+CREATE EVENT TRIGGER autotime_follow_partitions ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+  EXECUTE FUNCTION autotime.follow_partitions();
+
+DO $$
+DECLARE
+  a record;
+BEGIN
+  FOR a IN SELECT t.source FROM autotime.attachments t ORDER BY t.source::oid LOOP
+    PERFORM autotime.drop_capture_triggers(a.source);
+    PERFORM autotime.create_capture_triggers(a.source);
+  END LOOP;
+END
+$$;
+
+-- What explain would say, counted over a whole team (set-based: one pass per attached table, each
+-- table read as its owner; src/pg/report.cpp). rule_verdict is explain's verdict rule (src/core).
+CREATE FUNCTION autotime.rule_verdict(linked boolean, linked_to_this_source boolean, entry_exists boolean,
+    failure_recorded boolean, live_reason text) RETURNS text[]
+  AS 'MODULE_PATHNAME', 'autotime_rule_verdict' LANGUAGE c IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION autotime.capture_report_rows(team_id bigint, since timestamptz)
+RETURNS TABLE (kind text, outcome text, reason text, activities bigint)
+  AS 'MODULE_PATHNAME', 'autotime_capture_report_rows' LANGUAGE c STABLE SECURITY DEFINER;
+REVOKE ALL ON FUNCTION autotime.capture_report_rows(bigint, timestamptz) FROM PUBLIC;
+CREATE FUNCTION autotime.capture_report(team_id bigint, since timestamptz DEFAULT NULL)
+RETURNS TABLE (kind text, outcome text, reason text, activities bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT r.kind, r.outcome, r.reason, sum(r.activities)::bigint
+  FROM autotime.capture_report_rows($1, $2) r
+  GROUP BY r.kind, r.outcome, r.reason
+  ORDER BY r.kind, r.outcome, r.reason NULLS FIRST
+$$;
+REVOKE ALL ON FUNCTION autotime.capture_report(bigint, timestamptz) FROM PUBLIC;
+
+-- One row per backfill, whoever ran it (pg_cron included): what it did and when.
+CREATE TABLE autotime.backfill_runs (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  team_id bigint NOT NULL,
+  client_id bigint,
+  since timestamptz,
+  started_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+  finished_at timestamptz,
+  status text NOT NULL DEFAULT 'running' CONSTRAINT backfill_runs_status_valid CHECK (status IN ('running', 'done')),
+  entries_created bigint NOT NULL DEFAULT 0,
+  activities_scanned bigint NOT NULL DEFAULT 0,
+  run_by name NOT NULL DEFAULT session_user
+);
+COMMENT ON TABLE autotime.backfill_runs IS
+  'One row per backfill: team, client (NULL for a team run), when, entries created; running until it finishes';
+SELECT pg_catalog.pg_extension_config_dump('autotime.backfill_runs', '');
+REVOKE ALL ON autotime.backfill_runs FROM PUBLIC;
+
+-- backfill_team's bookkeeping (it runs with its caller's rights: it commits).
+CREATE FUNCTION autotime.backfill_run_progress(run_id bigint, team_id bigint, since timestamptz, created bigint,
+    scanned bigint, done boolean) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF run_id IS NULL THEN
+    INSERT INTO autotime.backfill_runs (team_id, since) VALUES (backfill_run_progress.team_id, backfill_run_progress.since)
+    RETURNING id INTO run_id;
+    RETURN run_id;
+  END IF;
+  UPDATE autotime.backfill_runs r SET entries_created = created, activities_scanned = scanned,
+         status = CASE WHEN done THEN 'done' ELSE 'running' END,
+         finished_at = CASE WHEN done THEN clock_timestamp() END
+   WHERE r.id = run_id AND r.status = 'running';
+  RETURN run_id;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.backfill_run_progress(bigint, bigint, timestamptz, bigint, bigint, boolean) FROM PUBLIC;
 
 -- Only a table's owner (or a member of its role) may point capture at it: capture evaluates the
 -- attachment's qualifies expression, and writes the bound tables, with the owner's rights.
@@ -146,15 +301,7 @@ BEGIN
   INSERT INTO autotime.attachments (source, kind, columns, qualifies)
   VALUES (attach.source, attach.kind, attach.columns, nullif(btrim(attach.qualifies), ''));
   PERFORM autotime.drop_capture_triggers(source);
-  EXECUTE format('CREATE TRIGGER autotime_capture_insert AFTER INSERT ON %s '
-                 'REFERENCING NEW TABLE AS autotime_new FOR EACH STATEMENT '
-                 'EXECUTE FUNCTION autotime.capture_insert()', source);
-  EXECUTE format('CREATE TRIGGER autotime_capture_update AFTER UPDATE ON %s '
-                 'REFERENCING OLD TABLE AS autotime_old NEW TABLE AS autotime_new FOR EACH STATEMENT '
-                 'EXECUTE FUNCTION autotime.capture_update()', source);
-  EXECUTE format('CREATE TRIGGER autotime_capture_delete AFTER DELETE ON %s '
-                 'REFERENCING OLD TABLE AS autotime_old FOR EACH STATEMENT '
-                 'EXECUTE FUNCTION autotime.capture_delete()', source);
+  PERFORM autotime.create_capture_triggers(source);
   PERFORM autotime.validate_attachment(source);
 END
 $$;
@@ -451,3 +598,628 @@ DROP FUNCTION autotime.reassign_before_1_3(bigint, bigint);
 DROP FUNCTION autotime.dismiss_before_1_3(bigint[]);
 
 -- ==== operations and adoption ====
+
+-- Time zones, the (team_id, client_id) indexes of the reference schema, adoption that accepts the
+-- whole contract and reports every problem at once, and the invoice gate on a bound entries table.
+
+-- ---- time zones (SPEC §2) ----
+-- What is wrong with a team's time zone, or NULL when it is an IANA name this server knows:
+-- 'offset' (a numeric offset or POSIX specification such as '+05:30', whose sign PostgreSQL reads
+-- the POSIX way, the opposite of ISO 8601), 'abbreviation' ('IST', 'PST': a fixed offset that
+-- ignores daylight saving time, and ambiguous) or 'unknown'. Names without a digit are tried as
+-- the session's TimeZone (zone files only; the SET clause restores the caller's setting); names
+-- with one that it accepts are zone files ('Etc/GMT+5', 'EST5EDT': looked up in pg_timezone_names)
+-- or POSIX specifications.
+CREATE FUNCTION autotime.timezone_problem(zone text) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET TimeZone = 'UTC' AS $$
+BEGIN
+  IF zone IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF zone !~ '[0-9]' THEN
+    BEGIN
+      PERFORM set_config('TimeZone', zone, true);
+      RETURN NULL;
+    EXCEPTION WHEN invalid_parameter_value THEN
+      NULL;
+    END;
+    IF EXISTS (SELECT 1 FROM pg_timezone_abbrevs a WHERE lower(a.abbrev) = lower(zone)) THEN
+      RETURN 'abbreviation';
+    END IF;
+    RETURN 'unknown';
+  END IF;
+  BEGIN
+    PERFORM set_config('TimeZone', zone, true);
+  EXCEPTION WHEN invalid_parameter_value THEN
+    RETURN 'unknown';
+  END;
+  -- A zone file or a POSIX specification: a bare offset is never a name (but GMT0, GMT+0 and
+  -- GMT-0 are); anything else is looked up (slow, and rare: Etc/GMT+5, EST5EDT).
+  IF zone ~* '^\s*(utc|gmt)?\s*[+-]?[0-9]{1,2}(:?[0-9]{2}){0,2}\s*$' AND zone !~* '^gmt[+-]?0$' THEN
+    RETURN 'offset';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_timezone_names n WHERE lower(n.name) = lower(zone)) THEN
+    RETURN NULL;
+  END IF;
+  RETURN 'offset';
+END
+$$;
+GRANT EXECUTE ON FUNCTION autotime.timezone_problem(text) TO PUBLIC;
+
+-- Refuses a team's time zone that is not an IANA name, with an error naming it (SQLSTATE 23514 and
+-- the constraint team_settings_timezone_valid, as the CHECK it runs before).
+CREATE FUNCTION autotime.check_team_timezone() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  zone text := NEW.timezone;
+  problem text := autotime.timezone_problem(NEW.timezone);
+  bare boolean;
+  posix interval;
+  meant interval;
+  names text;
+  hint text;
+BEGIN
+  IF problem IS NULL THEN
+    RETURN NEW;
+  END IF;
+  hint := 'Use the IANA name of the firm''s location, such as ''America/New_York'' or ''Europe/Berlin'' '
+          '(SELECT name, utc_offset FROM pg_timezone_names lists them).';
+  IF problem = 'unknown' THEN
+    RAISE EXCEPTION 'unknown time zone "%" for team %', zone, NEW.team_id
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'team_settings_timezone_valid', SCHEMA = 'autotime',
+            TABLE = 'team_settings', COLUMN = 'timezone',
+            DETAIL = 'A team''s timezone must be an IANA time zone name this server knows.', HINT = hint;
+  END IF;
+  -- The offset PostgreSQL applies (east of Greenwich positive, as ISO 8601 writes it).
+  posix := (now() AT TIME ZONE zone) - (now() AT TIME ZONE 'UTC');
+  IF problem = 'abbreviation' THEN
+    RAISE EXCEPTION 'time zone "%" for team % is an abbreviation, not a time zone name', zone, NEW.team_id
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'team_settings_timezone_valid', SCHEMA = 'autotime',
+            TABLE = 'team_settings', COLUMN = 'timezone',
+            DETAIL = format('PostgreSQL reads "%s" as the fixed offset UTC%s all year: an abbreviation can stand for '
+                            'different places and never follows daylight saving time.', zone, autotime.format_offset(posix)),
+            HINT = CASE WHEN posix = interval '0' THEN 'Use ''UTC''.' ELSE hint END;
+  END IF;
+  -- A bare offset ('+05:30', 'UTC+3') was almost certainly meant the ISO way round; a POSIX
+  -- specification with its own name ('<+0530>-05:30') means what PostgreSQL reads.
+  bare := zone ~* '^\s*(utc|gmt)?\s*[+-]?[0-9]{1,2}(:?[0-9]{2}){0,2}\s*$';
+  meant := CASE WHEN bare THEN -posix ELSE posix END;
+  SELECT string_agg(n.name, ', ' ORDER BY n.name) INTO names
+  FROM (SELECT z.name FROM pg_timezone_names z
+        WHERE z.utc_offset = meant AND z.name LIKE '%/%' AND z.name !~ '^(posix|right|Etc)/'
+        ORDER BY z.name LIMIT 6) n;
+  IF names IS NOT NULL THEN
+    hint := format('Use the IANA name of the firm''s location; at UTC%s now: %s.', autotime.format_offset(meant), names);
+  END IF;
+  RAISE EXCEPTION 'time zone "%" for team % is a numeric offset, not a time zone name', zone, NEW.team_id
+    USING ERRCODE = 'check_violation', CONSTRAINT = 'team_settings_timezone_valid', SCHEMA = 'autotime',
+          TABLE = 'team_settings', COLUMN = 'timezone',
+          DETAIL = CASE WHEN bare
+            THEN format('PostgreSQL reads a numeric offset as a POSIX time zone, whose sign is the opposite of ISO 8601: '
+                        '"%s" means UTC%s, not UTC%s. A fixed offset also never follows daylight saving time.',
+                        zone, autotime.format_offset(posix), autotime.format_offset(meant))
+            ELSE format('PostgreSQL reads "%s" as a POSIX time zone specification, whose offsets have the opposite sign '
+                        'of ISO 8601 (positive is west of Greenwich): it means UTC%s now.', zone, autotime.format_offset(posix))
+            END,
+          HINT = hint;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.check_team_timezone() FROM PUBLIC;
+
+-- '+05:30', '-08:00', '+00:00': an offset east of Greenwich positive, as ISO 8601 writes it.
+CREATE FUNCTION autotime.format_offset(utc_offset interval) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN utc_offset < interval '0' THEN '-' ELSE '+' END
+         || to_char(CASE WHEN utc_offset < interval '0' THEN -utc_offset ELSE utc_offset END, 'HH24:MI')
+$$;
+GRANT EXECUTE ON FUNCTION autotime.format_offset(interval) TO PUBLIC;
+
+-- Settings written before 1.3 may hold a numeric offset, which capture has been reading the POSIX
+-- way (UTC-05:30 for '+05:30'), or an abbreviation. The update refuses to go on over them: after
+-- it, pg_restore would refuse those rows (a dump's settings are loaded through the check below).
+DO $$
+DECLARE
+  found text;
+BEGIN
+  SELECT string_agg(pg_catalog.format('team %s: "%s", %s', s.team_id, s.timezone,
+                                      CASE WHEN p.problem IN ('offset', 'abbreviation')
+                                           THEN CASE p.problem WHEN 'offset' THEN 'a numeric offset' ELSE 'an abbreviation' END
+                                                OPERATOR(pg_catalog.||) ' read as UTC' OPERATOR(pg_catalog.||)
+                                                autotime.format_offset((pg_catalog.now() AT TIME ZONE s.timezone)
+                                                  OPERATOR(pg_catalog.-) (pg_catalog.now() AT TIME ZONE 'UTC'))
+                                           ELSE 'a name this server does not know' END),
+                    E'\n' ORDER BY s.team_id)
+    INTO found
+  FROM autotime.team_settings s, LATERAL (SELECT autotime.timezone_problem(s.timezone) AS problem) p
+  WHERE p.problem IS NOT NULL;
+  IF found IS NOT NULL THEN
+    RAISE EXCEPTION 'autotime 1.3 accepts only IANA time zone names in autotime.team_settings'
+      USING ERRCODE = 'check_violation',
+            DETAIL = found || E'\nA numeric offset is read as a POSIX time zone, whose sign is the opposite of ISO 8601 '
+                     '("+05:30" is UTC-05:30), and an abbreviation is a fixed offset: the work dates of these teams'' '
+                     'entries were computed that way.',
+            HINT = 'Set the IANA name of each firm''s location (UPDATE autotime.team_settings SET timezone = '
+                   '''Asia/Kolkata'' WHERE team_id = ...), then run ALTER EXTENSION autotime UPDATE again.';
+  END IF;
+END
+$$;
+
+CREATE TRIGGER team_settings_timezone_check BEFORE INSERT OR UPDATE OF timezone ON autotime.team_settings
+  FOR EACH ROW EXECUTE FUNCTION autotime.check_team_timezone();
+
+-- ---- the reference schema's (team_id, client_id) indexes (SPEC §3) ----
+-- Every activity table gets an index on (team_id, client_id): listing a client's activity is what
+-- every practice app does, and what backfill_automatic_time(client_id) reads. Schemas made before
+-- 1.3 are the firm's tables, not extension members, and this update leaves them alone (an index
+-- build would block their writes): the manual's upgrade notes give the CREATE INDEX CONCURRENTLY
+-- statements to run.
+CREATE OR REPLACE FUNCTION autotime.create_practice_schema(target name DEFAULT 'public', partitions integer DEFAULT 0) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  s text := quote_ident(target);
+  existing text;
+  t text;
+BEGIN
+  IF partitions IS NULL OR partitions < 0 OR partitions > 64 THEN
+    RAISE EXCEPTION 'partitions must be between 0 (not partitioned) and 64, not %', partitions
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF target IS NULL THEN
+    RAISE EXCEPTION 'create_practice_schema needs a schema name' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT b.rel INTO existing FROM autotime.bindings b WHERE b.role = 'time_entries';
+  IF FOUND THEN
+    RAISE EXCEPTION 'autotime already writes time entries to %', existing
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'A database has one set of bound tables; a second practice schema would receive the first one''s entries.',
+            HINT = 'Use the existing schema, or rebind with autotime.bind() and autotime.attach().';
+  END IF;
+  SELECT c.relname INTO existing FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = target AND c.relname IN ('teams', 'team_members', 'clients', 'cases', 'calls', 'sms', 'documents',
+                                              'ir_reports', 'events', 'time_entries')
+   ORDER BY c.relname LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'schema % already has a table named %', target, existing
+      USING ERRCODE = 'duplicate_table', HINT = 'Choose another schema: autotime.create_practice_schema(''practice'').';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = target) THEN
+    EXECUTE format('CREATE SCHEMA %s', s);
+  END IF;
+  EXECUTE replace(replace($ddl$
+    CREATE TABLE @s.teams (
+      team_id bigint PRIMARY KEY,
+      id bigint GENERATED ALWAYS AS (team_id) STORED,
+      name text NOT NULL
+    )@p;
+    CREATE TABLE @s.team_members (
+      team_id bigint NOT NULL REFERENCES @s.teams (team_id),
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      user_id bigint NOT NULL,
+      name text NOT NULL,
+      can_log_time boolean NOT NULL DEFAULT true,
+      hourly_rate numeric(10,2) NOT NULL DEFAULT 0 CHECK (hourly_rate >= 0),
+      PRIMARY KEY (team_id, id),
+      UNIQUE (team_id, user_id)
+    )@p;
+    CREATE TABLE @s.clients (
+      team_id bigint NOT NULL REFERENCES @s.teams (team_id),
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      name text NOT NULL,
+      PRIMARY KEY (team_id, id)
+    )@p;
+    CREATE TABLE @s.cases (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      title text NOT NULL,
+      status text NOT NULL DEFAULT 'open'
+        CHECK (status IN ('intake', 'open', 'pending', 'closed', 'archived')),
+      billing_type text NOT NULL DEFAULT 'hourly' CHECK (billing_type IN ('hourly', 'flat_fee', 'contingency')),
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (team_id, id),
+      UNIQUE (team_id, client_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id)
+    )@p;
+    CREATE INDEX cases_latest_per_client ON @s.cases (team_id, client_id, updated_at DESC NULLS LAST, id DESC);
+    CREATE TRIGGER cases_touch_updated_at BEFORE UPDATE ON @s.cases
+      FOR EACH ROW EXECUTE FUNCTION autotime.touch_updated_at();
+    CREATE TABLE @s.calls (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint,
+      user_id bigint,
+      direction text NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+      status text NOT NULL CHECK (status IN ('ringing', 'in_progress', 'completed', 'missed', 'voicemail', 'failed')),
+      started_at timestamptz NOT NULL DEFAULT now(),
+      duration_seconds integer,
+      counterparty text,
+      PRIMARY KEY (team_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
+      FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
+    )@p;
+    CREATE INDEX calls_by_client ON @s.calls (team_id, client_id);
+    CREATE TABLE @s.sms (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint,
+      user_id bigint,
+      direction text NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+      status text NOT NULL CHECK (status IN ('queued', 'sent', 'delivered', 'failed', 'received')),
+      body text,
+      provider_message_id text,
+      sent_at timestamptz,
+      PRIMARY KEY (team_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
+      FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
+    )@p;
+    CREATE INDEX sms_by_client ON @s.sms (team_id, client_id);
+    CREATE TABLE @s.documents (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint,
+      user_id bigint,
+      name text NOT NULL,
+      template_id bigint,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (team_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
+      FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
+    )@p;
+    CREATE INDEX documents_by_client ON @s.documents (team_id, client_id);
+    CREATE TABLE @s.ir_reports (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint,
+      user_id bigint,
+      title text NOT NULL,
+      transcript text,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (team_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
+      FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
+    )@p;
+    CREATE INDEX ir_reports_by_client ON @s.ir_reports (team_id, client_id);
+    CREATE TABLE @s.events (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint,
+      user_id bigint,
+      title text NOT NULL,
+      starts_at timestamptz NOT NULL,
+      completed_at timestamptz,
+      completed_by bigint,
+      PRIMARY KEY (team_id, id),
+      FOREIGN KEY (team_id, client_id) REFERENCES @s.clients (team_id, id),
+      FOREIGN KEY (team_id, case_id) REFERENCES @s.cases (team_id, id)
+    )@p;
+    CREATE INDEX events_by_client ON @s.events (team_id, client_id);
+    CREATE TABLE @s.time_entries (
+      team_id bigint NOT NULL,
+      id bigint GENERATED BY DEFAULT AS IDENTITY,
+      client_id bigint NOT NULL,
+      case_id bigint NOT NULL,
+      user_id bigint NOT NULL,
+      work_date date NOT NULL,
+      minutes integer NOT NULL CHECK (minutes > 0),
+      description text NOT NULL,
+      billable boolean NOT NULL DEFAULT true,
+      status text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'approved', 'billed')),
+      rate numeric(10,2),
+      source_kind text CHECK (source_kind IN ('call', 'sms', 'document', 'ir_report', 'event')),
+      source_id bigint,
+      invoice_id bigint,
+      reviewed_by bigint,
+      reviewed_at timestamptz,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (team_id, id),
+      CONSTRAINT time_entries_one_per_activity UNIQUE (team_id, source_kind, source_id),
+      CONSTRAINT time_entries_draft_not_invoiced CHECK (status <> 'draft' OR invoice_id IS NULL),
+      FOREIGN KEY (team_id, client_id, case_id) REFERENCES @s.cases (team_id, client_id, id)
+    )@p;
+    CREATE TRIGGER time_entries_refuse_draft_invoicing BEFORE UPDATE ON @s.time_entries
+      FOR EACH ROW WHEN (OLD.status = 'draft' AND (NEW.status = 'billed' OR NEW.invoice_id IS NOT NULL))
+      EXECUTE FUNCTION autotime.refuse_draft_invoicing();
+  $ddl$, '@s', s), '@p', CASE WHEN partitions > 0 THEN ' PARTITION BY HASH (team_id)' ELSE '' END);
+  FOR i IN 0 .. partitions - 1 LOOP
+    FOREACH t IN ARRAY ARRAY['teams', 'team_members', 'clients', 'cases', 'calls', 'sms', 'documents', 'ir_reports',
+                             'events', 'time_entries'] LOOP
+      EXECUTE format('CREATE TABLE %s.%I PARTITION OF %s.%I FOR VALUES WITH (MODULUS %s, REMAINDER %s)',
+                     s, t || '_p' || i, s, t, partitions, i);
+    END LOOP;
+  END LOOP;
+
+  PERFORM autotime.bind('time_entries', format('%s.time_entries', s)::regclass);
+  PERFORM autotime.bind('cases', format('%s.cases', s)::regclass);
+  PERFORM autotime.bind('team_members', format('%s.team_members', s)::regclass);
+  PERFORM autotime.attach(format('%s.calls', s)::regclass, 'call');
+  PERFORM autotime.attach(format('%s.sms', s)::regclass, 'sms');
+  PERFORM autotime.attach(format('%s.documents', s)::regclass, 'document');
+  PERFORM autotime.attach(format('%s.ir_reports', s)::regclass, 'ir_report');
+  PERFORM autotime.attach(format('%s.events', s)::regclass, 'event');
+END
+$$;
+
+-- ---- adoption accepts the whole contract (SPEC §3) ----
+-- Every column SPEC §3 names for a role or kind: what capture reads (autotime.contract_columns,
+-- from the C++ core) and the columns it never reads but an adopter may map to say what a column
+-- is (an entry's invoice_id and created_at, a case's title, a member's id and name, a call's
+-- counterparty, a text's body, a report's transcript, an event's starts_at). NULL when unknown.
+CREATE FUNCTION autotime.accepted_columns(kind_or_role text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN autotime.contract_columns(kind_or_role) IS NOT NULL THEN ARRAY(
+    SELECT c FROM unnest(autotime.contract_columns(kind_or_role) || CASE kind_or_role
+             WHEN 'time_entries' THEN ARRAY['invoice_id', 'created_at']
+             WHEN 'cases' THEN ARRAY['title']
+             WHEN 'team_members' THEN ARRAY['id', 'name']
+             WHEN 'call' THEN ARRAY['counterparty']
+             WHEN 'sms' THEN ARRAY['body']
+             WHEN 'ir_report' THEN ARRAY['transcript']
+             WHEN 'event' THEN ARRAY['starts_at']
+             ELSE ARRAY[]::text[] END) WITH ORDINALITY AS u(c, n)
+    GROUP BY c ORDER BY min(n)) END
+$$;
+GRANT EXECUTE ON FUNCTION autotime.accepted_columns(text) TO PUBLIC;
+
+-- The contract columns that only the kind's default qualification reads: with a qualifies
+-- expression of its own, a table needs not have them. (A call's direction, a text's direction and
+-- an event's completed_at are read by capture whatever qualifies: the description, and the
+-- event's time.)
+CREATE FUNCTION autotime.qualification_columns(kind text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE kind WHEN 'call' THEN ARRAY['status'] WHEN 'sms' THEN ARRAY['status']
+                   WHEN 'document' THEN ARRAY['template_id'] ELSE ARRAY[]::text[] END
+$$;
+GRANT EXECUTE ON FUNCTION autotime.qualification_columns(text) TO PUBLIC;
+
+-- Checks a columns mapping against a table and reports every problem of the call in one error:
+-- keys must be accepted columns, values names of existing columns of a compatible type; the columns
+-- capture reads must exist (except, with qualifies given, those only the default qualification
+-- reads); the table must have the unique key autotime tells rows apart by. One problem is raised as
+-- itself (its SQLSTATE, message and hint); several as one error whose DETAIL lists them, with the
+-- first one's SQLSTATE.
+CREATE FUNCTION autotime.check_columns(rel regclass, kind_or_role text, columns jsonb, qualifies text)
+RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  accepted text[] := autotime.accepted_columns(kind_or_role);
+  is_role boolean := kind_or_role IN ('time_entries', 'cases', 'team_members');
+  required text[];
+  problems text[] := '{}';
+  states text[] := '{}';
+  hints text[] := '{}';
+  details text[] := '{}';
+  skipped text[] := '{}';   -- mapped to a non-string value: reported once
+  broken text[] := '{}';    -- contract columns with a problem of their own
+  missing text[] := '{}';   -- contract columns the table lacks
+  contract_column text;
+  table_column text;
+  column_type oid;
+  wanted text;
+  type_ok boolean;
+  key_contract text[];
+  key_columns text[];
+  hint_list text;
+BEGIN
+  IF rel IS NULL THEN
+    RAISE EXCEPTION 'a table is required' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF accepted IS NULL THEN
+    RAISE EXCEPTION 'unknown activity kind or autotime role "%"', kind_or_role
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Kinds are call, sms, document, ir_report and event; roles are time_entries, cases and team_members.';
+  END IF;
+  IF columns IS NULL OR jsonb_typeof(columns) <> 'object' THEN
+    RAISE EXCEPTION 'columns for % must be a JSON object', rel
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Map contract columns to your own, e.g. ''{"case_id": "matter_id"}''.';
+  END IF;
+  required := ARRAY(SELECT c FROM unnest(autotime.contract_columns(kind_or_role)) c
+                    WHERE nullif(btrim(qualifies), '') IS NULL OR NOT c = ANY (autotime.qualification_columns(kind_or_role)));
+  FOR contract_column IN SELECT k FROM jsonb_object_keys(columns) AS k LOOP
+    IF NOT contract_column = ANY (accepted) THEN
+      problems := problems || format('columns for %s maps "%s", which is not a column autotime uses for %s',
+                                     rel, contract_column, kind_or_role);
+      states := states || '22023'::text;
+      hints := hints || format('Columns for %s are: %s.', kind_or_role, array_to_string(accepted, ', '));
+      details := details || NULL::text;
+    ELSIF jsonb_typeof(columns -> contract_column) <> 'string' THEN
+      problems := problems || format('columns for %s maps "%s" to a non-string value', rel, contract_column);
+      states := states || '22023'::text;
+      hints := hints || 'Each value must be a column name of the table.'::text;
+      details := details || NULL::text;
+      skipped := skipped || contract_column;
+      broken := broken || contract_column;
+    END IF;
+  END LOOP;
+  FOREACH contract_column IN ARRAY accepted LOOP
+    CONTINUE WHEN contract_column = ANY (skipped);
+    -- Columns capture doesn't read are checked only when mapped.
+    CONTINUE WHEN NOT contract_column = ANY (required) AND NOT columns ? contract_column;
+    table_column := coalesce(columns ->> contract_column, contract_column);
+    SELECT a.atttypid INTO column_type FROM pg_attribute a
+     WHERE a.attrelid = rel AND a.attname = table_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+      problems := problems || format('table %s has no column "%s" for autotime''s "%s" (%s)',
+                                     rel, table_column, contract_column, kind_or_role);
+      states := states || '42703'::text;
+      hints := hints || format('Add the column or map it: columns => ''{"%s": "your_column"}''.', contract_column);
+      details := details || NULL::text;
+      broken := broken || contract_column;
+      missing := missing || contract_column;
+      CONTINUE;
+    END IF;
+    column_type := coalesce((SELECT t.typbasetype FROM pg_type t WHERE t.oid = column_type AND t.typtype = 'd'), column_type);
+    -- An event's starts_at is not read by capture, but it is a time like the others.
+    wanted := CASE WHEN contract_column = 'starts_at' THEN 'timestamptz' ELSE autotime.contract_type(contract_column) END;
+    type_ok := CASE wanted
+         WHEN 'integer' THEN column_type IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+         WHEN 'timestamptz' THEN column_type = 'timestamptz'::regtype
+         WHEN 'boolean' THEN column_type = 'bool'::regtype
+         WHEN 'numeric' THEN column_type IN ('numeric'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype,
+                                             'float4'::regtype, 'float8'::regtype)
+         WHEN 'date' THEN column_type = 'date'::regtype
+         ELSE true END;
+    IF NOT type_ok THEN
+      problems := problems || format('column "%s" of table %s is %s, but autotime''s "%s" (%s) needs %s', table_column, rel,
+            format_type(column_type, NULL), contract_column, kind_or_role,
+            CASE wanted WHEN 'integer' THEN 'an integer type (smallint, integer or bigint)'
+                        WHEN 'timestamptz' THEN 'timestamp with time zone'
+                        WHEN 'numeric' THEN 'a numeric type' ELSE wanted END);
+      states := states || '42804'::text;
+      hints := hints || CASE WHEN wanted = 'timestamptz' AND column_type = 'timestamp'::regtype
+                          THEN 'A timestamp without time zone has no instant to date the work by; convert it with ALTER COLUMN ... TYPE timestamptz USING ... AT TIME ZONE ''<zone>''.'
+                          ELSE 'Map a column of that type, or convert this one.' END;
+      details := details || NULL::text;
+      broken := broken || contract_column;
+    END IF;
+  END LOOP;
+  -- The key, once its own columns are fine.
+  key_contract := CASE WHEN kind_or_role = 'team_members' THEN ARRAY['team_id', 'user_id'] ELSE ARRAY['team_id', 'id'] END;
+  IF NOT key_contract && broken THEN
+    key_columns := ARRAY(SELECT coalesce(columns ->> k, k) FROM unnest(key_contract) k);
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_index i
+         WHERE i.indrelid = rel AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+           AND ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) k
+                     JOIN pg_attribute a ON a.attrelid = rel AND a.attnum = k) <@ key_columns) THEN
+      problems := problems || format('table %s has no unique key on (%s)', rel, array_to_string(key_columns, ', '));
+      states := states || '42P16'::text;
+      hints := hints || format('Add one: ALTER TABLE %s ADD PRIMARY KEY (%s).', rel, array_to_string(key_columns, ', '));
+      details := details || 'autotime tells rows apart by this key.'::text;
+    END IF;
+  END IF;
+
+  IF cardinality(problems) = 1 AND details[1] IS NOT NULL THEN
+    RAISE EXCEPTION '%', problems[1] USING ERRCODE = states[1], DETAIL = details[1], HINT = hints[1];
+  ELSIF cardinality(problems) = 1 THEN
+    RAISE EXCEPTION '%', problems[1] USING ERRCODE = states[1], HINT = hints[1];
+  ELSIF cardinality(problems) > 1 THEN
+    -- Each hint once; the missing columns' in one.
+    IF cardinality(missing) > 1 THEN
+      hints := ARRAY(SELECT h FROM unnest(hints) h WHERE h NOT LIKE 'Add the column or map it: %')
+               || format('Add the columns or map them: columns => ''{%s}''.',
+                         (SELECT string_agg(format('"%s": "your_column"', m), ', ') FROM unnest(missing) m));
+    END IF;
+    SELECT string_agg(h, E'\n' ORDER BY n) INTO hint_list
+    FROM (SELECT h, min(n) AS n FROM unnest(hints) WITH ORDINALITY u(h, n) GROUP BY h) d;
+    RAISE EXCEPTION 'table % can''t be % as autotime''s "%": % problems', rel,
+          CASE WHEN is_role THEN 'bound' ELSE 'attached' END, kind_or_role, cardinality(problems)
+      USING ERRCODE = states[1],
+            DETAIL = (SELECT string_agg(format('%s. %s', n, p), E'\n' ORDER BY n) FROM unnest(problems) WITH ORDINALITY u(p, n)),
+            HINT = hint_list;
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.check_columns(regclass, text, jsonb, text) FROM PUBLIC;
+
+-- The 1.0 signature: the same check, for a mapping without a qualifies expression.
+CREATE OR REPLACE FUNCTION autotime.check_columns(rel regclass, kind_or_role text, columns jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM autotime.check_columns(rel, kind_or_role, columns, NULL::text);
+END
+$$;
+
+-- attach as in the section "capture and privileges" above (a copy of its body: this definition,
+-- the later one, is what gets installed; change both together), except that its qualifies reaches
+-- check_columns, so the columns only the default qualification reads are not required.
+CREATE OR REPLACE FUNCTION autotime.attach(source regclass, kind text, columns jsonb DEFAULT '{}', qualifies text DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF kind IS NULL OR kind NOT IN ('call', 'sms', 'document', 'ir_report', 'event') THEN
+    RAISE EXCEPTION 'unknown activity kind "%"', kind
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Kinds are call, sms, document, ir_report and event.';
+  END IF;
+  PERFORM autotime.check_table_owner(source);
+  PERFORM autotime.check_columns(source, kind, columns, qualifies);
+  DELETE FROM autotime.attachments a WHERE a.source = attach.source;
+  INSERT INTO autotime.attachments (source, kind, columns, qualifies)
+  VALUES (attach.source, attach.kind, attach.columns, nullif(btrim(attach.qualifies), ''));
+  PERFORM autotime.drop_capture_triggers(source);
+  EXECUTE format('CREATE TRIGGER autotime_capture_insert AFTER INSERT ON %s '
+                 'REFERENCING NEW TABLE AS autotime_new FOR EACH STATEMENT '
+                 'EXECUTE FUNCTION autotime.capture_insert()', source);
+  EXECUTE format('CREATE TRIGGER autotime_capture_update AFTER UPDATE ON %s '
+                 'REFERENCING OLD TABLE AS autotime_old NEW TABLE AS autotime_new FOR EACH STATEMENT '
+                 'EXECUTE FUNCTION autotime.capture_update()', source);
+  EXECUTE format('CREATE TRIGGER autotime_capture_delete AFTER DELETE ON %s '
+                 'REFERENCING OLD TABLE AS autotime_old FOR EACH STATEMENT '
+                 'EXECUTE FUNCTION autotime.capture_delete()', source);
+  EXECUTE format('CREATE TRIGGER autotime_capture_truncate AFTER TRUNCATE ON %s '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION autotime.capture_truncate()', source);
+  PERFORM autotime.validate_attachment(source);
+END
+$$;
+
+-- ---- the invoice gate on a bound entries table ----
+-- The gate's trigger function, for the reference schema (no arguments: its key is id) and for a
+-- bound table (argument: the table's id column, whose value the message names).
+CREATE OR REPLACE FUNCTION autotime.refuse_draft_invoicing() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RAISE EXCEPTION 'time entry % is a draft and cannot be invoiced',
+        to_jsonb(CASE WHEN TG_OP = 'INSERT' THEN NEW ELSE OLD END) ->> coalesce(TG_ARGV[0], 'id')
+    USING ERRCODE = 'check_violation',
+          DETAIL = 'Automatic entries are drafts until a person approves them.',
+          HINT = 'Approve it first: SELECT autotime.approve(ARRAY[entry_id], reviewer_user_id).';
+END
+$$;
+
+-- bind as in the section "capture and privileges" above (a copy of its body: change both
+-- together), and on a time_entries table with an invoice_id (mapped, or a
+-- column of that name) the invoice gate holds as on the reference schema: two triggers,
+-- autotime_invoice_gate (an UPDATE that bills a draft or puts it on an invoice) and
+-- autotime_invoice_gate_insert (a draft inserted with an invoice), re-made by every bind. A table
+-- that already calls autotime.refuse_draft_invoicing (the reference schema's) keeps its own gate.
+-- Binding another table takes the gate off the previous one when the caller owns it.
+CREATE OR REPLACE FUNCTION autotime.bind(role text, rel regclass, columns jsonb DEFAULT '{}') RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  previous regclass;
+  invoice_column text;
+  gate_trigger name;
+  gate_table regclass;
+BEGIN
+  IF role IS NULL OR role NOT IN ('time_entries', 'cases', 'team_members') THEN
+    RAISE EXCEPTION 'unknown autotime role "%"', role
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Roles are time_entries, cases and team_members.';
+  END IF;
+  PERFORM autotime.check_table_owner(rel);
+  PERFORM autotime.check_columns(rel, role, columns, NULL::text);
+  SELECT b.rel INTO previous FROM autotime.bindings b WHERE b.role = bind.role;
+  DELETE FROM autotime.bindings b WHERE b.role = bind.role;
+  INSERT INTO autotime.bindings (role, rel, columns) VALUES (bind.role, bind.rel, bind.columns);
+  IF role = 'time_entries' THEN
+    -- autotime's gate triggers on the previous table (when the caller may drop them) and on this one.
+    FOR gate_trigger, gate_table IN
+      SELECT t.tgname, t.tgrelid::regclass FROM pg_trigger t
+       WHERE t.tgrelid IN (rel, coalesce(previous, rel)) AND NOT t.tgisinternal AND t.tgparentid = 0
+         AND t.tgname IN ('autotime_invoice_gate', 'autotime_invoice_gate_insert')
+         AND pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = t.tgrelid), 'MEMBER')
+    LOOP
+      EXECUTE format('DROP TRIGGER %I ON %s', gate_trigger, gate_table);
+    END LOOP;
+    invoice_column := coalesce(columns ->> 'invoice_id',
+                               (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = 'invoice_id'
+                                   AND a.attnum > 0 AND NOT a.attisdropped));
+    IF invoice_column IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM pg_trigger t WHERE t.tgrelid = rel AND NOT t.tgisinternal
+           AND t.tgfoid = 'autotime.refuse_draft_invoicing()'::regprocedure) THEN
+      EXECUTE format('CREATE TRIGGER autotime_invoice_gate BEFORE UPDATE ON %1$s FOR EACH ROW '
+                     'WHEN (OLD.%2$I::text = ''draft'' AND (NEW.%2$I::text = ''billed'' OR '
+                     '(NEW.%3$I IS NOT NULL AND NEW.%3$I::text IS DISTINCT FROM OLD.%3$I::text))) '
+                     'EXECUTE FUNCTION autotime.refuse_draft_invoicing(%4$L)',
+                     rel, coalesce(columns ->> 'status', 'status'), invoice_column, coalesce(columns ->> 'id', 'id'));
+      EXECUTE format('CREATE TRIGGER autotime_invoice_gate_insert BEFORE INSERT ON %1$s FOR EACH ROW '
+                     'WHEN (NEW.%2$I::text = ''draft'' AND NEW.%3$I IS NOT NULL) '
+                     'EXECUTE FUNCTION autotime.refuse_draft_invoicing(%4$L)',
+                     rel, coalesce(columns ->> 'status', 'status'), invoice_column, coalesce(columns ->> 'id', 'id'));
+    END IF;
+  END IF;
+  PERFORM autotime.invalidate_capture(a.source) FROM autotime.attachments a;
+END
+$$;

@@ -35,6 +35,15 @@ DELETE FROM calls WHERE team_id = 1 AND id = 1;
 INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, started_at)
 VALUES (1, 1, 100, 1000, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
 SELECT count(*) AS call_1_entries FROM time_entries WHERE source_kind = 'call' AND source_id = 1;
+-- Sent again while capture is paused: the released link waits, explain says so, a backfill takes it.
+DELETE FROM calls WHERE team_id = 1 AND id = 1;
+SET autotime.capture = off;
+INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, started_at)
+VALUES (1, 1, 100, 1000, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
+RESET autotime.capture;
+SELECT autotime.explain('call', 1) ->> 'reason' AS paused_resend;
+SELECT autotime.backfill_automatic_time(100) AS backfilled;
+SELECT count(*) AS call_1_entries FROM time_entries WHERE source_kind = 'call' AND source_id = 1;
 -- Deliberate removal is permanent: a dismissed entry, or one a person deleted, never comes back,
 -- not even when its activity is deleted and sent again.
 SELECT autotime.dismiss(ARRAY(SELECT id FROM time_entries WHERE source_id = 1)) AS dismissed;
@@ -50,3 +59,16 @@ INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, 
 VALUES (3, 1, 300, 3000, 30, 'outbound', 'completed', '2026-03-10 15:00+00');
 DELETE FROM calls WHERE team_id = 3;
 SELECT count(*) AS team_3_links FROM autotime.activity_links WHERE team_id = 3;
+-- TRUNCATE is a deletion of every row: drafts go, links are released, approved entries and
+-- dismissals stay; after RESTART IDENTITY a new call with a recycled id is captured.
+INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, started_at) VALUES
+  (1, 7, 100, 1000, 10, 'outbound', 'completed', '2026-03-12 15:00+00');
+SELECT source_id, status FROM time_entries ORDER BY source_id;
+TRUNCATE calls CASCADE;
+SELECT source_id, status FROM time_entries ORDER BY source_id;
+SELECT source_id, released_at IS NOT NULL AS released, dismissed_at IS NOT NULL AS dismissed
+FROM autotime.activity_links WHERE kind = 'call' ORDER BY source_id;
+INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, started_at) VALUES
+  (1, 7, 100, 1000, 10, 'outbound', 'completed', '2026-03-13 15:00+00'),
+  (1, 1, 100, 1000, 10, 'outbound', 'completed', '2026-03-13 16:00+00');
+SELECT source_id, status FROM time_entries ORDER BY source_id;

@@ -35,7 +35,8 @@ constexpr int kRoleCount = 3;
 constexpr const char *kRoles[kRoleCount] = {"time_entries", "cases", "team_members"};
 
 struct CapturePlans {
-  Oid relid;  // hash key: the attached source relation
+  Oid relid;  // hash key: the attached source relation, or a partition of one written to directly
+  Oid attached_relid;  // the attached relation whose attachment it uses (itself, or an ancestor)
   bool valid;
   bool precheck_known;
   RowPrecheck precheck;
@@ -77,7 +78,7 @@ void invalidate_plans(Datum, Oid relid) {
   HASH_SEQ_STATUS status;
   hash_seq_init(&status, plan_cache);
   while (auto *entry = static_cast<CapturePlans *>(hash_seq_search(&status))) {
-    bool touched = relid == InvalidOid || entry->relid == relid;
+    bool touched = relid == InvalidOid || entry->relid == relid || entry->attached_relid == relid;
     for (Oid bound : entry->bound_relids) touched = touched || bound == relid;
     if (touched) entry->valid = false;
   }
@@ -104,6 +105,7 @@ CapturePlans *plans_for(Oid relid) {
       pipeline = nullptr;
     }
     for (Oid &bound : entry->bound_relids) bound = InvalidOid;
+    entry->attached_relid = InvalidOid;
     entry->precheck_known = false;
     entry->valid = true;
   }
@@ -120,6 +122,7 @@ RawBinding load_binding(Oid relid) {
       "AND NOT t.attisdropped) FROM ("
       "SELECT 'source'::pg_catalog.text AS role, a.source AS rel, a.kind, a.qualifies, a.columns "
       "FROM autotime.attachments a WHERE a.source OPERATOR(pg_catalog.=) $1 "
+      "OR a.source IN (SELECT x.relid FROM pg_catalog.pg_partition_ancestors($1) x) "
       "UNION ALL SELECT b.role, b.rel, NULL, NULL, b.columns FROM autotime.bindings b) r "
       "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.rel "
       "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
@@ -532,7 +535,7 @@ void refuse_deferrable_triggers(Oid entries) {
 
 Oid step_user(RunAs run_as, Oid relid, const RawBinding &raw) {
   switch (run_as) {
-    case RunAs::Source: return relation_owner(relid);
+    case RunAs::Source: return relation_owner(raw.source.relid);  // the attached table (a partition's parent)
     case RunAs::Entries: return relation_owner(raw.roles[0].relid);
     case RunAs::Cases: return relation_owner(raw.roles[1].relid);
     case RunAs::Members: return relation_owner(raw.roles[2].relid);
@@ -722,6 +725,7 @@ RowPrecheck row_precheck(Oid relid) {
     entry->precheck = precheck;
     entry->precheck_known = true;
     for (int r = 0; r < kRoleCount; r++) entry->bound_relids[r] = raw.roles[r].relid;
+    entry->attached_relid = raw.source.relid;
     return precheck;
   }
   return entry->precheck;
@@ -755,6 +759,7 @@ const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk
   }
   entry->pipelines[slot] = pipeline;
   for (int r = 0; r < kRoleCount; r++) entry->bound_relids[r] = raw.roles[r].relid;
+  entry->attached_relid = raw.source.relid;
   return pipeline;
 }
 

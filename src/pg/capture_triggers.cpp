@@ -211,7 +211,8 @@ void release_truncated(TriggerData *trigger) {
   Oid types[1] = {REGCLASSOID};
   Datum values[1] = {ObjectIdGetDatum(relid)};
   if (SPI_execute_with_args("SELECT pg_catalog.count(*) FROM autotime.attachments a JOIN autotime.attachments b "
-                            "ON b.kind OPERATOR(pg_catalog.=) a.kind WHERE a.source OPERATOR(pg_catalog.=) $1",
+                            "ON b.kind OPERATOR(pg_catalog.=) a.kind WHERE a.source OPERATOR(pg_catalog.=) $1 OR a.source IN "
+                            "(SELECT x.relid FROM pg_catalog.pg_partition_ancestors($1) x)",
                             1, types, values, nullptr, true, 1) != SPI_OK_SELECT)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its attachments")));
   bool isnull = false;

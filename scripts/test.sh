@@ -40,6 +40,7 @@ else
   cat "$BUILD_DIR"/*.log; unit_ok=0; unit_bad=1
 fi
 echo "== unit: $unit_ok passed, $unit_bad failed"
+unit_cases=$((unit_ok + unit_bad))
 passed=$((passed + unit_ok)); failed=$((failed + unit_bad))
 
 cluster_start || { echo "could not start a scratch cluster"; exit 1; }
@@ -69,9 +70,11 @@ echo "== isolation tests (pg_isolation_regress)"
 run_suite isolation "$PG_ISOLATION_REGRESS" "$ISOLATION_TESTS"
 
 # AUTOTIME_NESTED: a copy of the suite run by a test.d script (the dist test) skips the extras.
+extras=0
 for extra in $([ -z "${AUTOTIME_NESTED:-}" ] && ls scripts/test.d/*.sh); do
   [ -e "$extra" ] || continue
   name=$(basename "$extra" .sh)
+  extras=$((extras + 1))
   echo "== $name"
   if bash "$extra" >"$OUT/$name.log" 2>&1; then
     tail -n 5 "$OUT/$name.log"; passed=$((passed + 1)); echo "== $name: 1 passed, 0 failed"
@@ -82,5 +85,9 @@ done
 
 rm -rf "$BUILD_DIR"
 echo
+# Runs count a regression file once per pg_regress suite above; distinct tests count it once.
+n_regress=$(echo $REGRESS_TESTS | wc -w); n_isolation=$(echo $ISOLATION_TESTS | wc -w)
+echo "$((unit_cases + n_regress + n_isolation + extras)) distinct tests ($unit_cases unit test cases," \
+  "$n_regress regression files, $n_isolation isolation specs, $extras scripts) in $((passed + failed)) runs"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1124,37 +1124,6 @@ BEGIN
 END
 $$;
 
--- attach as in the section "capture and privileges" above (a copy of its body: this definition,
--- the later one, is what gets installed; change both together), except that its qualifies reaches
--- check_columns, so the columns only the default qualification reads are not required.
-CREATE OR REPLACE FUNCTION autotime.attach(source regclass, kind text, columns jsonb DEFAULT '{}', qualifies text DEFAULT NULL)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  IF kind IS NULL OR kind NOT IN ('call', 'sms', 'document', 'ir_report', 'event') THEN
-    RAISE EXCEPTION 'unknown activity kind "%"', kind
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Kinds are call, sms, document, ir_report and event.';
-  END IF;
-  PERFORM autotime.check_table_owner(source);
-  PERFORM autotime.check_columns(source, kind, columns, qualifies);
-  DELETE FROM autotime.attachments a WHERE a.source = attach.source;
-  INSERT INTO autotime.attachments (source, kind, columns, qualifies)
-  VALUES (attach.source, attach.kind, attach.columns, nullif(btrim(attach.qualifies), ''));
-  PERFORM autotime.drop_capture_triggers(source);
-  EXECUTE format('CREATE TRIGGER autotime_capture_insert AFTER INSERT ON %s '
-                 'REFERENCING NEW TABLE AS autotime_new FOR EACH STATEMENT '
-                 'EXECUTE FUNCTION autotime.capture_insert()', source);
-  EXECUTE format('CREATE TRIGGER autotime_capture_update AFTER UPDATE ON %s '
-                 'REFERENCING OLD TABLE AS autotime_old NEW TABLE AS autotime_new FOR EACH STATEMENT '
-                 'EXECUTE FUNCTION autotime.capture_update()', source);
-  EXECUTE format('CREATE TRIGGER autotime_capture_delete AFTER DELETE ON %s '
-                 'REFERENCING OLD TABLE AS autotime_old FOR EACH STATEMENT '
-                 'EXECUTE FUNCTION autotime.capture_delete()', source);
-  EXECUTE format('CREATE TRIGGER autotime_capture_truncate AFTER TRUNCATE ON %s '
-                 'FOR EACH STATEMENT EXECUTE FUNCTION autotime.capture_truncate()', source);
-  PERFORM autotime.validate_attachment(source);
-END
-$$;
-
 -- ---- the invoice gate on a bound entries table ----
 -- The gate's trigger function, for the reference schema (no arguments: its key is id) and for a
 -- bound table (argument: the table's id column, whose value the message names).
@@ -1169,57 +1138,77 @@ BEGIN
 END
 $$;
 
--- bind as in the section "capture and privileges" above (a copy of its body: change both
--- together), and on a time_entries table with an invoice_id (mapped, or a
--- column of that name) the invoice gate holds as on the reference schema: two triggers,
--- autotime_invoice_gate (an UPDATE that bills a draft or puts it on an invoice) and
--- autotime_invoice_gate_insert (a draft inserted with an invoice), re-made by every bind. A table
--- that already calls autotime.refuse_draft_invoicing (the reference schema's) keeps its own gate.
--- Binding another table takes the gate off the previous one when the caller owns it.
-CREATE OR REPLACE FUNCTION autotime.bind(role text, rel regclass, columns jsonb DEFAULT '{}') RETURNS void
+-- The invoice gate on a bound time_entries table with an invoice_id (mapped, or a column of that
+-- name), as on the reference schema: two triggers, autotime_invoice_gate (an UPDATE that bills a
+-- draft or puts it on an invoice; a draft that already had an invoice may still be approved) and
+-- autotime_invoice_gate_insert (a draft inserted with an invoice). bind calls it for the
+-- time_entries role, after recording the binding: it takes autotime's gate off any other table
+-- (the one bound before) whose owner the caller is, re-makes it on this one, and leaves a table
+-- that already calls autotime.refuse_draft_invoicing (the reference schema's) with its own gate.
+CREATE FUNCTION autotime.install_invoice_gate(rel regclass, columns jsonb) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  previous regclass;
+  gate record;
   invoice_column text;
-  gate_trigger name;
-  gate_table regclass;
+  status_column text := coalesce(columns ->> 'status', 'status');
+  id_column text := coalesce(columns ->> 'id', 'id');
 BEGIN
-  IF role IS NULL OR role NOT IN ('time_entries', 'cases', 'team_members') THEN
-    RAISE EXCEPTION 'unknown autotime role "%"', role
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Roles are time_entries, cases and team_members.';
+  FOR gate IN
+    SELECT t.tgname, t.tgrelid::regclass AS on_table FROM pg_trigger t
+     WHERE t.tgname IN ('autotime_invoice_gate', 'autotime_invoice_gate_insert') AND NOT t.tgisinternal
+       AND t.tgparentid = 0 AND t.tgfoid = 'autotime.refuse_draft_invoicing()'::regprocedure
+       AND pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = t.tgrelid), 'MEMBER')
+     ORDER BY t.tgrelid, t.tgname
+  LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', gate.tgname, gate.on_table);
+  END LOOP;
+  invoice_column := coalesce(columns ->> 'invoice_id',
+                             (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = 'invoice_id'
+                                 AND a.attnum > 0 AND NOT a.attisdropped));
+  IF invoice_column IS NULL OR EXISTS (
+      SELECT 1 FROM pg_trigger t WHERE t.tgrelid = rel AND NOT t.tgisinternal
+         AND t.tgfoid = 'autotime.refuse_draft_invoicing()'::regprocedure) THEN
+    RETURN;
   END IF;
-  PERFORM autotime.check_table_owner(rel);
-  PERFORM autotime.check_columns(rel, role, columns, NULL::text);
-  SELECT b.rel INTO previous FROM autotime.bindings b WHERE b.role = bind.role;
-  DELETE FROM autotime.bindings b WHERE b.role = bind.role;
-  INSERT INTO autotime.bindings (role, rel, columns) VALUES (bind.role, bind.rel, bind.columns);
-  IF role = 'time_entries' THEN
-    -- autotime's gate triggers on the previous table (when the caller may drop them) and on this one.
-    FOR gate_trigger, gate_table IN
-      SELECT t.tgname, t.tgrelid::regclass FROM pg_trigger t
-       WHERE t.tgrelid IN (rel, coalesce(previous, rel)) AND NOT t.tgisinternal AND t.tgparentid = 0
-         AND t.tgname IN ('autotime_invoice_gate', 'autotime_invoice_gate_insert')
-         AND pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = t.tgrelid), 'MEMBER')
-    LOOP
-      EXECUTE format('DROP TRIGGER %I ON %s', gate_trigger, gate_table);
-    END LOOP;
-    invoice_column := coalesce(columns ->> 'invoice_id',
-                               (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = 'invoice_id'
-                                   AND a.attnum > 0 AND NOT a.attisdropped));
-    IF invoice_column IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM pg_trigger t WHERE t.tgrelid = rel AND NOT t.tgisinternal
-           AND t.tgfoid = 'autotime.refuse_draft_invoicing()'::regprocedure) THEN
-      EXECUTE format('CREATE TRIGGER autotime_invoice_gate BEFORE UPDATE ON %1$s FOR EACH ROW '
-                     'WHEN (OLD.%2$I::text = ''draft'' AND (NEW.%2$I::text = ''billed'' OR '
-                     '(NEW.%3$I IS NOT NULL AND NEW.%3$I::text IS DISTINCT FROM OLD.%3$I::text))) '
-                     'EXECUTE FUNCTION autotime.refuse_draft_invoicing(%4$L)',
-                     rel, coalesce(columns ->> 'status', 'status'), invoice_column, coalesce(columns ->> 'id', 'id'));
-      EXECUTE format('CREATE TRIGGER autotime_invoice_gate_insert BEFORE INSERT ON %1$s FOR EACH ROW '
-                     'WHEN (NEW.%2$I::text = ''draft'' AND NEW.%3$I IS NOT NULL) '
-                     'EXECUTE FUNCTION autotime.refuse_draft_invoicing(%4$L)',
-                     rel, coalesce(columns ->> 'status', 'status'), invoice_column, coalesce(columns ->> 'id', 'id'));
+  EXECUTE format('CREATE TRIGGER autotime_invoice_gate BEFORE UPDATE ON %1$s FOR EACH ROW '
+                 'WHEN (OLD.%2$I::text = ''draft'' AND (NEW.%2$I::text = ''billed'' OR '
+                 '(NEW.%3$I IS NOT NULL AND NEW.%3$I::text IS DISTINCT FROM OLD.%3$I::text))) '
+                 'EXECUTE FUNCTION autotime.refuse_draft_invoicing(%4$L)', rel, status_column, invoice_column, id_column);
+  EXECUTE format('CREATE TRIGGER autotime_invoice_gate_insert BEFORE INSERT ON %1$s FOR EACH ROW '
+                 'WHEN (NEW.%2$I::text = ''draft'' AND NEW.%3$I IS NOT NULL) '
+                 'EXECUTE FUNCTION autotime.refuse_draft_invoicing(%4$L)', rel, status_column, invoice_column, id_column);
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.install_invoice_gate(regclass, jsonb) FROM PUBLIC;
+
+-- attach passes its qualifies to check_columns (so the columns only the default qualification
+-- reads are not required), and bind installs the invoice gate. Both are one line of the
+-- definitions in the section "capture and privileges" above; rather than a copy of those
+-- definitions here (which would silently undo a later change there), the line is changed in the
+-- installed definition. A definition without the line is an error: change this block with it.
+DO $$
+DECLARE
+  f record;
+  definition text;
+BEGIN
+  FOR f IN
+    SELECT * FROM (VALUES
+      ('autotime.attach(regclass, text, jsonb, text)'::pg_catalog.regprocedure,
+       'PERFORM autotime.check_columns(source, kind, columns);',
+       'PERFORM autotime.check_columns(source, kind, columns, qualifies);'),
+      ('autotime.bind(text, regclass, jsonb)'::pg_catalog.regprocedure,
+       'INSERT INTO autotime.bindings (role, rel, columns) VALUES (bind.role, bind.rel, bind.columns);',
+       'INSERT INTO autotime.bindings (role, rel, columns) VALUES (bind.role, bind.rel, bind.columns);
+  IF bind.role = ''time_entries'' THEN
+    PERFORM autotime.install_invoice_gate(bind.rel, bind.columns);
+  END IF;')) AS v(fn, line, replacement)
+  LOOP
+    definition := pg_catalog.pg_get_functiondef(f.fn);
+    IF pg_catalog.strpos(definition, f.line) = 0 THEN
+      RAISE EXCEPTION 'the 1.3 update script can''t find "%" in %', f.line, f.fn
+        USING HINT = 'Keep the section "operations and adoption" of autotime--1.2--1.3.sql in step with that definition.';
     END IF;
-  END IF;
-  PERFORM autotime.invalidate_capture(a.source) FROM autotime.attachments a;
+    EXECUTE pg_catalog.replace(definition, f.line, f.replacement);
+  END LOOP;
 END
 $$;

@@ -26,12 +26,12 @@ count_suite() {  # name, log file, runner exit status
 
 echo "== build"
 make -s clean >/dev/null 2>&1
-make -s >/tmp/autotime-build.log 2>&1 && make -s install >>/tmp/autotime-build.log 2>&1 \
+make -s WERROR=-Werror >/tmp/autotime-build.log 2>&1 && make -s install >>/tmp/autotime-build.log 2>&1 \
   || { cat /tmp/autotime-build.log; echo "build failed"; exit 1; }
 
 echo "== unit tests (GoogleTest)"
 BUILD_DIR="$(mktemp -d /tmp/autotime-cmake.XXXXXX)"
-if cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >"$BUILD_DIR/configure.log" 2>&1 \
+if cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DAUTOTIME_WERROR=ON >"$BUILD_DIR/configure.log" 2>&1 \
    && cmake --build "$BUILD_DIR" -j2 >"$BUILD_DIR/build.log" 2>&1; then
   (cd "$BUILD_DIR" && ctest --output-on-failure) | tee "$BUILD_DIR/ctest.log" | tail -n 3
   unit_ok=$(grep -cE 'Test +#[0-9]+: .* +Passed +[0-9.]+ sec' "$BUILD_DIR/ctest.log" || true)

@@ -9,9 +9,11 @@ import pg from 'pg';
 // ids of a small practice can't, so read them as plain numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, Number);
 
-// A pool configured from the standard PGHOST, PGPORT, PGUSER, PGDATABASE, ... environment.
-export function connect() {
-  return new pg.Pool({ max: 4 });
+// A pool configured from the standard PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, ...
+// environment, as the application's own role (app_role.sql: practice_app), never a superuser.
+// `config` overrides any of it (e.g. { user: 'practice_app' }).
+export function connect(config = {}) {
+  return new pg.Pool({ max: 4, ...config });
 }
 
 // Runs `work(client)` inside BEGIN ... COMMIT on one pooled connection; any error rolls the
@@ -70,20 +72,31 @@ export async function draftEntries(db, teamId) {
   return rows;
 }
 
-// A reviewer approves entries; returns how many drafts became approved.
-export async function approve(db, entryIds, reviewerUserId) {
-  const { rows } = await db.query('SELECT autotime.approve($1::bigint[], $2) AS approved', [entryIds, reviewerUserId]);
+// A reviewer of the firm approves its entries; returns how many drafts became approved.
+export async function approve(db, teamId, entryIds, reviewerUserId) {
+  const { rows } = await db.query('SELECT autotime.approve($1::bigint[], $2, team_id => $3) AS approved',
+                                  [entryIds, reviewerUserId, teamId]);
   return rows[0].approved;
 }
 
 // Why an activity did or did not get an entry: { kind, source_id, team_id, outcome, reason, time_entry_id }.
-export async function explain(db, kind, sourceId) {
-  const { rows } = await db.query('SELECT autotime.explain($1, $2) AS why', [kind, sourceId]);
+export async function explain(db, teamId, kind, sourceId) {
+  const { rows } = await db.query('SELECT autotime.explain($1, $2, team_id => $3) AS why', [kind, sourceId, teamId]);
   return rows[0].why;
 }
 
+// The id of the time entry autotime made for an activity, or null. The entry is written when the
+// activity's INSERT statement ends, so ask in the next statement (a data-modifying CTE in the
+// INSERT itself can't see it); in the same transaction is fine.
+export async function entryFor(db, teamId, kind, sourceId) {
+  const { rows } = await db.query('SELECT autotime.entry_for($1, $2, team_id => $3) AS entry_id',
+                                  [kind, sourceId, teamId]);
+  return rows[0].entry_id;
+}
+
 // Creates the entries a client's past activity should have had; returns how many it created.
-export async function backfillClient(db, clientId) {
-  const { rows } = await db.query('SELECT autotime.backfill_automatic_time($1) AS created', [clientId]);
+export async function backfillClient(db, teamId, clientId) {
+  const { rows } = await db.query('SELECT autotime.backfill_automatic_time($1, team_id => $2) AS created',
+                                  [clientId, teamId]);
   return rows[0].created;
 }

@@ -173,14 +173,20 @@ END
 $$;
 REVOKE ALL ON FUNCTION autotime.create_capture_triggers(regclass) FROM PUBLIC;
 
--- Partitions created or attached later get capture's triggers; a table detached from an attached
--- one loses them. (Runs as autotime: creating a trigger runs nothing of the table's.)
+-- Partitions created or attached later get capture's triggers. (Runs as autotime: creating a
+-- trigger runs nothing of the table's.)
 CREATE FUNCTION autotime.follow_partitions() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   a record;
   t record;
 BEGIN
+  -- Only a partition created (CREATE TABLE ... PARTITION OF) or attached (ALTER TABLE ... ATTACH
+  -- PARTITION) now: the other ALTER TABLEs of a pg_restore run before the dump's own CREATE
+  -- TRIGGER statements, which would then find the triggers there already.
+  IF NOT (tg_tag = 'CREATE TABLE' OR current_query() ~* 'attach\s+partition') THEN
+    RETURN;
+  END IF;
   FOR a IN SELECT DISTINCT x.source FROM pg_event_trigger_ddl_commands() c
            JOIN autotime.attachments x ON c.classid = 'pg_class'::regclass
             AND (x.source = c.objid OR x.source IN (SELECT p.relid FROM pg_partition_ancestors(c.objid) p)
@@ -188,6 +194,18 @@ BEGIN
   LOOP
     PERFORM autotime.create_capture_triggers(a.source);
   END LOOP;
+END
+$$;
+
+-- A table detached from an attached partitioned table is on its own: capture lets go of it.
+CREATE FUNCTION autotime.release_detached_partitions() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record;
+BEGIN
+  IF current_query() !~* 'detach\s+partition' THEN
+    RETURN;
+  END IF;
   FOR t IN SELECT g.tgname, g.tgrelid::regclass AS rel FROM pg_trigger g
            WHERE g.tgname IN ('autotime_capture_insert', 'autotime_capture_update', 'autotime_capture_delete',
                               'autotime_capture_truncate')
@@ -200,8 +218,11 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION autotime.follow_partitions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.release_detached_partitions() FROM PUBLIC;
 CREATE EVENT TRIGGER autotime_follow_partitions ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
   EXECUTE FUNCTION autotime.follow_partitions();
+CREATE EVENT TRIGGER autotime_release_detached_partitions ON ddl_command_end WHEN TAG IN ('ALTER TABLE')
+  EXECUTE FUNCTION autotime.release_detached_partitions();
 
 DO $$
 DECLARE
@@ -296,7 +317,8 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Kinds are call, sms, document, ir_report and event.';
   END IF;
   PERFORM autotime.check_table_owner(source);
-  PERFORM autotime.check_columns(source, kind, columns);
+  -- qualifies: the columns only the kind's default qualification reads are then not required.
+  PERFORM autotime.check_columns(source, kind, columns, qualifies);
   DELETE FROM autotime.attachments a WHERE a.source = attach.source;
   INSERT INTO autotime.attachments (source, kind, columns, qualifies)
   VALUES (attach.source, attach.kind, attach.columns, nullif(btrim(attach.qualifies), ''));
@@ -317,6 +339,9 @@ BEGIN
   PERFORM autotime.check_columns(rel, role, columns);
   DELETE FROM autotime.bindings b WHERE b.role = bind.role;
   INSERT INTO autotime.bindings (role, rel, columns) VALUES (bind.role, bind.rel, bind.columns);
+  IF bind.role = 'time_entries' THEN
+    PERFORM autotime.install_invoice_gate(bind.rel, bind.columns);  -- when it has an invoice_id
+  END IF;
   PERFORM autotime.invalidate_capture(a.source) FROM autotime.attachments a;
 END
 $$;
@@ -1181,34 +1206,3 @@ END
 $$;
 REVOKE ALL ON FUNCTION autotime.install_invoice_gate(regclass, jsonb) FROM PUBLIC;
 
--- attach passes its qualifies to check_columns (so the columns only the default qualification
--- reads are not required), and bind installs the invoice gate. Both are one line of the
--- definitions in the section "capture and privileges" above; rather than a copy of those
--- definitions here (which would silently undo a later change there), the line is changed in the
--- installed definition. A definition without the line is an error: change this block with it.
-DO $$
-DECLARE
-  f record;
-  definition text;
-BEGIN
-  FOR f IN
-    SELECT * FROM (VALUES
-      ('autotime.attach(regclass, text, jsonb, text)'::pg_catalog.regprocedure,
-       'PERFORM autotime.check_columns(source, kind, columns);',
-       'PERFORM autotime.check_columns(source, kind, columns, qualifies);'),
-      ('autotime.bind(text, regclass, jsonb)'::pg_catalog.regprocedure,
-       'INSERT INTO autotime.bindings (role, rel, columns) VALUES (bind.role, bind.rel, bind.columns);',
-       'INSERT INTO autotime.bindings (role, rel, columns) VALUES (bind.role, bind.rel, bind.columns);
-  IF bind.role = ''time_entries'' THEN
-    PERFORM autotime.install_invoice_gate(bind.rel, bind.columns);
-  END IF;')) AS v(fn, line, replacement)
-  LOOP
-    definition := pg_catalog.pg_get_functiondef(f.fn);
-    IF pg_catalog.strpos(definition, f.line) = 0 THEN
-      RAISE EXCEPTION 'the 1.3 update script can''t find "%" in %', f.line, f.fn
-        USING HINT = 'Keep the section "operations and adoption" of autotime--1.2--1.3.sql in step with that definition.';
-    END IF;
-    EXECUTE pg_catalog.replace(definition, f.line, f.replacement);
-  END LOOP;
-END
-$$;

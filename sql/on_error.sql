@@ -52,3 +52,20 @@ INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_a
 VALUES (1, 6, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
 \set VERBOSITY default
 SELECT count(*) AS call_6_rows FROM calls WHERE id = 6;
+
+-- A mapping an ALTER broke costs the application nothing under on_error = 'record': the calls are
+-- kept and their failures recorded straight from their team and id (one-row and multi-row
+-- statements); once the column is back, a backfill takes them.
+DROP TRIGGER billing_closed ON firm.time_entries;
+UPDATE autotime.team_settings SET on_error = 'record' WHERE team_id = 1;
+ALTER TABLE calls RENAME COLUMN started_at TO began_at;
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, began_at)
+VALUES (1, 7, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00');
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, began_at) VALUES
+  (1, 8, 100, 10, 'outbound', 'completed', '2026-03-10 16:00+00'),
+  (1, 9, 100, 10, 'outbound', 'completed', '2026-03-10 17:00+00');
+SELECT count(*) AS calls_kept FROM calls WHERE id IN (7, 8, 9);
+SELECT source_id, sqlstate, message FROM autotime.capture_failures ORDER BY source_id;
+ALTER TABLE calls RENAME COLUMN began_at TO started_at;
+SELECT autotime.backfill_automatic_time(100) AS backfilled;
+SELECT count(*) AS failures_left FROM autotime.capture_failures;

@@ -17,7 +17,14 @@ ORDER BY conrelid::regclass::text, contype, conname;
 SELECT source, kind FROM autotime.attachments ORDER BY kind;
 SELECT role, rel FROM autotime.bindings ORDER BY role;
 SELECT tgrelid::regclass AS on_table, tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND c.relnamespace = 'firm'::regnamespace ORDER BY 1, 2;
+WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND NOT c.relispartition AND c.relnamespace = 'firm'::regnamespace
+ORDER BY 1, 2;
+-- ... and on every partition of an attached table (when the schema is partitioned), so a statement
+-- aimed straight at a partition is captured too.
+SELECT bool_and((SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = p.relid AND t.tgname LIKE 'autotime_capture_%') = 4)
+       AS every_partition_captured
+FROM (SELECT a.source AS relid FROM autotime.attachments a
+      UNION SELECT p.relid FROM autotime.attachments a, pg_partition_tree(a.source) p) p;
 
 -- The firm's tables are not extension members; autotime's own tables are, and are dumped with their data.
 SELECT count(*) AS firm_objects_in_extension FROM pg_depend d JOIN pg_class c ON c.oid = d.objid

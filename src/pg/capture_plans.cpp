@@ -432,6 +432,11 @@ RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw) {
   RowPrecheck precheck;
   precheck.case_id = get_attnum(relid, source_column(raw, "case_id"));
   const auto kind = parse_kind(raw.kind == nullptr ? "" : raw.kind);
+  for (const char *column : {"team_id", "id"}) {
+    const AttrNumber found = get_attnum(relid, source_column(raw, column));
+    const bool integer = found != InvalidAttrNumber && integer_type(get_atttype(relid, found));
+    (strcmp(column, "id") == 0 ? precheck.key_id : precheck.key_team) = integer ? found : InvalidAttrNumber;
+  }
   for (const char *column : {"team_id", "id", "client_id", "provider_message_id"}) {
     if (strcmp(column, "provider_message_id") == 0 && kind != Kind::Sms) continue;
     precheck.identity[precheck.identity_count++] = get_attnum(relid, source_column(raw, column));
@@ -641,6 +646,10 @@ PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *n
   // PostgreSQL re-analyses a kept statement when the search_path differs from the one it was
   // prepared with: run under the same pg_catalog-only path, so an attachment's qualifies
   // expression never resolves an operator or function in the caller's schemas.
+  // The tuplestores passed between steps, ended (and their temporary files closed) when the
+  // pipeline is done: only the steps read them.
+  Tuplestorestate *stores[kMaxSteps];
+  int store_count = 0;
   const int path_level = NewGUCNestLevel();
   (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
                           false);
@@ -683,9 +692,13 @@ PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *n
     options.dest->rDestroy(options.dest);
     const double estimate = bulk ? std::max<double>(SPI_processed, kBulkPlanRows) : static_cast<double>(SPI_processed);
     register_rows(step.output, step.output_desc, rows, estimate);
+    stores[store_count++] = rows;
     if (result.processed[i] == 0 && !step.continue_if_empty) break;  // nothing follows from nothing
   }
   AtEOXact_GUC(true, path_level);
+  for (int i = 0; i < pipeline->count; i++)
+    if (pipeline->steps[i].output != nullptr) (void)SPI_unregister_relation(pipeline->steps[i].output);
+  for (int i = 0; i < store_count; i++) tuplestore_end(stores[i]);
   return result;
 }
 

@@ -71,6 +71,9 @@ struct RowPrecheck {
   // id, client_id and (texts) provider_message_id; InvalidAttrNumber when unknown (then: changed).
   AttrNumber identity[4] = {InvalidAttrNumber, InvalidAttrNumber, InvalidAttrNumber, InvalidAttrNumber};
   int identity_count = 0;
+  // The row's team_id and id when both are integer columns (any attachment): to record a capture
+  // failure straight from the row when even reading it through the attachment fails.
+  AttrNumber key_team = InvalidAttrNumber, key_id = InvalidAttrNumber;
 
   // Deciding an inserted call by index probes instead of the SELECT (call_decision.cpp): usable
   // for a call attachment with the default qualification whose bound tables are plain tables

@@ -153,6 +153,53 @@ void run_step(TriggerData *trigger, autotime::Driver driver, bool bulk) {
   (void)autotime::pg::run_pipeline(relid, driver, nullptr, nullptr, bulk, false, capture_doing(trigger));
 }
 
+// Records a failure for every row of the statement, by the team and id read straight from the
+// row (no cast, no qualifies: nothing of the attachment that just failed), when every enabled team
+// among them has on_error = 'record'. Returns how many rows' teams want the error raised (> 0),
+// 0 when recorded, or 1 when the rows' team and id can't be read.
+int64 record_rows_directly(TriggerData *trigger, Datum *args) {
+  const Oid relid = RelationGetRelid(trigger->tg_relation);
+  const autotime::pg::RowPrecheck precheck = autotime::pg::row_precheck(relid);
+  if (precheck.key_team == InvalidAttrNumber || precheck.key_id == InvalidAttrNumber) return 1;
+  Tuplestorestate *rows = trigger->tg_newtable;
+  const int64 count = tuplestore_tuple_count(rows);
+  Datum *teams = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+  Datum *ids = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+  int n = 0;
+  TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(trigger->tg_relation), &TTSOpsMinimalTuple);
+  tuplestore_rescan(rows);
+  while (tuplestore_gettupleslot(rows, true, true, slot)) {
+    const auto team = autotime::pg::column_integer(slot, precheck.key_team);
+    const auto id = autotime::pg::column_integer(slot, precheck.key_id);
+    if (!team || !id) continue;
+    teams[n] = Int64GetDatum(*team);
+    ids[n] = Int64GetDatum(*id);
+    n++;
+  }
+  tuplestore_rescan(rows);
+  ExecDropSingleTupleTableSlot(slot);
+  Oid types[5] = {INT8ARRAYOID, INT8ARRAYOID, REGCLASSOID, TEXTOID, TEXTOID};
+  Datum values[5] = {PointerGetDatum(construct_array(teams, n, INT8OID, 8, true, TYPALIGN_DOUBLE)),
+                     PointerGetDatum(construct_array(ids, n, INT8OID, 8, true, TYPALIGN_DOUBLE)),
+                     ObjectIdGetDatum(relid), args[0], args[1]};
+  static const char *sql =
+      "WITH r AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(team_id, source_id)), "
+      "a AS (SELECT x.kind FROM autotime.attachments x WHERE x.source OPERATOR(pg_catalog.=) $3 OR x.source IN "
+      "(SELECT p.relid FROM pg_catalog.pg_partition_ancestors($3) p) LIMIT 1), "
+      "teams AS (SELECT r.team_id, r.source_id, st.on_error FROM r JOIN autotime.team_settings st "
+      "ON st.team_id OPERATOR(pg_catalog.=) r.team_id AND st.enabled), "
+      "recorded AS (INSERT INTO autotime.capture_failures AS f (team_id, kind, source, source_id, sqlstate, message) "
+      "SELECT t.team_id, a.kind, $3, t.source_id, $4, $5 FROM teams t, a WHERE NOT EXISTS (SELECT 1 FROM teams x "
+      "WHERE x.on_error OPERATOR(pg_catalog.<>) 'record'::pg_catalog.text) "
+      "ON CONFLICT (team_id, kind, source_id) DO UPDATE SET sqlstate = EXCLUDED.sqlstate, "
+      "message = EXCLUDED.message, failed_at = pg_catalog.now() RETURNING 1) "
+      "SELECT (SELECT pg_catalog.count(*) FROM teams WHERE on_error OPERATOR(pg_catalog.<>) 'record'::pg_catalog.text), "
+      "(SELECT pg_catalog.count(*) FROM recorded)";
+  if (SPI_execute_with_args(sql, 5, types, values, nullptr, false, 0) != SPI_OK_SELECT || SPI_processed != 1) return 1;
+  bool isnull = false;
+  return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
 // Runs the capture step in a subtransaction. On failure, the statement's qualifying rows are
 // recorded in autotime.capture_failures when every team among them has on_error = 'record' (the
 // activity is kept, a later backfill retries it); otherwise the original error is raised.
@@ -184,16 +231,38 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
 
   Datum args[2] = {CStringGetTextDatum(unpack_sql_state(failure->sqlerrcode)),
                    CStringGetTextDatum(failure->message != nullptr ? failure->message : "")};
-  const auto recorded = autotime::pg::run_pipeline(RelationGetRelid(trigger->tg_relation), record_driver, args, nullptr,
-                                                   bulk, false, "autotime recording a capture failure");
-  SPITupleTable *rows = nullptr;
-  uint64 count = 0;
-  if (autotime::pg::step_ran(recorded, "record", &count, &rows)) {
-    if (count != 1) ReThrowError(failure);
-    bool isnull = false;
-    const int64 raising = DatumGetInt64(SPI_getbinval(rows->vals[0], rows->tupdesc, 1, &isnull));
-    if (raising > 0) ReThrowError(failure);
+  // Recorded through the attachment (its qualifying rows); when that fails too (a mapping an
+  // ALTER broke), straight from the rows' team and id: the application's write is never lost.
+  volatile int64 raising = -1;
+  BeginInternalSubTransaction(nullptr);
+  MemoryContextSwitchTo(caller_context);
+  PG_TRY();
+  {
+    const auto recorded = autotime::pg::run_pipeline(RelationGetRelid(trigger->tg_relation), record_driver, args,
+                                                     nullptr, bulk, false, "autotime recording a capture failure");
+    SPITupleTable *rows = nullptr;
+    uint64 count = 0;
+    raising = 0;
+    if (autotime::pg::step_ran(recorded, "record", &count, &rows)) {
+      bool isnull = false;
+      raising = count == 1 ? DatumGetInt64(SPI_getbinval(rows->vals[0], rows->tupdesc, 1, &isnull)) : 1;
+    }
+    ReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(caller_context);
+    CurrentResourceOwner = caller_owner;
   }
+  PG_CATCH();
+  {
+    MemoryContextSwitchTo(caller_context);
+    FlushErrorState();
+    RollbackAndReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(caller_context);
+    CurrentResourceOwner = caller_owner;
+    raising = -1;
+  }
+  PG_END_TRY();
+  if (raising < 0) raising = record_rows_directly(trigger, args);
+  if (raising != 0) ReThrowError(failure);
   ereport(WARNING, (errcode(failure->sqlerrcode),
                     errmsg("autotime could not capture rows written to \"%s\": %s",
                            RelationGetRelationName(trigger->tg_relation), failure->message),

@@ -45,6 +45,9 @@ CREATE FUNCTION autotime.backfill_range(source regclass, team_id bigint, after_i
   AS 'MODULE_PATHNAME', 'autotime_backfill_range' LANGUAGE c STABLE SECURITY DEFINER;
 REVOKE ALL ON FUNCTION autotime.backfill_range(regclass, bigint, bigint, timestamptz) FROM PUBLIC;
 
+CREATE FUNCTION autotime.in_transaction_block() RETURNS boolean
+  AS 'MODULE_PATHNAME', 'autotime_in_transaction_block' LANGUAGE c VOLATILE;
+
 CREATE OR REPLACE PROCEDURE autotime.backfill_team(team_id bigint, since timestamptz DEFAULT NULL, batch_size integer DEFAULT 50000)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -61,6 +64,8 @@ DECLARE
   elapsed double precision;
   summary text := '';
   run_id bigint;
+  first_lo bigint;
+  table_started timestamptz;
 BEGIN
   -- Transaction-local, so set again after every COMMIT: operators and functions below resolve in
   -- pg_catalog whatever search_path the caller has.
@@ -78,9 +83,16 @@ BEGIN
       USING HINT = 'Set enabled = true in autotime.team_settings first.';
     RETURN;
   END IF;
+  IF autotime.in_transaction_block() THEN
+    RAISE EXCEPTION 'autotime.backfill_team commits after every batch and can''t run inside a transaction block'
+      USING ERRCODE = 'active_sql_transaction',
+            HINT = 'CALL it on its own (autocommit), or use autotime.backfill_automatic_time(client_id) inside a transaction.';
+  END IF;
   run_id := autotime.backfill_run_progress(NULL, team_id, since, 0, 0, false);
   FOR a IN SELECT t.source, t.kind FROM autotime.attachments t ORDER BY t.kind, t.source::pg_catalog.oid LOOP
     SELECT r.lo, r.hi INTO lo, hi FROM autotime.backfill_range(a.source, team_id, NULL, since) r;
+    first_lo := lo;
+    table_started := pg_catalog.clock_timestamp();
     kind_created := 0;
     kind_scanned := 0;
     WHILE lo IS NOT NULL LOOP
@@ -97,7 +109,11 @@ BEGIN
       elapsed := EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started);
       RAISE NOTICE 'autotime backfill team % %: ids up to % of %, % new qualifying, % created',
         team_id, a.kind, upto, hi, kind_scanned, kind_created
-        USING DETAIL = pg_catalog.format('%ss elapsed', pg_catalog.round(elapsed::numeric, 1));
+        USING DETAIL = pg_catalog.format('%ss elapsed, %s entries/s; about %ss left for this table (by ids)',
+          pg_catalog.round(elapsed::numeric, 1),
+          pg_catalog.round(((total_created + kind_created) / GREATEST(elapsed, 0.001))::numeric),
+          pg_catalog.round((EXTRACT(epoch FROM pg_catalog.clock_timestamp() - table_started)
+                            * (hi::numeric - upto) / GREATEST(upto::numeric - first_lo + 1, 1))::numeric, 1));
       EXIT WHEN upto OPERATOR(pg_catalog.>=) hi;
       SELECT r.lo INTO lo FROM autotime.backfill_range(a.source, team_id, upto, since) r;
     END LOOP;

@@ -70,3 +70,7 @@ SELECT source_id FROM time_entries WHERE team_id = 3 AND source_kind = 'call' AN
 CALL autotime.backfill_team(3, batch_size => 0);
 CALL autotime.backfill_team(NULL);
 CALL autotime.backfill_team(42);
+-- It commits as it goes: inside a transaction block it says so (not a bare 2D000).
+BEGIN;
+CALL autotime.backfill_team(3);
+ROLLBACK;

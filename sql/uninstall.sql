@@ -27,9 +27,12 @@ SELECT count(*) AS entries FROM time_entries;
 -- CREATE EXTENSION again over the same tables: the ledger is gone but the entries are not.
 -- Re-attaching and backfilling keeps one entry per activity (the existing entry is kept and its
 -- new link points at it), and the application's writes keep working.
+-- The control file pins its schema.
+CREATE EXTENSION autotime SCHEMA public;
 SET client_min_messages = warning;
 CREATE EXTENSION autotime;
 RESET client_min_messages;
+SELECT extnamespace::regnamespace AS extension_schema FROM pg_extension WHERE extname = 'autotime';
 SELECT autotime.bind('time_entries', 'time_entries'), autotime.bind('cases', 'cases'),
        autotime.bind('team_members', 'team_members'), autotime.attach('calls', 'call');
 INSERT INTO autotime.team_settings (team_id, enabled, timezone) VALUES (1, true, 'America/New_York');

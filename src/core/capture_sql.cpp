@@ -554,6 +554,32 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
   throw std::logic_error("unknown capture driver");
 }
 
+std::vector<Step> merge_same_owner_steps(std::vector<Step> steps, const int (&owner_group)[kRunAsCount]) {
+  const auto group = [&](RunAs run_as) { return owner_group[static_cast<int>(run_as)]; };
+  const auto references = [](const std::string &sql, const std::string &table) {
+    std::size_t n = 0;
+    for (auto pos = sql.find(table); pos != std::string::npos; pos = sql.find(table, pos + table.size())) n++;
+    return n;
+  };
+  for (std::size_t i = 0; i + 1 < steps.size();) {
+    Step &inner = steps[i], &outer = steps[i + 1];
+    const std::string from = "FROM " + inner.output + " ";
+    bool mergeable = !inner.output.empty() && !inner.continue_if_empty && group(inner.run_as) == group(outer.run_as) &&
+                     inner.sql.rfind("SELECT ", 0) == 0 && references(outer.sql, inner.output) == 1 &&
+                     references(outer.sql, from) == 1;
+    for (std::size_t later = i + 2; mergeable && later < steps.size(); later++)
+      mergeable = references(steps[later].sql, inner.output) == 0;
+    if (!mergeable) {
+      i++;
+      continue;
+    }
+    const auto at = outer.sql.find(from);
+    outer.sql.replace(at, from.size(), "FROM (" + inner.sql + ") ");
+    steps.erase(steps.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  return steps;
+}
+
 std::string BoundRelation::column(std::string_view contract_column) const {
   const auto found = columns.find(contract_column);
   return quote_identifier(found == columns.end() ? contract_column : std::string_view(found->second));

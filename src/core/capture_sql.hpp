@@ -74,6 +74,13 @@ struct Step {
 // The steps of a driver, in order. Every step is prepared with the driver's parameters.
 std::vector<Step> capture_pipeline(const CaptureBinding &binding, Driver driver);
 
+inline constexpr int kRunAsCount = static_cast<int>(RunAs::Autotime) + 1;
+
+// Fewer statements for the same work: a step that only reads (a SELECT) and whose rows only the
+// next step reads becomes a subquery of that step when both run as the same role.
+// `owner_group[r]` names the role RunAs r runs as (equal numbers: the same role).
+std::vector<Step> merge_same_owner_steps(std::vector<Step> steps, const int (&owner_group)[kRunAsCount]);
+
 // Named tuplestores passed between steps.
 inline constexpr std::string_view kRowsTable = "autotime_rows";          // the source's activities
 inline constexpr std::string_view kUnlinkedTable = "autotime_unlinked";  // backfill: not yet linked

@@ -203,3 +203,13 @@ Datum autotime_backfill_range(PG_FUNCTION_ARGS) {
 }
 
 }  // extern "C"
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_in_transaction_block);
+
+// in_transaction_block() RETURNS boolean: whether the caller runs inside BEGIN ... (backfill_team
+// commits as it goes, which PostgreSQL refuses there with a bare 2D000).
+Datum autotime_in_transaction_block(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(IsTransactionBlock()); }
+
+}  // extern "C"

@@ -192,7 +192,7 @@ BoundRelation to_core(const RawRelation &raw) {
 // The driver's steps, flattened for the trip across the C++ boundary: per step its name, whose
 // rights it runs with, its output, whether an empty output goes on, and its SQL, separated by
 // \x1e, steps ended by \x1d.
-char *build_pipeline(const RawBinding &raw, Driver driver) {
+char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_group)[kRunAsCount]) {
   return call_core("build the capture statements", [&] {
     CaptureBinding binding;
     const auto kind = parse_kind(raw.kind == nullptr ? "" : raw.kind);
@@ -206,7 +206,7 @@ char *build_pipeline(const RawBinding &raw, Driver driver) {
     binding.failures_table = raw.failures_table;
     binding.released_links = raw.released_links;
     std::string flat;
-    for (const Step &step : capture_pipeline(binding, driver)) {
+    for (const Step &step : merge_same_owner_steps(capture_pipeline(binding, driver), owner_group)) {
       flat += step.name + "\x1e" + std::to_string(static_cast<int>(step.run_as)) + "\x1e" + step.output + "\x1e" +
               (step.continue_if_empty ? "1" : "0") + "\x1e" + step.sql + "\x1d";
     }
@@ -760,7 +760,19 @@ const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk
   (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
   if (bulk || plans_many_rows(driver)) discourage_nested_loops();
   const RawBinding raw = load_binding(relid);
-  char *flat = build_pipeline(raw, driver);
+  // Steps of the same role may share a statement (merge_same_owner_steps): the roles, by RunAs.
+  Oid owners[kRunAsCount];
+  int owner_group[kRunAsCount];
+  for (int r = 0; r < kRunAsCount; r++) {
+    owners[r] = step_user(static_cast<RunAs>(r), relid, raw);
+    owner_group[r] = r;
+    for (int earlier = 0; earlier < r; earlier++)
+      if (owners[earlier] == owners[r]) {
+        owner_group[r] = owner_group[earlier];
+        break;
+      }
+  }
+  char *flat = build_pipeline(raw, driver, owner_group);
   PreparedPipeline *pipeline = prepare_pipeline(relid, driver, bulk, raw, flat);
   AtEOXact_GUC(true, nest_level);
 

@@ -598,6 +598,53 @@ TEST(Pipeline, TextsAreKeyedByProviderMessageId) {
   }
 }
 
+// Steps of one role share a statement: with every table owned by the extension's owner, an insert
+// is decided in one statement and written in another; with every owner different, nothing merges.
+TEST(Pipeline, SameOwnerStepsMergeIntoOneStatement) {
+  const int one_owner[kRunAsCount] = {0, 0, 0, 0, 0};
+  const int all_different[kRunAsCount] = {0, 1, 2, 3, 4};
+  const int firm_and_autotime[kRunAsCount] = {0, 0, 0, 0, 4};  // Source, Cases, Members, Entries; Autotime
+  for (Kind kind : kAllKinds) {
+    const CaptureBinding b = reference_binding(kind);
+    const auto plain = capture_pipeline(b, Driver::Insert);
+    EXPECT_EQ(merge_same_owner_steps(plain, all_different).size(), plain.size());
+    const auto merged = merge_same_owner_steps(plain, one_owner);
+    ASSERT_EQ(merged.size(), 2u) << kind_name(kind);
+    EXPECT_EQ(merged[0].name, "decide");
+    EXPECT_TRUE(contains(merged[0].sql, "FROM (SELECT a.*, mem.can_log_time"));
+    EXPECT_TRUE(contains(merged[0].sql, std::string("FROM ") + std::string(kNewTable)));
+    EXPECT_EQ(merged[1].name, "write");
+    const auto firm = merge_same_owner_steps(plain, firm_and_autotime);
+    ASSERT_EQ(firm.size(), 3u) << kind_name(kind);
+    EXPECT_EQ(firm[0].name, "members");
+    EXPECT_EQ(firm[0].run_as, RunAs::Members);
+    // Never across roles: every merged statement still touches one role's tables only.
+    for (const int(*groups)[kRunAsCount] : {&one_owner, &all_different, &firm_and_autotime})
+      for (Driver driver : kAllDrivers) {
+        const auto steps = merge_same_owner_steps(capture_pipeline(b, driver), *groups);
+        for (const Step &step : steps) {
+          for (const auto &[owner, table] : firm_tables(b))
+            if (contains(step.sql, table) && !contains(step.sql, quote_literal(table) + "::pg_catalog.regclass")) {
+              EXPECT_EQ((*groups)[static_cast<int>(owner)], (*groups)[static_cast<int>(step.run_as)])
+                  << table << " in " << label(kind, driver, step);
+            }
+          EXPECT_TRUE(parentheses_balanced(step.sql)) << label(kind, driver, step);
+        }
+        // Callers read these steps by name: they survive merging.
+        for (const char *name : {"write", "unlinked", "disabled_team", "verdict", "report", "record", "claim"}) {
+          const bool before = [&] {
+            for (const Step &step : capture_pipeline(b, driver))
+              if (step.name == name) return true;
+            return false;
+          }();
+          bool after = false;
+          for (const Step &step : steps) after = after || step.name == name;
+          EXPECT_EQ(after, before) << name << " in " << kind_name(kind) << "/" << driver_name(driver);
+        }
+      }
+  }
+}
+
 TEST(Pipeline, UnknownDriverValueThrows) {
   EXPECT_THROW(capture_pipeline(reference_binding(Kind::Call), static_cast<Driver>(99)), std::logic_error);
 }

@@ -419,9 +419,21 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
       std::vector<Step> steps = {
           {"changes", RunAs::Source,
            "SELECT " + activity_columns("n.") + ", o.team_id AS old_team_id, o.source_id AS old_source_id, "
-           "o.source_key AS old_source_key FROM " + paired_rows(b) + " WHERE o.team_id" + ne + "n.team_id OR o.source_id" +
-               ne + "n.source_id OR o.source_key" + ne + "n.source_key OR o.client_id IS DISTINCT FROM n.client_id",
+           "o.source_key AS old_source_key, o.qualifies AS old_qualifies FROM " + paired_rows(b) + " WHERE o.team_id" +
+               ne + "n.team_id OR o.source_id" + ne + "n.source_id OR o.source_key" + ne +
+               "n.source_key OR o.client_id IS DISTINCT FROM n.client_id",
            changed},
+          // The old keys' links are claimed first, as a deletion claims them: a backfill that read
+          // the row before the change and is capturing it now is waited for, so its entry is seen
+          // (and moved) below; one that comes later finds the key linked.
+          {"old_keys", RunAs::Autotime,
+           "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT DISTINCT ON "
+           "(r.old_team_id, r.old_source_key) r.old_team_id, " + kind + ", r.old_source_key, r.old_source_id FROM " +
+               changed + " r WHERE r.old_qualifies AND (r.old_team_id" + ne + "r.team_id OR r.old_source_key" + ne +
+               "r.source_key) AND EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id" + eq +
+               "r.old_team_id AND s.enabled) ORDER BY r.old_team_id, r.old_source_key, r.old_source_id "
+               "ON CONFLICT (team_id, kind, source_key) DO NOTHING RETURNING l.team_id, l.source_key",
+           std::string(kTombstonedTable), true},
           {"old_entries", RunAs::Entries,
            "WITH gone AS (DELETE FROM " + e.qualified_name + " e USING " + changed + " r WHERE " + old_entry + eq +
                "'draft'::pg_catalog.text RETURNING " + cast("e." + e.column("team_id"), "int8") + " AS team_id, " +
@@ -432,8 +444,10 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
            rekeyed},
           {"links", RunAs::Autotime,
            "WITH released AS (UPDATE autotime.activity_links l SET released_at = pg_catalog.now() FROM " + rekeyed +
-               " r WHERE r.draft_released AND l.team_id" + eq + "r.old_team_id AND l.kind" + eq + kind +
-               " AND l.source_key" + eq + "r.old_source_key AND l.dismissed_at IS NULL RETURNING 1), "
+               " r WHERE (r.draft_released OR EXISTS (SELECT 1 FROM " + std::string(kTombstonedTable) +
+               " t WHERE t.team_id" + eq + "r.old_team_id AND t.source_key" + eq + "r.old_source_key)) AND l.team_id" + eq +
+               "r.old_team_id AND l.kind" + eq + kind + " AND l.source_key" + eq +
+               "r.old_source_key AND l.dismissed_at IS NULL RETURNING 1), "
                "kept AS (INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT DISTINCT ON "
                "(r.team_id, r.source_key) r.team_id, " + kind + ", r.source_key, r.source_id FROM " + rekeyed +
                " r WHERE r.entry_kept AND (r.team_id" + ne + "r.old_team_id OR r.source_key" + ne +

@@ -54,15 +54,8 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
   int64 team_id = team_given ? PG_GETARG_INT64(1) : 0;
 
   SPI_connect();
-  if (SPI_execute("SELECT a.source::pg_catalog.oid FROM autotime.attachments a ORDER BY a.kind, 1", true, 0) !=
-      SPI_OK_SELECT)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its attachments")));
-  const uint64 source_count = SPI_processed;
-  Oid *sources = static_cast<Oid *>(palloc(sizeof(Oid) * (source_count + 1)));
-  for (uint64 i = 0; i < source_count; i++) {
-    bool isnull = false;
-    sources[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-  }
+  uint64 source_count = 0;
+  Oid *sources = autotime::pg::attached_sources(&source_count);
 
   // Client ids are unique per team: without a team, the client must belong to one firm only.
   if (!team_given) {

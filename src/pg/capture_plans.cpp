@@ -495,14 +495,14 @@ SPIPlanPtr prepare_step(const char *sql, const PreparedPipeline &pipeline, int c
   return plan;
 }
 
-// Registers `rows` (may be nullptr while preparing) under `name` for the statements that follow,
-// replacing a tuplestore of that name from an earlier step or pipeline.
-void register_rows(const char *name, TupleDesc desc, Tuplestorestate *rows, double estimate) {
+}  // namespace
+
+void register_rows(const char *name, TupleDesc desc, Oid relid, Tuplestorestate *rows, double estimate) {
   (void)SPI_unregister_relation(name);
   auto *enr = static_cast<EphemeralNamedRelation>(palloc0(sizeof(EphemeralNamedRelationData)));
   enr->md.name = pstrdup(name);
-  enr->md.reliddesc = InvalidOid;
-  enr->md.tupdesc = desc;
+  enr->md.reliddesc = relid;
+  enr->md.tupdesc = relid == InvalidOid ? desc : nullptr;
   enr->md.enrtype = ENR_NAMED_TUPLESTORE;
   enr->md.enrtuples = estimate;
   enr->reldata = rows;
@@ -511,6 +511,8 @@ void register_rows(const char *name, TupleDesc desc, Tuplestorestate *rows, doub
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                     errmsg("autotime could not register the rows of a capture step: %s", SPI_result_code_string(rc))));
 }
+
+namespace {
 
 // A deferrable trigger of the entries table would fire at COMMIT as whoever commits (a DBA's
 // backfill: a superuser), outside the owner switch; only PostgreSQL's own (foreign keys, which
@@ -594,7 +596,7 @@ PreparedPipeline *prepare_pipeline(Oid relid, Driver driver, bool bulk, const Ra
         MemoryContext old = MemoryContextSwitchTo(context);
         step.output_desc = CreateTupleDescCopy(source->resultDesc);
         MemoryContextSwitchTo(old);
-        register_rows(step.output, step.output_desc, nullptr, 0);
+        register_rows(step.output, step.output_desc, InvalidOid, nullptr, 0);
         registered[registered_count++] = step.output;
       }
       cursor = end + 1;
@@ -691,7 +693,7 @@ PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *n
     }
     options.dest->rDestroy(options.dest);
     const double estimate = bulk ? std::max<double>(SPI_processed, kBulkPlanRows) : static_cast<double>(SPI_processed);
-    register_rows(step.output, step.output_desc, rows, estimate);
+    register_rows(step.output, step.output_desc, InvalidOid, rows, estimate);
     stores[store_count++] = rows;
     if (result.processed[i] == 0 && !step.continue_if_empty) break;  // nothing follows from nothing
   }
@@ -700,6 +702,23 @@ PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *n
     if (pipeline->steps[i].output != nullptr) (void)SPI_unregister_relation(pipeline->steps[i].output);
   for (int i = 0; i < store_count; i++) tuplestore_end(stores[i]);
   return result;
+}
+
+Oid *attached_sources(uint64 *count, const char *kind) {
+  Oid types[1] = {TEXTOID};
+  Datum values[1] = {kind == nullptr ? (Datum)0 : CStringGetTextDatum(kind)};
+  const char nulls[1] = {kind == nullptr ? 'n' : ' '};
+  if (SPI_execute_with_args("SELECT a.source::pg_catalog.oid FROM autotime.attachments a "
+                            "WHERE $1 IS NULL OR a.kind OPERATOR(pg_catalog.=) $1 ORDER BY a.kind, 1",
+                            1, types, values, nulls, true, 0) != SPI_OK_SELECT)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its attachments")));
+  *count = SPI_processed;
+  Oid *sources = static_cast<Oid *>(palloc(sizeof(Oid) * (SPI_processed + 1)));
+  for (uint64 i = 0; i < SPI_processed; i++) {
+    bool isnull = false;
+    sources[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+  }
+  return sources;
 }
 
 bool step_ran(const PipelineResult &result, const char *name, uint64 *processed, SPITupleTable **rows) {

@@ -52,6 +52,15 @@ struct PipelineResult {
 PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *nulls, bool bulk, bool read_only,
                             const char *doing);
 
+// Registers `rows` (may be nullptr while preparing) under `name` for the statements that follow,
+// replacing rows of that name from an earlier step or pipeline: typed by `desc`, or, for a
+// trigger's transition table, by relation `relid`. `estimate`: the row count plans assume.
+void register_rows(const char *name, TupleDesc desc, Oid relid, Tuplestorestate *rows, double estimate);
+
+// The attached tables (of `kind`, or all when nullptr), ordered by kind then OID, palloc'd; their
+// number in *count. Must run inside SPI_connect.
+Oid *attached_sources(uint64 *count, const char *kind = nullptr);
+
 // Whether step `name` ran, with its row count and (for a step without output) its rows.
 bool step_ran(const PipelineResult &result, const char *name, uint64 *processed = nullptr,
               SPITupleTable **rows = nullptr);

@@ -51,22 +51,6 @@ bool fired_by(const TriggerData *trigger, Event event) {
   return false;
 }
 
-// Registers a transition table under the name the capture statements use, with the row count
-// the planner should assume: the real one for small statements, a large one for bulk plans.
-void register_transition_table(std::string_view name, Tuplestorestate *rows, Relation relation, double estimate) {
-  auto *enr = static_cast<EphemeralNamedRelation>(palloc0(sizeof(EphemeralNamedRelationData)));
-  enr->md.name = pnstrdup(name.data(), name.size());
-  enr->md.reliddesc = RelationGetRelid(relation);
-  enr->md.tupdesc = nullptr;
-  enr->md.enrtype = ENR_NAMED_TUPLESTORE;
-  enr->md.enrtuples = estimate;
-  enr->reldata = rows;
-  const int rc = SPI_register_relation(enr);
-  if (rc != SPI_OK_REL_REGISTER)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                    errmsg("autotime could not register a transition table: %s", SPI_result_code_string(rc))));
-}
-
 // The first row of a transition table, in a slot the caller drops; rows are left as found for the
 // statements' own scans (each allocates its own read pointer).
 TupleTableSlot *first_row(Tuplestorestate *rows, Relation relation) {
@@ -331,9 +315,11 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
   const double estimate = bulk ? std::max<double>(row_count, autotime::pg::kBulkPlanRows) : row_count;
   SPI_connect();
   if (trigger->tg_newtable != nullptr)
-    register_transition_table(autotime::kNewTable, trigger->tg_newtable, trigger->tg_relation, estimate);
+    autotime::pg::register_rows(autotime::kNewTable.data(), nullptr, RelationGetRelid(trigger->tg_relation),
+                                trigger->tg_newtable, estimate);
   if (trigger->tg_oldtable != nullptr)
-    register_transition_table(autotime::kOldTable, trigger->tg_oldtable, trigger->tg_relation, estimate);
+    autotime::pg::register_rows(autotime::kOldTable.data(), nullptr, RelationGetRelid(trigger->tg_relation),
+                                trigger->tg_oldtable, estimate);
   const bool record_failures = event != Event::Delete && autotime::pg::any_team_records_errors();
   switch (event) {
     case Event::Insert:

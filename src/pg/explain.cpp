@@ -35,22 +35,12 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
 
   MemoryContext caller_context = CurrentMemoryContext;
   SPI_connect();
-  Oid kind_type[1] = {TEXTOID};
-  Datum kind_value[1] = {CStringGetTextDatum(kind_text)};
-  if (SPI_execute_with_args("SELECT a.source::pg_catalog.oid FROM autotime.attachments a "
-                            "WHERE a.kind OPERATOR(pg_catalog.=) $1 ORDER BY 1",
-                            1, kind_type, kind_value, nullptr, true, 0) != SPI_OK_SELECT)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its attachments")));
-  const uint64 source_count = SPI_processed;
+  uint64 source_count = 0;
+  Oid *sources = autotime::pg::attached_sources(&source_count, kind_text);
   if (source_count == 0)
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                     errmsg("no table is attached to autotime for kind \"%s\"", kind_text),
                     errhint("Run autotime.create_practice_schema() or autotime.attach(source, '%s').", kind_text)));
-  Oid *sources = static_cast<Oid *>(palloc(sizeof(Oid) * source_count));
-  for (uint64 i = 0; i < source_count; i++) {
-    bool isnull = false;
-    sources[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-  }
 
   ExplainRow found;
   int matches = 0;

@@ -29,15 +29,8 @@ Datum autotime_capture_report_rows(PG_FUNCTION_ARGS) {
   Datum args[2] = {PG_GETARG_DATUM(0), PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1)};
   const char nulls[2] = {' ', PG_ARGISNULL(1) ? 'n' : ' '};
   SPI_connect();
-  if (SPI_execute("SELECT a.source::pg_catalog.oid FROM autotime.attachments a ORDER BY a.kind, 1", true, 0) !=
-      SPI_OK_SELECT)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its attachments")));
-  const uint64 source_count = SPI_processed;
-  Oid *sources = static_cast<Oid *>(palloc(sizeof(Oid) * (source_count + 1)));
-  for (uint64 i = 0; i < source_count; i++) {
-    bool isnull = false;
-    sources[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-  }
+  uint64 source_count = 0;
+  Oid *sources = autotime::pg::attached_sources(&source_count);
   for (uint64 i = 0; i < source_count; i++) {
     const auto result = autotime::pg::run_pipeline(
         sources[i], autotime::Driver::Report, args, nulls, true, true,

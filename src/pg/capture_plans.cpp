@@ -551,6 +551,41 @@ Oid step_user(RunAs run_as, Oid relid, const RawBinding &raw) {
   return InvalidOid;
 }
 
+// The attachment and the bindings, checked again against the tables as they are now (the same
+// check attach and bind made): an ALTER since then that changed a column's type (a timestamptz
+// made a timestamp: local dates would follow the session's TimeZone) or dropped a key fails here
+// with attach's clear error instead of a statement that silently casts. Only when the
+// statements are prepared again, which every relcache invalidation of the tables causes.
+void check_attachment_still_fits(Oid attached) {
+  static const char *query =
+      "SELECT pg_catalog.to_regprocedure('autotime.check_columns(regclass,text,jsonb,text)') IS NOT NULL";
+  if (SPI_execute(query, true, 1) != SPI_OK_SELECT) return;
+  bool isnull = false;
+  if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) return;  // before 1.3
+  Oid types[1] = {REGCLASSOID};
+  Datum values[1] = {ObjectIdGetDatum(attached)};
+  MemoryContext caller_context = CurrentMemoryContext;
+  PushActiveSnapshot(GetLatestSnapshot());
+  int rc = 0;
+  PG_TRY();
+  {
+    rc = SPI_execute_with_args(
+        "SELECT pg_catalog.count(autotime.check_columns(a.source, a.kind, a.columns, a.qualifies)) "
+        "FROM autotime.attachments a WHERE a.source OPERATOR(pg_catalog.=) $1 UNION ALL "
+        "SELECT pg_catalog.count(autotime.check_columns(b.rel, b.role, b.columns, NULL)) FROM autotime.bindings b",
+        1, types, values, nullptr, true, 0);
+  }
+  PG_CATCH();
+  {
+    rethrow_naming(caller_context, psprintf("autotime checking the attachment of \"%s\" and the bound tables as they are now",
+                                            get_rel_name(attached)));
+  }
+  PG_END_TRY();
+  PopActiveSnapshot();
+  if (rc != SPI_OK_SELECT)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not check its attachment")));
+}
+
 PreparedPipeline *prepare_pipeline(Oid relid, Driver driver, bool bulk, const RawBinding &raw, char *flat) {
   MemoryContext context = AllocSetContextCreate(CacheMemoryContext, "autotime capture pipeline", ALLOCSET_SMALL_SIZES);
   auto *pipeline = static_cast<PreparedPipeline *>(MemoryContextAllocZero(context, sizeof(PreparedPipeline)));
@@ -779,6 +814,7 @@ const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk
   (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
   if (bulk || plans_many_rows(driver)) discourage_nested_loops();
   const RawBinding raw = load_binding(relid);
+  check_attachment_still_fits(raw.source.relid);
   // Steps of the same role may share a statement (merge_same_owner_steps): the roles, by RunAs.
   Oid owners[kRunAsCount];
   int owner_group[kRunAsCount];

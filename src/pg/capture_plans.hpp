@@ -3,6 +3,8 @@
 // ALTER TABLE ... OWNER included: each step remembers whose rights it runs with).
 #pragma once
 
+#include <type_traits>
+
 #include "../core/capture_sql.hpp"
 #include "postgres_headers.hpp"
 
@@ -60,6 +62,10 @@ void register_rows(const char *name, TupleDesc desc, Oid relid, Tuplestorestate 
 // The attached tables (of `kind`, or all when nullptr), ordered by kind then OID, palloc'd; their
 // number in *count. Must run inside SPI_connect.
 Oid *attached_sources(uint64 *count, const char *kind = nullptr);
+
+// What lives across PostgreSQL calls (which may longjmp) must have nothing to destroy.
+static_assert(std::is_trivially_destructible_v<PipelineResult>);
+static_assert(std::is_trivially_destructible_v<PreparedPipeline>);
 
 // Whether step `name` ran, with its row count and (for a step without output) its rows.
 bool step_ran(const PipelineResult &result, const char *name, uint64 *processed = nullptr,
@@ -127,5 +133,7 @@ void discourage_nested_loops();
 // True when some team has on_error = 'record' (cached per backend until team_settings changes).
 // Must run inside SPI_connect.
 bool any_team_records_errors();
+
+static_assert(std::is_trivially_destructible_v<RowPrecheck>);
 
 }  // namespace autotime::pg

@@ -149,6 +149,16 @@ SELECT 50 AS "case", pg_temp.failed($$SELECT autotime.bind('invoices', 'firm.tim
 SELECT 51 AS "case", pg_temp.failed($$SELECT autotime.create_practice_schema('elsewhere', -1)$$);
 SELECT 52 AS "case", pg_temp.failed($$CALL autotime.backfill_team(1, batch_size => -5)$$);
 
+-- Rows with more than one problem: the reason is the first rule that fails, in the order team,
+-- kind, qualification, time, actor, permission, case, fee.
+SELECT 53 AS "case", pg_temp.call(53, 1, 101, NULL, 11);              -- may not log time, only closed cases
+SELECT 54 AS "case", pg_temp.row($$INSERT INTO documents (team_id, id, client_id, case_id, user_id, name, template_id)
+                                       VALUES (1, 54, 102, 1000, NULL, 'Memo', 1)$$, 'document', 54);  -- no actor, another client's case
+SELECT 55 AS "case", pg_temp.row($$INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+                                       VALUES (3, 55, 300, 30, 'outbound', 'ringing', now())$$, 'call', 55);  -- team disabled, ringing
+SELECT 56 AS "case", pg_temp.row($$INSERT INTO events (team_id, id, client_id, user_id, title, starts_at)
+                                       VALUES (1, 56, 100, 10, 'Hearing', now())$$, 'event', 56);  -- events off, not completed
+
 -- Nothing was lost: every activity row that exists has the entry explain names, or a skip reason
 -- decided by the rules. None is left pending_backfill (which is what a capture that silently did
 -- nothing would leave), and no entry is missing or mismatched.

@@ -650,6 +650,10 @@ PreparedPipeline *prepare_pipeline(Oid relid, Driver driver, bool bulk, const Ra
 
 }  // namespace
 
+void use_capture_path() {
+  (void)set_config_option("search_path", kCapturePath, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
 bool plans_many_rows(Driver driver) {
   return driver == Driver::BackfillClient || driver == Driver::BackfillTeam || driver == Driver::Report;
 }
@@ -687,9 +691,10 @@ PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *n
   // pipeline is done: only the steps read them.
   Tuplestorestate *stores[kMaxSteps];
   int store_count = 0;
-  const int path_level = NewGUCNestLevel();
-  (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-                          false);
+  // (A capture trigger sets it once for all its pipelines: then nothing to do here.)
+  const bool path_set = strcmp(namespace_search_path, kCapturePath) == 0;
+  const int path_level = path_set ? 0 : NewGUCNestLevel();
+  if (!path_set) use_capture_path();
   for (int i = 0; i < pipeline->count; i++) {
     const PreparedStep &step = pipeline->steps[i];
     Tuplestorestate *volatile rows = nullptr;
@@ -732,7 +737,7 @@ PipelineResult run_pipeline(Oid relid, Driver driver, Datum *args, const char *n
     stores[store_count++] = rows;
     if (result.processed[i] == 0 && !step.continue_if_empty) break;  // nothing follows from nothing
   }
-  AtEOXact_GUC(true, path_level);
+  if (!path_set) AtEOXact_GUC(true, path_level);
   for (int i = 0; i < pipeline->count; i++)
     if (pipeline->steps[i].output != nullptr) (void)SPI_unregister_relation(pipeline->steps[i].output);
   for (int i = 0; i < store_count; i++) tuplestore_end(stores[i]);

@@ -125,6 +125,12 @@ inline constexpr int64 kBulkRows = 100;
 // The row count bulk plans are planned for (registered as the transition tables' estimate).
 inline constexpr double kBulkPlanRows = 100000.0;
 
+// The search_path capture statements are prepared and run under: every name they use is
+// qualified, and PostgreSQL re-analyses a kept statement under any other path.
+inline constexpr const char *kCapturePath = "pg_catalog, pg_temp";
+// Sets it at the current GUC nest level (the caller opened one).
+void use_capture_path();
+
 // Whether the driver's statements are planned for many rows (with nested loops discouraged).
 bool plans_many_rows(Driver driver);
 // Sets enable_nestloop = off at the current GUC nest level (caller opened one).

@@ -314,6 +314,9 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
   const bool bulk = row_count > autotime::pg::kBulkRows;
   const double estimate = bulk ? std::max<double>(row_count, autotime::pg::kBulkPlanRows) : row_count;
   SPI_connect();
+  // One search_path for all the statements this capture runs (an error unwinds it).
+  const int path_level = NewGUCNestLevel();
+  autotime::pg::use_capture_path();
   if (trigger->tg_newtable != nullptr)
     autotime::pg::register_rows(autotime::kNewTable.data(), nullptr, RelationGetRelid(trigger->tg_relation),
                                 trigger->tg_newtable, estimate);
@@ -353,6 +356,7 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
       break;
     case Event::Truncate: break;  // handled above
   }
+  AtEOXact_GUC(true, path_level);
   SPI_finish();
 
   error_context_stack = context.previous;

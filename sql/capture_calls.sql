@@ -28,6 +28,15 @@ UPDATE calls SET duration_seconds = 2000 WHERE id = 3;
 UPDATE calls SET status = 'completed' WHERE team_id = 1;
 SELECT source_id, count(*) FROM time_entries GROUP BY source_id ORDER BY source_id;
 
+-- A call whose entry a reviewer dismissed stays dismissed when a sync job deletes it and sends it
+-- again (one row, decided by index probes: its link is not claimed again, so no entry is written).
+SELECT autotime.dismiss(ARRAY(SELECT id FROM time_entries WHERE source_kind = 'call' AND source_id = 7)) AS dismissed;
+DELETE FROM calls WHERE team_id = 1 AND id = 7;
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds, counterparty)
+VALUES (1, 7, 100, 10, 'outbound', 'completed', '2026-03-10 21:00+00', 120, '+1 555 0106');
+SELECT autotime.explain('call', 7) ->> 'reason' AS reason,
+       (SELECT count(*) FROM time_entries WHERE source_kind = 'call' AND source_id = 7) AS entries;
+
 -- Rounded duration: call length rounded up to whole increments, at least one.
 UPDATE autotime.team_settings SET call_minutes_mode = 'rounded_duration', minutes_per_activity = 6 WHERE team_id = 1;
 INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds)

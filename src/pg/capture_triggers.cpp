@@ -61,6 +61,15 @@ TupleTableSlot *first_row(Tuplestorestate *rows, Relation relation) {
   return slot;
 }
 
+// The GUC nest level at which this capture set its search_path, or -1 (run_capture_trigger).
+int capture_path_level = -1;
+
+void ensure_capture_path() {
+  if (capture_path_level >= 0) return;
+  capture_path_level = NewGUCNestLevel();
+  autotime::pg::use_capture_path();
+}
+
 const char *capture_doing(TriggerData *trigger) {
   return psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation));
 }
@@ -77,6 +86,7 @@ bool capture_call_directly(TriggerData *trigger, const autotime::pg::RowPrecheck
   bool captured = false;
   if (!autotime::pg::decide_call_directly(row, precheck, values, nulls, &captured)) return false;
   if (!captured) return true;
+  ensure_capture_path();
   const Oid relid = RelationGetRelid(trigger->tg_relation);
   const char *doing = capture_doing(trigger);
   const auto claim = autotime::pg::run_pipeline(relid, autotime::Driver::ClaimLink, values, nulls, false, false, doing);
@@ -134,6 +144,7 @@ void run_step(TriggerData *trigger, autotime::Driver driver, bool bulk) {
     if (row != nullptr) ExecDropSingleTupleTableSlot(row);
     if (done) return;
   }
+  ensure_capture_path();
   (void)autotime::pg::run_pipeline(relid, driver, nullptr, nullptr, bulk, false, capture_doing(trigger));
 }
 
@@ -192,6 +203,8 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
   MemoryContext caller_context = CurrentMemoryContext;
   ResourceOwner caller_owner = CurrentResourceOwner;
   ErrorData *volatile failure = nullptr;
+  // A search_path set inside the subtransaction ends with it (committed or not).
+  const int outer_path_level = capture_path_level;
   BeginInternalSubTransaction(nullptr);
   MemoryContextSwitchTo(caller_context);
   PG_TRY();
@@ -211,6 +224,7 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
     CurrentResourceOwner = caller_owner;
   }
   PG_END_TRY();
+  capture_path_level = outer_path_level;
   if (failure == nullptr) return;
 
   Datum args[2] = {CStringGetTextDatum(unpack_sql_state(failure->sqlerrcode)),
@@ -314,9 +328,10 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
   const bool bulk = row_count > autotime::pg::kBulkRows;
   const double estimate = bulk ? std::max<double>(row_count, autotime::pg::kBulkPlanRows) : row_count;
   SPI_connect();
-  // One search_path for all the statements this capture runs (an error unwinds it).
-  const int path_level = NewGUCNestLevel();
-  autotime::pg::use_capture_path();
+  // One search_path for all the statements this capture runs, set when the first runs (a row
+  // that can't qualify runs none); an error unwinds it.
+  const int outer_path_level = capture_path_level;
+  capture_path_level = -1;
   if (trigger->tg_newtable != nullptr)
     autotime::pg::register_rows(autotime::kNewTable.data(), nullptr, RelationGetRelid(trigger->tg_relation),
                                 trigger->tg_newtable, estimate);
@@ -356,7 +371,8 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
       break;
     case Event::Truncate: break;  // handled above
   }
-  AtEOXact_GUC(true, path_level);
+  if (capture_path_level >= 0) AtEOXact_GUC(true, capture_path_level);
+  capture_path_level = outer_path_level;
   SPI_finish();
 
   error_context_stack = context.previous;

@@ -10,9 +10,10 @@
 -- them is the right to use them: nothing a caller passes reaches SQL but parameters), and take
 -- the team: an id more than one firm holds is refused without it.
 DROP FUNCTION autotime.explain(text, bigint);
-CREATE FUNCTION autotime.explain(kind text, source_id bigint, team_id bigint DEFAULT NULL) RETURNS jsonb
-  AS 'MODULE_PATHNAME', 'autotime_explain' LANGUAGE c STABLE SECURITY DEFINER;
-REVOKE ALL ON FUNCTION autotime.explain(text, bigint, bigint) FROM PUBLIC;
+-- source: the attached table, when two tables of the kind hold the id.
+CREATE FUNCTION autotime.explain(kind text, source_id bigint, team_id bigint DEFAULT NULL, source regclass DEFAULT NULL)
+  RETURNS jsonb AS 'MODULE_PATHNAME', 'autotime_explain' LANGUAGE c STABLE SECURITY DEFINER;
+REVOKE ALL ON FUNCTION autotime.explain(text, bigint, bigint, regclass) FROM PUBLIC;
 
 DROP FUNCTION autotime.backfill_automatic_time(bigint);
 CREATE FUNCTION autotime.backfill_automatic_time(client_id bigint, team_id bigint DEFAULT NULL) RETURNS integer
@@ -28,6 +29,20 @@ ALTER FUNCTION autotime.validate_attachment(regclass) SECURITY DEFINER;
 ALTER TABLE autotime.activity_links ADD COLUMN released_at timestamptz;
 COMMENT ON COLUMN autotime.activity_links.released_at IS
   'Set when the activity was deleted (not dismissed): sending it again captures it again';
+
+-- Two tables attached for one kind never share an id space. The first table attached for a kind
+-- keys its activities by id (as before 1.3: key_space NULL); a table attached while another of its
+-- kind is attached gets a space of its own, named after it when attached: its ledger keys are
+-- 'table:<space>:<id>', its links record the space, and its entries name it in the entries table's
+-- source_table column ('' for the kind's first table), which the entries' unique key must include.
+ALTER TABLE autotime.attachments ADD COLUMN key_space text;
+COMMENT ON COLUMN autotime.attachments.key_space IS
+  'NULL: the kind''s default id space (keys are ids); else this table''s own (a further table attached for the kind)';
+ALTER TABLE autotime.activity_links ADD COLUMN key_space text;
+COMMENT ON COLUMN autotime.activity_links.key_space IS 'The id space of the attached table the activity is in (NULL: the kind''s default)';
+-- A failure is an activity's too: the same id in two attached tables is two activities.
+ALTER TABLE autotime.capture_failures DROP CONSTRAINT capture_failures_one_per_activity,
+  ADD CONSTRAINT capture_failures_one_per_activity PRIMARY KEY (team_id, kind, source, source_id);
 
 -- Which tables autotime reads and writes is no secret (pg_class shows them too); a role granted a
 -- review function reads the bindings with its own rights.
@@ -131,11 +146,11 @@ END
 $$;
 
 -- The entry made for an activity (NULL if none), without reading the ledger.
-CREATE FUNCTION autotime.entry_for(kind text, source_id bigint, team_id bigint DEFAULT NULL) RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-  SELECT (autotime.explain(kind, source_id, team_id) OPERATOR(pg_catalog.->>) 'time_entry_id')::pg_catalog.int8
+CREATE FUNCTION autotime.entry_for(kind text, source_id bigint, team_id bigint DEFAULT NULL, source regclass DEFAULT NULL)
+RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT (autotime.explain(kind, source_id, team_id, source) OPERATOR(pg_catalog.->>) 'time_entry_id')::pg_catalog.int8
 $$;
-REVOKE ALL ON FUNCTION autotime.entry_for(text, bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.entry_for(text, bigint, bigint, regclass) FROM PUBLIC;
 
 -- TRUNCATE of an attached table is a deletion of every row: the drafts of its activities go and
 -- their links are released (the same activities sent again are captured again, once). Tables
@@ -325,8 +340,50 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION autotime.check_table_owner(regclass) TO PUBLIC;
 
+-- The entries of tables attached with an id space of their own must be told apart: the bound
+-- entries table needs a source_table column, and no unique key without it.
+CREATE FUNCTION autotime.check_id_spaces() RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  spaced text;
+  entries regclass;
+  mapping jsonb;
+  space_column text;
+  key_columns text[];
+BEGIN
+  SELECT string_agg(format('%s (%s)', a.source, a.kind), ', ' ORDER BY a.source::text) INTO spaced
+    FROM autotime.attachments a WHERE a.key_space IS NOT NULL;
+  SELECT b.rel, b.columns INTO entries, mapping FROM autotime.bindings b WHERE b.role = 'time_entries';
+  IF spaced IS NULL OR entries IS NULL THEN
+    RETURN;  -- (binding the entries table checks again)
+  END IF;
+  space_column := coalesce(mapping ->> 'source_table', 'source_table');
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = entries AND t.attname = space_column
+                   AND t.attnum > 0 AND NOT t.attisdropped) THEN
+    RAISE EXCEPTION 'time entries table % has no column "%" to tell apart the entries of two tables attached for one kind',
+          entries, space_column
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Attached while another table of its kind is: %s. An id both tables hold would be one entry.', spaced),
+            HINT = format('ALTER TABLE %s ADD COLUMN source_table text NOT NULL DEFAULT '''', and include source_table in its '
+                          'unique key on (team_id, source_kind, source_id); then bind or attach again.', entries);
+  END IF;
+  key_columns := ARRAY[coalesce(mapping ->> 'team_id', 'team_id'), coalesce(mapping ->> 'source_kind', 'source_kind'),
+                       coalesce(mapping ->> 'source_id', 'source_id')];
+  IF EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = entries AND i.indisunique AND i.indexprs IS NULL
+               AND ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) k
+                         JOIN pg_attribute a ON a.attrelid = entries AND a.attnum = k) <@ key_columns) THEN
+    RAISE EXCEPTION 'the unique key of time entries table % does not include "%"', entries, space_column
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Attached while another table of its kind is: %s. An id both tables hold would be one entry.', spaced),
+            HINT = format('Make the unique key (%s, %s): its entries are told apart by the table they come from.',
+                          array_to_string(key_columns, ', '), space_column);
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.check_id_spaces() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION autotime.attach(source regclass, kind text, columns jsonb DEFAULT '{}', qualifies text DEFAULT NULL)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$DECLARE space text; known boolean;
 BEGIN
   IF kind IS NULL OR kind NOT IN ('call', 'sms', 'document', 'ir_report', 'event') THEN
     RAISE EXCEPTION 'unknown activity kind "%"', kind
@@ -335,9 +392,20 @@ BEGIN
   PERFORM autotime.check_table_owner(source);
   -- qualifies: the columns only the kind's default qualification reads are then not required.
   PERFORM autotime.check_columns(source, kind, columns, qualifies);
+  -- Attached again for the same kind, a table keeps its id space; a further table of a kind gets its own.
+  SELECT a.key_space, true INTO space, known FROM autotime.attachments a
+   WHERE a.source = attach.source AND a.kind = attach.kind;
+  IF known IS NULL AND EXISTS (SELECT 1 FROM autotime.attachments a WHERE a.kind = attach.kind AND a.source <> attach.source) THEN
+    SELECT format('%I.%I', n.nspname, c.relname) INTO space
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = attach.source;
+    WHILE EXISTS (SELECT 1 FROM autotime.attachments a WHERE a.kind = attach.kind AND a.key_space = space) LOOP
+      space := space || '+';
+    END LOOP;
+  END IF;
   DELETE FROM autotime.attachments a WHERE a.source = attach.source;
-  INSERT INTO autotime.attachments (source, kind, columns, qualifies)
-  VALUES (attach.source, attach.kind, attach.columns, nullif(btrim(attach.qualifies), ''));
+  INSERT INTO autotime.attachments (source, kind, columns, qualifies, key_space)
+  VALUES (attach.source, attach.kind, attach.columns, nullif(btrim(attach.qualifies), ''), space);
+  PERFORM autotime.check_id_spaces();
   PERFORM autotime.drop_capture_triggers(source);
   PERFORM autotime.create_capture_triggers(source);
   PERFORM autotime.validate_attachment(source);
@@ -357,6 +425,7 @@ BEGIN
   INSERT INTO autotime.bindings (role, rel, columns) VALUES (bind.role, bind.rel, bind.columns);
   IF bind.role = 'time_entries' THEN
     PERFORM autotime.install_invoice_gate(bind.rel, bind.columns);  -- when it has an invoice_id
+    PERFORM autotime.check_id_spaces();
   END IF;
   PERFORM autotime.invalidate_capture(a.source) FROM autotime.attachments a;
 END
@@ -557,6 +626,16 @@ BEGIN
 END
 $$;
 
+-- The bound entries table's source_table column (quoted), NULL when it has none.
+CREATE FUNCTION autotime.entry_space_column() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT quote_ident(t.attname) FROM autotime.bindings b
+    JOIN pg_attribute t ON t.attrelid = b.rel AND t.attname = coalesce(b.columns ->> 'source_table', 'source_table')
+                       AND t.attnum > 0 AND NOT t.attisdropped
+   WHERE b.role = 'time_entries'
+$$;
+REVOKE ALL ON FUNCTION autotime.entry_space_column() FROM PUBLIC;
+
 -- Dismisses draft entries: they are deleted, and their links (the same team's) remember it so they
 -- never come back.
 CREATE FUNCTION autotime.dismiss(entry_ids bigint[], team_id bigint DEFAULT NULL) RETURNS integer
@@ -569,12 +648,14 @@ BEGIN
   team := autotime.check_entry_ids(entry_ids, team_id, 'autotime.dismiss({ids}, team_id => {team})');
   -- The drafts go (as the entries' owner), then their links remember it (autotime's own table).
   WITH gone AS (
-    SELECT q.team_id, q.kind, q.source_id FROM autotime.query_as_owner(t.rel,
+    SELECT q.team_id, q.kind, q.source_id, nullif(q.space, '') AS space FROM autotime.query_as_owner(t.rel,
       format('DELETE FROM %1$s WHERE %4$s = $2 AND %2$s = ANY ($1) AND %3$s = ''draft'' '
-             'RETURNING %4$s::int8, %5$s::text, %6$s::int8', t.rel, t.id, t.status, t.team_id, t.source_kind, t.source_id),
-      entry_ids, team, NULL) AS q(team_id bigint, kind text, source_id bigint))
+             'RETURNING %4$s::int8, %5$s::text, %6$s::int8, %7$s::text', t.rel, t.id, t.status, t.team_id, t.source_kind,
+             t.source_id, coalesce(autotime.entry_space_column(), 'NULL')),
+      entry_ids, team, NULL) AS q(team_id bigint, kind text, source_id bigint, space text))
   UPDATE autotime.activity_links l SET dismissed_at = now(), released_at = NULL FROM gone
-   WHERE l.team_id = gone.team_id AND l.kind = gone.kind AND l.source_id = gone.source_id;
+   WHERE l.team_id = gone.team_id AND l.kind = gone.kind AND l.source_id = gone.source_id
+     AND l.key_space IS NOT DISTINCT FROM gone.space;
   GET DIAGNOSTICS changed = ROW_COUNT;
   RETURN changed;
 END
@@ -953,12 +1034,13 @@ BEGIN
       rate numeric(10,2),
       source_kind text CHECK (source_kind IN ('call', 'sms', 'document', 'ir_report', 'event')),
       source_id bigint,
+      source_table text NOT NULL DEFAULT '',
       invoice_id bigint,
       reviewed_by bigint,
       reviewed_at timestamptz,
       created_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (team_id, id),
-      CONSTRAINT time_entries_one_per_activity UNIQUE (team_id, source_kind, source_id),
+      CONSTRAINT time_entries_one_per_activity UNIQUE (team_id, source_kind, source_id, source_table),
       CONSTRAINT time_entries_draft_not_invoiced CHECK (status <> 'draft' OR invoice_id IS NULL),
       FOREIGN KEY (team_id, client_id, case_id) REFERENCES @s.cases (team_id, client_id, id)
     )@p;
@@ -994,7 +1076,7 @@ CREATE FUNCTION autotime.accepted_columns(kind_or_role text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT CASE WHEN autotime.contract_columns(kind_or_role) IS NOT NULL THEN ARRAY(
     SELECT c FROM unnest(autotime.contract_columns(kind_or_role) || CASE kind_or_role
-             WHEN 'time_entries' THEN ARRAY['invoice_id', 'created_at']
+             WHEN 'time_entries' THEN ARRAY['invoice_id', 'created_at', 'source_table']
              WHEN 'cases' THEN ARRAY['title']
              WHEN 'team_members' THEN ARRAY['id', 'name']
              WHEN 'call' THEN ARRAY['counterparty']

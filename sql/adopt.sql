@@ -95,6 +95,15 @@ CREATE TABLE lawfirm.enum_calls (team_id int, id bigint, client_id int, case_id 
   direction text, started_at timestamptz, duration_seconds int, PRIMARY KEY (team_id, id));
 CREATE TABLE lawfirm.padded_calls (team_id int, id bigint, client_id int, case_id int, user_id int, status char(12),
   direction varchar(10), started_at timestamptz, duration_seconds int, PRIMARY KEY (team_id, id));
+-- Attached while lawfirm.phone_calls is, each gets an id space of its own: the entries table must
+-- say which table an entry's activity is in (a mapped column, in its unique key).
+ALTER TABLE lawfirm.billing_lines ADD COLUMN origin_table text NOT NULL DEFAULT '',
+  DROP CONSTRAINT billing_lines_firm_id_origin_kind_origin_id_key,
+  ADD CONSTRAINT billing_lines_one_per_activity UNIQUE (firm_id, origin_kind, origin_id, origin_table);
+SELECT autotime.bind('time_entries', 'lawfirm.billing_lines', '{"team_id": "firm_id", "id": "line_id",
+  "client_id": "contact_id", "case_id": "matter_id", "user_id": "attorney_id", "work_date": "day", "minutes": "mins",
+  "description": "memo", "billable": "chargeable", "status": "line_state", "rate": "hourly", "source_kind": "origin_kind",
+  "source_id": "origin_id", "reviewed_by": "approver", "reviewed_at": "approved_on", "source_table": "origin_table"}');
 SELECT autotime.attach('lawfirm.enum_calls', 'call'), autotime.attach('lawfirm.padded_calls', 'call');
 -- With an index on (firm, client) a call is decided by index probes (integer keys of other widths,
 -- an enum status); a matter never updated does not win over one updated (NULLS LAST), as in SQL.
@@ -105,7 +114,7 @@ INSERT INTO lawfirm.enum_calls VALUES (7, 102, 9000, NULL, 70, 'completed', 'out
 INSERT INTO lawfirm.enum_calls VALUES (7, 103, 9000, NULL, 70, NULL, 'outbound', '2026-03-13 17:00+00', 60);
 INSERT INTO lawfirm.padded_calls VALUES (7, 201, 9000, NULL, 70, 'completed', 'inbound', '2026-03-13 15:00+00', 60);
 INSERT INTO lawfirm.padded_calls VALUES (7, 202, 9000, NULL, 70, 'missed', 'inbound', '2026-03-13 16:00+00', 60);
-SELECT origin_id, matter_id, memo, hourly FROM lawfirm.billing_lines WHERE origin_id > 100 ORDER BY origin_id;
+SELECT origin_id, origin_table, matter_id, memo, hourly FROM lawfirm.billing_lines WHERE origin_id > 100 ORDER BY origin_id;
 -- The ringing call completes: captured by the UPDATE.
 UPDATE lawfirm.enum_calls SET status = 'completed' WHERE id = 101;
 SELECT origin_id, matter_id FROM lawfirm.billing_lines WHERE origin_id > 100 ORDER BY origin_id;

@@ -21,18 +21,18 @@ CREATE TABLE shop.matters (firm_id int, matter_id int, contact_id int, caption t
 CREATE TABLE shop.lines (firm_id int, line_id bigint GENERATED ALWAYS AS IDENTITY, contact_id int, matter_id int,
   attorney_id int, day date, mins int, memo text, chargeable boolean, line_state text, hourly numeric(8,2),
   origin_kind text, origin_id bigint, invoice_ref text, approver int, approved_on timestamptz, entered_at timestamptz,
-  PRIMARY KEY (firm_id, line_id), UNIQUE (firm_id, origin_kind, origin_id));
+  origin_table text NOT NULL DEFAULT '', PRIMARY KEY (firm_id, line_id), UNIQUE (firm_id, origin_kind, origin_id, origin_table));
 -- A draft that was put on an invoice before autotime came: the gate doesn't block its approval.
 INSERT INTO shop.lines (firm_id, contact_id, matter_id, attorney_id, day, mins, memo, chargeable, line_state, hourly,
                         invoice_ref) VALUES (7, 9000, 700, 70, '2026-03-01', 30, 'Manual work', true, 'draft', 410, 'INV-0');
 
--- Every contract column may be mapped: an entry's invoice_id and created_at, a case's title, a
--- member's id and name.
+-- Every contract column may be mapped: an entry's invoice_id, created_at and source_table (which
+-- attached table its activity is in), a case's title, a member's id and name.
 SELECT autotime.bind('time_entries', 'shop.lines', '{"team_id": "firm_id", "id": "line_id", "client_id": "contact_id",
   "case_id": "matter_id", "user_id": "attorney_id", "work_date": "day", "minutes": "mins", "description": "memo",
   "billable": "chargeable", "status": "line_state", "rate": "hourly", "source_kind": "origin_kind",
   "source_id": "origin_id", "reviewed_by": "approver", "reviewed_at": "approved_on", "invoice_id": "invoice_ref",
-  "created_at": "entered_at"}');
+  "created_at": "entered_at", "source_table": "origin_table"}');
 SELECT autotime.bind('cases', 'shop.matters', '{"team_id": "firm_id", "id": "matter_id", "client_id": "contact_id",
   "title": "caption", "status": "stage", "billing_type": "fee_arrangement", "updated_at": "modified_at"}');
 SELECT autotime.bind('team_members', 'shop.staff', '{"team_id": "firm_id", "id": "staff_no", "user_id": "attorney_id",
@@ -179,14 +179,16 @@ SELECT origin_id, line_state FROM shop.lines WHERE origin_kind = 'call' ORDER BY
 SELECT autotime.bind('time_entries', 'shop.lines', '{"team_id": "firm_id", "id": "line_id", "client_id": "contact_id",
   "case_id": "matter_id", "user_id": "attorney_id", "work_date": "day", "minutes": "mins", "description": "memo",
   "billable": "chargeable", "status": "line_state", "rate": "hourly", "source_kind": "origin_kind",
-  "source_id": "origin_id", "reviewed_by": "approver", "reviewed_at": "approved_on", "invoice_id": "invoice_ref"}');
+  "source_id": "origin_id", "reviewed_by": "approver", "reviewed_at": "approved_on", "invoice_id": "invoice_ref",
+  "source_table": "origin_table"}');
 SELECT tgrelid::regclass, tgname FROM pg_trigger WHERE tgrelid = 'shop.lines'::regclass AND NOT tgisinternal ORDER BY 2;
 CREATE TABLE shop.plain_lines (LIKE shop.lines INCLUDING ALL);
 ALTER TABLE shop.plain_lines DROP COLUMN invoice_ref;
 SELECT autotime.bind('time_entries', 'shop.plain_lines', '{"team_id": "firm_id", "id": "line_id",
   "client_id": "contact_id", "case_id": "matter_id", "user_id": "attorney_id", "work_date": "day", "minutes": "mins",
   "description": "memo", "billable": "chargeable", "status": "line_state", "rate": "hourly",
-  "source_kind": "origin_kind", "source_id": "origin_id", "reviewed_by": "approver", "reviewed_at": "approved_on"}');
+  "source_kind": "origin_kind", "source_id": "origin_id", "reviewed_by": "approver", "reviewed_at": "approved_on",
+  "source_table": "origin_table"}');
 SELECT tgrelid::regclass, tgname FROM pg_trigger WHERE tgrelid IN ('shop.lines'::regclass, 'shop.plain_lines'::regclass)
   AND NOT tgisinternal ORDER BY 1, 2;
 -- A column named invoice_id needs no mapping.

@@ -48,6 +48,38 @@ KindShape shape_of(Kind kind) {
 
 std::string literal_text(std::string_view value) { return quote_literal(value) + "::pg_catalog.text"; }
 
+// `expr` names this attachment's id space (the default space is NULL).
+std::string in_space(const std::string &expr, const std::string &space) {
+  return space.empty() ? expr + " IS NULL" : expr + std::string(kEq) + literal_text(space);
+}
+
+// Ledger rows of this attachment's id space, for lookups by source_id (a key carries its space).
+std::string ledger_space(const CaptureBinding &b, std::string_view alias) {
+  return b.ledger_key_spaces ? " AND " + in_space(std::string(alias) + ".key_space", b.key_space) : "";
+}
+
+// Entries of this attachment's id space: source_table names it ('' or NULL: the kind's default).
+std::string entry_space(const CaptureBinding &b, std::string_view alias) {
+  if (!b.entries_name_table) return "";
+  const std::string column = cast(std::string(alias) + "." + b.time_entries.column("source_table"), "text");
+  return " AND COALESCE(" + column + ", ''::pg_catalog.text)" + std::string(kEq) + literal_text(b.key_space);
+}
+
+// The ledger's columns a claim writes, and the space's value for the last one.
+std::string ledger_columns(const CaptureBinding &b) {
+  return b.ledger_key_spaces ? "(team_id, kind, source_key, source_id, key_space)" : "(team_id, kind, source_key, source_id)";
+}
+std::string space_value(const CaptureBinding &b) {
+  if (!b.ledger_key_spaces) return "";
+  return b.key_space.empty() ? ", NULL::pg_catalog.text" : ", " + literal_text(b.key_space);
+}
+
+// An id's ledger key: the id itself in the kind's default space, else prefixed by the space.
+std::string id_key(const CaptureBinding &b, const std::string &id_text) {
+  if (b.key_space.empty()) return id_text;
+  return "(" + literal_text("table:" + b.key_space + ":") + std::string(kConcat) + id_text + ")";
+}
+
 // One activity per source row, in the canonical column names every later step uses.
 std::string activity_projection(const CaptureBinding &b, std::string_view from, std::string_view where) {
   const BoundRelation &s = b.source;
@@ -55,7 +87,7 @@ std::string activity_projection(const CaptureBinding &b, std::string_view from, 
   std::string actor = s.column(shape.actor_column);
   if (!shape.fallback_actor_column.empty())
     actor = "COALESCE(" + actor + ", " + s.column(shape.fallback_actor_column) + ")";
-  std::string key = cast(s.column("id"), "text");
+  std::string key = id_key(b, cast(s.column("id"), "text"));
   if (shape.keyed_by_provider_id) {
     const std::string provider = cast(s.column("provider_message_id"), "text");
     key = "COALESCE(CASE WHEN " + provider + std::string(kNe) + "''::pg_catalog.text THEN 'provider:'::pg_catalog.text" +
@@ -148,7 +180,7 @@ std::string unlinked_step(const CaptureBinding &b, Driver driver) {
   const std::string kind = literal_text(kind_name(b.kind));
   std::string sql = "SELECT a.* FROM " + std::string(kRowsTable) +
                     " a WHERE NOT EXISTS (SELECT 1 FROM autotime.activity_links l WHERE l.team_id" + eq +
-                    "a.team_id AND l.kind" + eq + kind + " AND l.source_id" + eq + "a.source_id";
+                    "a.team_id AND l.kind" + eq + kind + " AND l.source_id" + eq + "a.source_id" + ledger_space(b, "l");
   if (driver == Driver::BackfillTeam)
     sql += " AND l.team_id" + eq + "$1::pg_catalog.int8 AND l.source_id" + std::string(kGt) +
            "$3::pg_catalog.int8 AND l.source_id" + std::string(kLe) + "$4::pg_catalog.int8";
@@ -236,8 +268,8 @@ std::string decide_step(const CaptureBinding &b) {
                     "d.duration_seconds, d.increment, d.minutes_mode, d.flat_fee_policy, d.timezone, d.rate, "
                     "d.resolved_case_id, d.billing_type FROM decided d WHERE d.reason IS NULL" +
                     (shared_keys ? " ORDER BY d.team_id, d.source_key, d.source_id" : "") + "), ";
-  sql += "claimed AS (INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT c.team_id, " +
-         kind + ", c.source_key, c.source_id FROM candidates c " + on_link_conflict(b) +
+  sql += "claimed AS (INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " SELECT c.team_id, " +
+         kind + ", c.source_key, c.source_id" + space_value(b) + " FROM candidates c " + on_link_conflict(b) +
          " RETURNING l.team_id, l.source_key, l.xmax" + std::string(kNe) + "'0'::pg_catalog.xid AS reclaimed) ";
   sql += "SELECT c.team_id, c.client_id, c.resolved_case_id AS case_id, c.user_id, "
          "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date AS work_date, "
@@ -254,7 +286,13 @@ std::string entry_columns(const CaptureBinding &b) {
   return e.column("team_id") + ", " + e.column("client_id") + ", " + e.column("case_id") + ", " + e.column("user_id") +
          ", " + e.column("work_date") + ", " + e.column("minutes") + ", " + e.column("description") + ", " +
          e.column("billable") + ", " + e.column("status") + ", " + e.column("rate") + ", " + e.column("source_kind") +
-         ", " + e.column("source_id");
+         ", " + e.column("source_id") + (b.entries_name_table ? ", " + e.column("source_table") : std::string());
+}
+
+// The value of the entries' source_table column, when it has one: the attachment's id space.
+std::string entry_space_value(const CaptureBinding &b) {
+  if (!b.entries_name_table) return "";
+  return ", " + quote_literal(b.key_space);
 }
 
 // The write step (as the entries table's owner): plain values in, the bound table's own
@@ -265,7 +303,8 @@ std::string entry_columns(const CaptureBinding &b) {
 std::string write_step(const CaptureBinding &b, std::string_view from) {
   return "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
          ") SELECT c.team_id, c.client_id, c.case_id, c.user_id, c.work_date, c.minutes, c.description, c.billable, "
-         "'draft', c.rate, " + quote_literal(kind_name(b.kind)) + ", c.source_id FROM " + std::string(from) +
+         "'draft', c.rate, " + quote_literal(kind_name(b.kind)) + ", c.source_id" + entry_space_value(b) + " FROM " +
+         std::string(from) +
          " c ON CONFLICT DO NOTHING";
 }
 
@@ -274,8 +313,8 @@ std::string own_draft(const CaptureBinding &b) {
   const std::string eq(kEq);
   const BoundRelation &e = b.time_entries;
   return "e." + e.column("team_id") + eq + "r.team_id AND " + cast("e." + e.column("source_kind"), "text") + eq +
-         literal_text(kind_name(b.kind)) + " AND e." + e.column("source_id") + eq + "r.source_id AND " +
-         cast("e." + e.column("status"), "text") + eq + "'draft'::pg_catalog.text";
+         literal_text(kind_name(b.kind)) + " AND e." + e.column("source_id") + eq + "r.source_id" + entry_space(b, "e") +
+         " AND " + cast("e." + e.column("status"), "text") + eq + "'draft'::pg_catalog.text";
 }
 
 std::string explain_step(const CaptureBinding &b) {
@@ -290,7 +329,8 @@ std::string explain_step(const CaptureBinding &b) {
                     (b.released_links ? " AND l.released_at IS NULL" : "");
   if (b.failures_table)
     sql += " LEFT JOIN autotime.capture_failures fl ON fl.team_id" + eq + "d.team_id AND fl.kind" + eq + kind +
-           " AND fl.source_id" + eq + "d.source_id";
+           " AND fl.source_id" + eq + "d.source_id AND fl.source" + eq + quote_literal(b.source.qualified_name) +
+           "::pg_catalog.regclass";
   return sql;
 }
 
@@ -301,7 +341,8 @@ std::string verdict_step(const CaptureBinding &b) {
          "x.failure_recorded FROM " + std::string(kExplainedTable) + " x LEFT JOIN LATERAL (SELECT " +
          cast("e." + e.column("id"), "int8") + " AS id FROM " + e.qualified_name + " e WHERE e." + e.column("team_id") +
          eq + "x.team_id AND " + cast("e." + e.column("source_kind"), "text") + eq + literal_text(kind_name(b.kind)) +
-         " AND e." + e.column("source_id") + eq + "x.linked_source_id LIMIT 1) en ON true ORDER BY x.team_id";
+         " AND e." + e.column("source_id") + eq + "x.linked_source_id" + entry_space(b, "e") +
+         " LIMIT 1) en ON true ORDER BY x.team_id";
 }
 
 std::string failure_step(const CaptureBinding &b) {
@@ -312,7 +353,7 @@ std::string failure_step(const CaptureBinding &b) {
   sql += "recorded AS (INSERT INTO autotime.capture_failures AS f (team_id, kind, source, source_id, sqlstate, message) "
          "SELECT t.team_id, " + kind + ", " + quote_literal(b.source.qualified_name) +
          "::pg_catalog.regclass, t.source_id, $1, $2 FROM teams t WHERE NOT EXISTS (SELECT 1 FROM teams r WHERE r.on_error" +
-         ne + "'record'::pg_catalog.text) ON CONFLICT (team_id, kind, source_id) DO UPDATE SET sqlstate = EXCLUDED.sqlstate, "
+         ne + "'record'::pg_catalog.text) ON CONFLICT ON CONSTRAINT capture_failures_one_per_activity DO UPDATE SET sqlstate = EXCLUDED.sqlstate, "
          "message = EXCLUDED.message, failed_at = pg_catalog.now() RETURNING 1) ";
   sql += "SELECT (SELECT pg_catalog.count(*) FROM teams WHERE on_error" + ne +
          "'record'::pg_catalog.text) AS raising, (SELECT pg_catalog.count(*) FROM recorded) AS recorded";
@@ -391,7 +432,8 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                "SELECT x.*, en.found IS NOT NULL AS entry_exists FROM " + std::string(kExplainedTable) +
                    " x LEFT JOIN LATERAL (SELECT true AS found FROM " + e.qualified_name + " e WHERE e." +
                    e.column("team_id") + eq + "x.team_id AND " + cast("e." + e.column("source_kind"), "text") + eq + kind +
-                   " AND e." + e.column("source_id") + eq + "x.linked_source_id LIMIT 1) en ON true",
+                   " AND e." + e.column("source_id") + eq + "x.linked_source_id" + entry_space(b, "e") +
+                   " LIMIT 1) en ON true",
                std::string(kVerdictTable)},
               {"report", RunAs::Autotime,
                "SELECT " + kind + " AS kind, v.verdict[1] AS outcome, v.verdict[2] AS reason, pg_catalog.count(*) AS activities "
@@ -414,7 +456,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
       const std::string changed = std::string(kChangedTable), rekeyed = std::string(kRekeyedTable);
       const std::string old_entry = "e." + e.column("team_id") + eq + "r.old_team_id AND " +
                                     cast("e." + e.column("source_kind"), "text") + eq + kind + " AND e." +
-                                    e.column("source_id") + eq + "r.old_source_id AND " +
+                                    e.column("source_id") + eq + "r.old_source_id" + entry_space(b, "e") + " AND " +
                                     cast("e." + e.column("status"), "text");
       std::vector<Step> steps = {
           {"changes", RunAs::Source,
@@ -427,8 +469,9 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
           // the row before the change and is capturing it now is waited for, so its entry is seen
           // (and moved) below; one that comes later finds the key linked.
           {"old_keys", RunAs::Autotime,
-           "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT DISTINCT ON "
-           "(r.old_team_id, r.old_source_key) r.old_team_id, " + kind + ", r.old_source_key, r.old_source_id FROM " +
+           "INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " SELECT DISTINCT ON "
+           "(r.old_team_id, r.old_source_key) r.old_team_id, " + kind + ", r.old_source_key, r.old_source_id" +
+               space_value(b) + " FROM " +
                changed + " r WHERE r.old_qualifies AND (r.old_team_id" + ne + "r.team_id OR r.old_source_key" + ne +
                "r.source_key) AND EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id" + eq +
                "r.old_team_id AND s.enabled) ORDER BY r.old_team_id, r.old_source_key, r.old_source_id "
@@ -448,8 +491,9 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                " t WHERE t.team_id" + eq + "r.old_team_id AND t.source_key" + eq + "r.old_source_key)) AND l.team_id" + eq +
                "r.old_team_id AND l.kind" + eq + kind + " AND l.source_key" + eq +
                "r.old_source_key AND l.dismissed_at IS NULL RETURNING 1), "
-               "kept AS (INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT DISTINCT ON "
-               "(r.team_id, r.source_key) r.team_id, " + kind + ", r.source_key, r.source_id FROM " + rekeyed +
+               "kept AS (INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " SELECT DISTINCT ON "
+               "(r.team_id, r.source_key) r.team_id, " + kind + ", r.source_key, r.source_id" + space_value(b) +
+               " FROM " + rekeyed +
                " r WHERE r.entry_kept AND (r.team_id" + ne + "r.old_team_id OR r.source_key" + ne +
                "r.old_source_key) ORDER BY r.team_id, r.source_key, r.source_id ON CONFLICT (team_id, kind, source_key) "
                "DO NOTHING RETURNING 1) SELECT (SELECT pg_catalog.count(*) FROM released) AS released, "
@@ -469,7 +513,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
       return {{"drafts", RunAs::Entries,
                "SELECT " + cast("e." + e.column("team_id"), "int8") + " AS team_id, " +
                    cast("e." + e.column("source_id"), "int8") + " AS source_id FROM " + e.qualified_name + " e WHERE " +
-                   cast("e." + e.column("source_kind"), "text") + eq + kind + " AND " +
+                   cast("e." + e.column("source_kind"), "text") + eq + kind + entry_space(b, "e") + " AND " +
                    cast("e." + e.column("status"), "text") + eq + "'draft'::pg_catalog.text",
                std::string(kDraftsTable)},
               {"gone", RunAs::Source,
@@ -481,7 +525,8 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                "DELETE FROM " + e.qualified_name + " e USING " + gone + " r WHERE " + own_draft(b), ""},
               {"mark_released", RunAs::Autotime,
                "UPDATE autotime.activity_links l SET released_at = pg_catalog.now() FROM " + gone + " g WHERE l.team_id" +
-                   eq + "g.team_id AND l.kind" + eq + kind + " AND l.source_id" + eq + "g.source_id AND l.dismissed_at IS NULL",
+                   eq + "g.team_id AND l.kind" + eq + kind + " AND l.source_id" + eq + "g.source_id" + ledger_space(b, "l") +
+                   " AND l.dismissed_at IS NULL",
                ""}};
     }
     case Driver::IdRange: {
@@ -504,8 +549,8 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
       std::vector<Step> steps = {
           {"activities", RunAs::Source, source_step(b, driver), rows},
           {"tombstones", RunAs::Autotime,
-           "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) SELECT DISTINCT ON "
-           "(a.team_id, a.source_key) a.team_id, " + kind + ", a.source_key, a.source_id FROM " + rows +
+           "INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " SELECT DISTINCT ON "
+           "(a.team_id, a.source_key) a.team_id, " + kind + ", a.source_key, a.source_id" + space_value(b) + " FROM " + rows +
                " a WHERE a.qualifies AND EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id" + eq +
                "a.team_id AND s.enabled) ORDER BY a.team_id, a.source_key, a.source_id "
                "ON CONFLICT (team_id, kind, source_key) DO NOTHING RETURNING l.team_id, l.source_key",
@@ -521,7 +566,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
              "UPDATE autotime.activity_links l SET released_at = pg_catalog.now() FROM (SELECT t.team_id, t.source_key FROM " +
                  std::string(kTombstonedTable) + " t UNION SELECT k.team_id, k.source_key FROM " +
                  std::string(kReleasedTable) + " r JOIN autotime.activity_links k ON k.team_id" + eq + "r.team_id AND k.kind" +
-                 eq + kind + " AND k.source_id" + eq + "r.source_id) x WHERE l.team_id" + eq + "x.team_id AND l.kind" + eq +
+                 eq + kind + " AND k.source_id" + eq + "r.source_id" + ledger_space(b, "k") + ") x WHERE l.team_id" + eq + "x.team_id AND l.kind" + eq +
                  kind + " AND l.source_key" + eq + "x.source_key AND l.dismissed_at IS NULL",
              ""});
       return steps;
@@ -555,14 +600,14 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
               {"record", RunAs::Autotime, failure_step(b), ""}};
     case Driver::ClaimLink:
       return {{"claim", RunAs::Autotime,
-               "INSERT INTO autotime.activity_links AS l (team_id, kind, source_key, source_id) VALUES ($1, " + kind +
-                   ", $2, $3) " + on_link_conflict(b),
+               "INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " VALUES ($1, " + kind + ", " +
+                   id_key(b, "$2") + ", $3" + space_value(b) + ") " + on_link_conflict(b),
                ""}};
     case Driver::WriteEntry:
       return {{"write", RunAs::Entries,
                "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
                    ") VALUES ($1, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, " + quote_literal(kind_name(b.kind)) +
-                   ", $3) ON CONFLICT DO NOTHING",
+                   ", $3" + entry_space_value(b) + ") ON CONFLICT DO NOTHING",
                ""}};
   }
   throw std::logic_error("unknown capture driver");

@@ -32,6 +32,12 @@ struct CaptureBinding {
   BoundRelation team_members;
   bool failures_table = false;  // autotime.capture_failures exists (1.1 and later)
   bool released_links = false;  // activity_links.released_at exists (1.3 and later)
+  // Two tables attached for one kind never share an id space: the first keeps the kind's default
+  // space (empty: keys are ids, as before 1.3); a further one gets its own, named here. Its ledger
+  // keys carry the space, its links record it, and its entries name it in source_table.
+  std::string key_space;
+  bool ledger_key_spaces = false;  // activity_links.key_space exists (1.3 and later)
+  bool entries_name_table = false;  // the entries table has a source_table column
 };
 
 enum class Driver {

@@ -18,7 +18,9 @@ void clear_resolved_failures() {
   if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) return;
   if (SPI_execute("DELETE FROM autotime.capture_failures f USING autotime.activity_links l "
                   "WHERE l.team_id OPERATOR(pg_catalog.=) f.team_id AND l.kind OPERATOR(pg_catalog.=) f.kind "
-                  "AND l.source_id OPERATOR(pg_catalog.=) f.source_id",
+                  "AND l.source_id OPERATOR(pg_catalog.=) f.source_id AND (pg_catalog.to_jsonb(l) OPERATOR(pg_catalog.->>) "
+                  "'key_space') IS NOT DISTINCT FROM (SELECT pg_catalog.to_jsonb(a) OPERATOR(pg_catalog.->>) 'key_space' "
+                  "FROM autotime.attachments a WHERE a.source OPERATOR(pg_catalog.=) f.source)",
                   false, 0) != SPI_OK_DELETE)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not clear resolved capture failures")));
 }

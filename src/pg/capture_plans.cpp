@@ -63,6 +63,9 @@ struct RawRelation {
 struct RawBinding {
   bool failures_table = false;
   bool released_links = false;
+  bool ledger_key_spaces = false;
+  bool entries_name_table = false;
+  const char *key_space = nullptr;
   const char *kind = nullptr;
   const char *qualifies = nullptr;
   RawRelation source;
@@ -119,11 +122,18 @@ RawBinding load_binding(Oid relid) {
       "j.key, j.value, pg_catalog.to_regclass('autotime.capture_failures') IS NOT NULL, "
       "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t WHERE t.attrelid OPERATOR(pg_catalog.=) "
       "'autotime.activity_links'::pg_catalog.regclass AND t.attname OPERATOR(pg_catalog.=) 'released_at' "
-      "AND NOT t.attisdropped) FROM ("
-      "SELECT 'source'::pg_catalog.text AS role, a.source AS rel, a.kind, a.qualifies, a.columns "
+      "AND NOT t.attisdropped), r.key_space, "
+      "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t WHERE t.attrelid OPERATOR(pg_catalog.=) "
+      "'autotime.activity_links'::pg_catalog.regclass AND t.attname OPERATOR(pg_catalog.=) 'key_space' "
+      "AND NOT t.attisdropped), "
+      "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t WHERE t.attrelid OPERATOR(pg_catalog.=) r.rel AND t.attname "
+      "OPERATOR(pg_catalog.=) COALESCE(r.columns OPERATOR(pg_catalog.->>) 'source_table', 'source_table') "
+      "AND t.attnum OPERATOR(pg_catalog.>) 0 AND NOT t.attisdropped) FROM ("
+      "SELECT 'source'::pg_catalog.text AS role, a.source AS rel, a.kind, a.qualifies, a.columns, "
+      "pg_catalog.to_jsonb(a) OPERATOR(pg_catalog.->>) 'key_space' AS key_space "
       "FROM autotime.attachments a WHERE a.source OPERATOR(pg_catalog.=) $1 "
       "OR a.source IN (SELECT x.relid FROM pg_catalog.pg_partition_ancestors($1) x) "
-      "UNION ALL SELECT b.role, b.rel, NULL, NULL, b.columns FROM autotime.bindings b) r "
+      "UNION ALL SELECT b.role, b.rel, NULL, NULL, b.columns, NULL FROM autotime.bindings b) r "
       "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.rel "
       "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
       "LEFT JOIN LATERAL pg_catalog.jsonb_each_text(r.columns) j ON true";
@@ -152,6 +162,7 @@ RawBinding load_binding(Oid relid) {
       rel = &binding.source;
       binding.kind = SPI_getvalue(tuple, desc, 4);
       binding.qualifies = SPI_getvalue(tuple, desc, 5);
+      binding.key_space = SPI_getvalue(tuple, desc, 10);
     }
     for (int r = 0; r < kRoleCount; r++)
       if (strcmp(role, kRoles[r]) == 0) rel = &binding.roles[r];
@@ -159,6 +170,8 @@ RawBinding load_binding(Oid relid) {
     bool isnull = false;
     binding.failures_table = DatumGetBool(SPI_getbinval(tuple, desc, 8, &isnull));
     binding.released_links = DatumGetBool(SPI_getbinval(tuple, desc, 9, &isnull));
+    binding.ledger_key_spaces = DatumGetBool(SPI_getbinval(tuple, desc, 11, &isnull));
+    if (rel == &binding.roles[0]) binding.entries_name_table = DatumGetBool(SPI_getbinval(tuple, desc, 12, &isnull));
     rel->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
     rel->qualified_name = SPI_getvalue(tuple, desc, 3);
     const char *key = SPI_getvalue(tuple, desc, 6);
@@ -178,6 +191,14 @@ RawBinding load_binding(Oid relid) {
       ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                       errmsg("autotime has no table bound for role \"%s\"", kRoles[r]),
                       errhint("Run autotime.bind('%s', table) or autotime.create_practice_schema().", kRoles[r])));
+  if (binding.key_space != nullptr && !binding.entries_name_table)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("time entries table \"%s\" has no source_table column for the entries of \"%s\"",
+                           binding.roles[0].qualified_name, binding.source.qualified_name),
+                    errdetail("\"%s\" was attached while another table of its kind was: it has an id space of its own.",
+                              binding.source.qualified_name),
+                    errhint("Add the column (text) to the time entries table and include it in its unique key on "
+                            "(team_id, source_kind, source_id), then run autotime.bind('time_entries', ...) again.")));
   return binding;
 }
 
@@ -205,6 +226,9 @@ char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_gro
     binding.team_members = to_core(raw.roles[2]);
     binding.failures_table = raw.failures_table;
     binding.released_links = raw.released_links;
+    binding.key_space = raw.key_space == nullptr ? "" : raw.key_space;
+    binding.ledger_key_spaces = raw.ledger_key_spaces;
+    binding.entries_name_table = raw.entries_name_table;
     std::string flat;
     for (const Step &step : merge_same_owner_steps(capture_pipeline(binding, driver), owner_group)) {
       flat += step.name + "\x1e" + std::to_string(static_cast<int>(step.run_as)) + "\x1e" + step.output + "\x1e" +

@@ -179,14 +179,14 @@ int64 record_rows_directly(TriggerData *trigger, Datum *args) {
                      ObjectIdGetDatum(relid), args[0], args[1]};
   static const char *sql =
       "WITH r AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(team_id, source_id)), "
-      "a AS (SELECT x.kind FROM autotime.attachments x WHERE x.source OPERATOR(pg_catalog.=) $3 OR x.source IN "
+      "a AS (SELECT x.kind, x.source FROM autotime.attachments x WHERE x.source OPERATOR(pg_catalog.=) $3 OR x.source IN "
       "(SELECT p.relid FROM pg_catalog.pg_partition_ancestors($3) p) LIMIT 1), "
       "teams AS (SELECT r.team_id, r.source_id, st.on_error FROM r JOIN autotime.team_settings st "
       "ON st.team_id OPERATOR(pg_catalog.=) r.team_id AND st.enabled), "
       "recorded AS (INSERT INTO autotime.capture_failures AS f (team_id, kind, source, source_id, sqlstate, message) "
-      "SELECT t.team_id, a.kind, $3, t.source_id, $4, $5 FROM teams t, a WHERE NOT EXISTS (SELECT 1 FROM teams x "
+      "SELECT t.team_id, a.kind, a.source, t.source_id, $4, $5 FROM teams t, a WHERE NOT EXISTS (SELECT 1 FROM teams x "
       "WHERE x.on_error OPERATOR(pg_catalog.<>) 'record'::pg_catalog.text) "
-      "ON CONFLICT (team_id, kind, source_id) DO UPDATE SET sqlstate = EXCLUDED.sqlstate, "
+      "ON CONFLICT ON CONSTRAINT capture_failures_one_per_activity DO UPDATE SET sqlstate = EXCLUDED.sqlstate, "
       "message = EXCLUDED.message, failed_at = pg_catalog.now() RETURNING 1) "
       "SELECT (SELECT pg_catalog.count(*) FROM teams WHERE on_error OPERATOR(pg_catalog.<>) 'record'::pg_catalog.text), "
       "(SELECT pg_catalog.count(*) FROM recorded)";
@@ -269,16 +269,16 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
                     errhint("Fix the cause, then run autotime.backfill_automatic_time() or autotime.backfill_team().")));
 }
 
-// After TRUNCATE: the drafts of the kind whose activity is no longer in the table go. Entries
-// don't name their table, so with a second table attached for the same kind this can't tell
-// whose drafts they are and leaves them (with a WARNING): delete the rows instead.
+// After TRUNCATE: the drafts of the kind whose activity is no longer in the table go. Two tables
+// that share an id space (attached for one kind before 1.3) can't tell whose drafts they are: this
+// leaves them (with a WARNING): delete the rows instead.
 void release_truncated(TriggerData *trigger) {
   const Oid relid = RelationGetRelid(trigger->tg_relation);
   SPI_connect();
   Oid types[1] = {REGCLASSOID};
   Datum values[1] = {ObjectIdGetDatum(relid)};
   if (SPI_execute_with_args("SELECT pg_catalog.count(*) FROM autotime.attachments a JOIN autotime.attachments b "
-                            "ON b.kind OPERATOR(pg_catalog.=) a.kind WHERE a.source OPERATOR(pg_catalog.=) $1 OR a.source IN "
+                            "ON b.kind OPERATOR(pg_catalog.=) a.kind AND b.key_space IS NOT DISTINCT FROM a.key_space WHERE a.source OPERATOR(pg_catalog.=) $1 OR a.source IN "
                             "(SELECT x.relid FROM pg_catalog.pg_partition_ancestors($1) x)",
                             1, types, values, nullptr, true, 1) != SPI_OK_SELECT)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its attachments")));
@@ -290,8 +290,8 @@ void release_truncated(TriggerData *trigger) {
   else if (same_kind > 1)
     ereport(WARNING, (errmsg("autotime left the draft entries of truncated \"%s\" in place",
                              RelationGetRelationName(trigger->tg_relation)),
-                      errdetail("Another table is attached for the same kind, and entries don't say which table "
-                                "their activity was in."),
+                      errdetail("Another table attached for the same kind shares its id space (both were attached "
+                                "before 1.3), and entries don't say which table their activity was in."),
                       errhint("DELETE the rows instead of TRUNCATE: a deletion takes its drafts along.")));
   SPI_finish();
 }

@@ -1,4 +1,6 @@
 // autotime.explain(kind, source_id): why an activity did or did not get an entry.
+#include <algorithm>
+
 #include "../core/rules.hpp"
 #include "capture_plans.hpp"
 
@@ -20,7 +22,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(autotime_explain);
 
-// explain(kind text, source_id bigint, team_id bigint DEFAULT NULL) RETURNS jsonb
+// explain(kind text, source_id bigint, team_id bigint DEFAULT NULL, source regclass DEFAULT NULL) RETURNS jsonb
 Datum autotime_explain(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.explain needs a kind and a source id")));
@@ -28,6 +30,7 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
   const int64 source_id = PG_GETARG_INT64(1);
   const bool team_given = PG_NARGS() > 2 && !PG_ARGISNULL(2);
   const int64 team_id = team_given ? PG_GETARG_INT64(2) : 0;
+  const Oid only_source = PG_NARGS() > 3 && !PG_ARGISNULL(3) ? PG_GETARG_OID(3) : InvalidOid;
   const auto kind = autotime::parse_kind(kind_text);
   if (!kind)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown activity kind \"%s\"", kind_text),
@@ -42,8 +45,19 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
                     errmsg("no table is attached to autotime for kind \"%s\"", kind_text),
                     errhint("Run autotime.create_practice_schema() or autotime.attach(source, '%s').", kind_text)));
 
+  if (OidIsValid(only_source)) {
+    if (std::find(sources, sources + source_count, only_source) == sources + source_count)
+      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                      errmsg("table \"%s\" is not attached to autotime for kind \"%s\"", get_rel_name(only_source),
+                             kind_text),
+                      errhint("Name a table attached for the kind (autotime.attachments), or leave source out.")));
+    sources[0] = only_source;
+    source_count = 1;
+  }
+
   ExplainRow found;
   int matches = 0;
+  int matching_sources = 0;
   for (uint64 i = 0; i < source_count; i++) {
     Datum args[2] = {Int64GetDatum(source_id), Int64GetDatum(team_id)};
     const char nulls[2] = {' ', team_given ? ' ' : 'n'};
@@ -54,6 +68,7 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
     SPITupleTable *rows = nullptr;
     uint64 count = 0;
     if (!autotime::pg::step_ran(result, "verdict", &count, &rows)) continue;
+    if (count > 0) matching_sources++;
     TupleDesc desc = rows->tupdesc;
     for (uint64 r = 0; r < count; r++, matches++) {
       HeapTuple tuple = rows->vals[r];
@@ -73,10 +88,16 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
   }
   SPI_finish();
 
+  if (matching_sources > 1)
+    ereport(ERROR, (errcode(ERRCODE_CARDINALITY_VIOLATION),
+                    errmsg("%d activities of kind \"%s\" have id " INT64_FORMAT, matches, kind_text, source_id),
+                    errdetail("Each table attached for a kind has ids of its own; several tables hold this one."),
+                    errhint("Name the table: autotime.explain('%s', " INT64_FORMAT ", team_id => ..., source => ...).",
+                            kind_text, source_id)));
   if (matches > 1)
     ereport(ERROR, (errcode(ERRCODE_CARDINALITY_VIOLATION),
                     errmsg("%d activities of kind \"%s\" have id " INT64_FORMAT, matches, kind_text, source_id),
-                    errdetail("Ids are unique per team; several teams or attached tables hold this one."),
+                    errdetail("Ids are unique per team; several teams hold this one."),
                     errhint("Name the firm: autotime.explain('%s', " INT64_FORMAT ", team_id => ...).", kind_text,
                             source_id)));
 

@@ -688,6 +688,21 @@ BEGIN
          description text, billable boolean, status text, rate numeric, amount numeric, source_kind text, source_id bigint);
 END
 $$;
+-- It reads every firm's entries with autotime's rights: only the views' readers may call it (a
+-- view's reader needs EXECUTE on the functions the view calls). Roles that could read the views
+-- before keep reading them.
+REVOKE ALL ON FUNCTION autotime.review_rows(text) FROM PUBLIC;
+DO $$
+DECLARE
+  g record;
+BEGIN
+  FOR g IN SELECT DISTINCT a.grantee::regrole AS grantee FROM pg_class c, aclexplode(c.relacl) a
+            WHERE c.oid IN ('autotime.unreviewed'::regclass, 'autotime.unbilled'::regclass)
+              AND a.privilege_type = 'SELECT' AND a.grantee <> 0 AND a.grantee <> c.relowner LOOP
+    EXECUTE format('GRANT EXECUTE ON FUNCTION autotime.review_rows(text) TO %s', g.grantee);
+  END LOOP;
+END
+$$;
 
 -- The EXECUTE grants a DBA gave on the old signatures hold for the new ones. (Made inside this
 -- script, they count as the extension's initial privileges: pg_dump of an updated database does

@@ -20,5 +20,6 @@ GRANT SELECT ON time_entries TO practice_app;
 -- row, approving entries, and backfilling a client's history. EXECUTE is the right: these read and
 -- write the firm's tables as their owners, for one firm per call.
 GRANT SELECT ON autotime.unreviewed TO practice_app;
+GRANT EXECUTE ON FUNCTION autotime.review_rows(text) TO practice_app;  -- what the view reads
 GRANT EXECUTE ON FUNCTION autotime.explain(text, bigint, bigint, regclass), autotime.entry_for(text, bigint, bigint, regclass),
   autotime.approve(bigint[], bigint, bigint), autotime.backfill_automatic_time(bigint, bigint) TO practice_app;

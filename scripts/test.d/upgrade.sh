@@ -28,6 +28,10 @@ INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_a
   (1, 1, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00'),
   (1, 2, 100, 10, 'outbound', 'completed', '2026-03-10 16:00+00');
 SELECT autotime.dismiss(ARRAY(SELECT id FROM time_entries WHERE source_id = 2));
+DROP ROLE IF EXISTS upgrade_view_reader, upgrade_other_role;
+CREATE ROLE upgrade_view_reader;
+CREATE ROLE upgrade_other_role;
+GRANT SELECT ON autotime.unreviewed TO upgrade_view_reader;
 SQL
   before=$(psql -X -At -d "$db" -c "SELECT (SELECT count(*) FROM time_entries) || '/' || (SELECT count(*) FROM autotime.activity_links)")
   if [ "$from" = "1.1" ]; then
@@ -49,5 +53,12 @@ SQL
     FROM pg_extension WHERE extname = 'autotime'")
   echo "from $from: entries/links before $before; after update and a new call: $result"
   [ "$result" = "$current 2/3 12,12 dismissed 1" ] || { echo "unexpected state after upgrading from $from"; exit 1; }
+  # A role that read the review view still does; the function behind it (every firm's entries,
+  # with autotime's rights since 1.3) is nobody else's.
+  readers=$(psql -X -q -At -d "$db" -c "SET ROLE upgrade_view_reader" -c "SELECT count(*) FROM autotime.unreviewed" \
+              -c "RESET ROLE" -c "SELECT has_function_privilege('upgrade_other_role', 'autotime.review_rows(text)', 'EXECUTE')")
+  echo "from $from: the view's reader sees $(echo $readers | cut -d' ' -f1) drafts; another role may call review_rows: $(echo $readers | cut -d' ' -f2)"
+  [ "$(echo $readers)" = "2 f" ] || { echo "unexpected review privileges after upgrading from $from"; exit 1; }
+  psql -X -q -d "$db" -c "DROP OWNED BY upgrade_view_reader, upgrade_other_role" -c "DROP ROLE upgrade_view_reader, upgrade_other_role"
 done
 echo "upgrades to $current checked"

@@ -249,7 +249,8 @@ std::string decided_ctes(const CaptureBinding &b) {
 // How a claim meets an existing link: capture takes back a link its activity released (the
 // activity was deleted, and is here again: a sync job re-sending it). A backfill may have read
 // the row before its deletion, so it checks again, with a fresh snapshot, that the rows whose
-// link it took back still exist (the recheck step) before writing their entries.
+// link it took back still exist, with the client it read (the recheck step), before writing their
+// entries: a row deleted, or its client corrected, since then waits for the next backfill.
 std::string on_link_conflict(const CaptureBinding &b) {
   if (!b.released_links) return "ON CONFLICT (team_id, kind, source_key) DO NOTHING";
   return "ON CONFLICT (team_id, kind, source_key) DO UPDATE SET released_at = NULL, source_id = EXCLUDED.source_id, "
@@ -374,7 +375,8 @@ std::vector<Step> lookups_and_write(const CaptureBinding &b, std::string_view fr
   const std::string claimed(kClaimedTable), checked(kCheckedTable);
   steps.push_back({"recheck", RunAs::Source,
                    "SELECT c.* FROM " + claimed + " c WHERE NOT c.reclaimed OR EXISTS (SELECT 1 FROM " + s.qualified_name +
-                       " x WHERE x." + s.column("team_id") + eq + "c.team_id AND x." + s.column("id") + eq + "c.source_id)",
+                       " x WHERE x." + s.column("team_id") + eq + "c.team_id AND x." + s.column("id") + eq + "c.source_id AND " +
+                       cast("x." + s.column("client_id"), "int8") + " IS NOT DISTINCT FROM c.client_id)",
                    checked, true});
   steps.push_back({"rerelease", RunAs::Autotime,
                    "UPDATE autotime.activity_links l SET released_at = pg_catalog.now() FROM " + claimed +
@@ -467,13 +469,14 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
            changed},
           // The old keys' links are claimed first, as a deletion claims them: a backfill that read
           // the row before the change and is capturing it now is waited for, so its entry is seen
-          // (and moved) below; one that comes later finds the key linked.
+          // (and moved) below; one that comes later finds the key linked, or released (then it checks
+          // the row again, client included, before writing). A corrected client keeps the key but
+          // is claimed all the same.
           {"old_keys", RunAs::Autotime,
            "INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " SELECT DISTINCT ON "
            "(r.old_team_id, r.old_source_key) r.old_team_id, " + kind + ", r.old_source_key, r.old_source_id" +
                space_value(b) + " FROM " +
-               changed + " r WHERE r.old_qualifies AND (r.old_team_id" + ne + "r.team_id OR r.old_source_key" + ne +
-               "r.source_key) AND EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id" + eq +
+               changed + " r WHERE r.old_qualifies AND EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id" + eq +
                "r.old_team_id AND s.enabled) ORDER BY r.old_team_id, r.old_source_key, r.old_source_id "
                "ON CONFLICT (team_id, kind, source_key) DO NOTHING RETURNING l.team_id, l.source_key",
            std::string(kTombstonedTable), true},

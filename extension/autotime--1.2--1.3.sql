@@ -272,7 +272,7 @@ CREATE FUNCTION autotime.rule_verdict(linked boolean, linked_to_this_source bool
     failure_recorded boolean, live_reason text) RETURNS text[]
   AS 'MODULE_PATHNAME', 'autotime_rule_verdict' LANGUAGE c IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION autotime.capture_report_rows(team_id bigint, since timestamptz)
-RETURNS TABLE (kind text, outcome text, reason text, activities bigint)
+RETURNS TABLE (kind text, outcome text, reason text, activities bigint, keys bigint)
   AS 'MODULE_PATHNAME', 'autotime_capture_report_rows' LANGUAGE c STABLE SECURITY DEFINER;
 REVOKE ALL ON FUNCTION autotime.capture_report_rows(bigint, timestamptz) FROM PUBLIC;
 CREATE FUNCTION autotime.capture_report(team_id bigint, since timestamptz DEFAULT NULL)
@@ -284,6 +284,26 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   ORDER BY r.kind, r.outcome, r.reason NULLS FIRST
 $$;
 REVOKE ALL ON FUNCTION autotime.capture_report(bigint, timestamptz) FROM PUBLIC;
+
+-- What a backfill of the team would do now, without doing it (a dry run): per kind, the
+-- activities it would capture (explain's pending_backfill, and capture_failed: a backfill retries
+-- them; a text and its replays are one) and those it would skip, by reason. Same rules and same pass as capture_report; writes
+-- nothing. Activities already captured, dismissed or linked under another id are not counted.
+CREATE FUNCTION autotime.backfill_dry_run(team_id bigint, since timestamptz DEFAULT NULL)
+RETURNS TABLE (kind text, would_create bigint, would_skip bigint, skip_reasons jsonb)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT r.kind,
+         coalesce(sum(r.keys) FILTER (WHERE r.reason IN ('pending_backfill', 'capture_failed')), 0)::bigint,
+         coalesce(sum(r.activities) FILTER (WHERE r.outcome = 'skipped'
+                    AND r.reason NOT IN ('pending_backfill', 'capture_failed', 'dismissed', 'already_linked')), 0)::bigint,
+         coalesce(jsonb_object_agg(r.reason, r.activities) FILTER (WHERE r.outcome = 'skipped'
+                    AND r.reason NOT IN ('pending_backfill', 'capture_failed', 'dismissed', 'already_linked')), '{}')
+  FROM (SELECT x.kind, x.outcome, x.reason, sum(x.activities)::bigint AS activities, sum(x.keys)::bigint AS keys
+          FROM autotime.capture_report_rows($1, $2) x GROUP BY x.kind, x.outcome, x.reason) r
+  GROUP BY r.kind
+  ORDER BY r.kind
+$$;
+REVOKE ALL ON FUNCTION autotime.backfill_dry_run(bigint, timestamptz) FROM PUBLIC;
 
 -- One row per backfill, whoever ran it (pg_cron included): what it did and when.
 CREATE TABLE autotime.backfill_runs (

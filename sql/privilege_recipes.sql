@@ -42,7 +42,7 @@ CREATE ROLE recipe_dba LOGIN;
 GRANT SELECT, INSERT, UPDATE ON autotime.team_settings TO recipe_dba;
 GRANT SELECT ON autotime.backfill_runs, autotime.capture_failures TO recipe_dba;
 GRANT EXECUTE ON FUNCTION autotime.backfill_automatic_time, autotime.explain, autotime.entry_for,
-  autotime.capture_report TO recipe_dba;
+  autotime.capture_report, autotime.backfill_dry_run TO recipe_dba;
 -- backfill_team commits, so it runs with its caller's rights and calls these three (each runs
 -- with autotime's): the ids to walk, one batch, and its row in autotime.backfill_runs.
 GRANT EXECUTE ON PROCEDURE autotime.backfill_team TO recipe_dba;
@@ -139,6 +139,8 @@ UPDATE autotime.team_settings SET minutes_per_activity = 6, call_minutes_mode = 
 SELECT team_id, enabled, timezone, minutes_per_activity, call_minutes_mode FROM autotime.team_settings ORDER BY team_id;
 SELECT autotime.explain('call', 3, team_id => 3) ->> 'reason' AS after_opt_in;
 SELECT * FROM autotime.capture_report(3);
+-- What the backfill would do, first (writes nothing).
+SELECT * FROM autotime.backfill_dry_run(3);
 -- The whole firm (the procedure commits after each batch; its NOTICEs carry timings).
 SET client_min_messages = warning;
 CALL autotime.backfill_team(3);

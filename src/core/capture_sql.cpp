@@ -322,7 +322,7 @@ std::string explain_step(const CaptureBinding &b) {
   const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));
   std::string sql = "WITH " + decided_ctes(b) +
-                    " SELECT d.team_id, d.source_id, d.reason, l.source_id IS NOT NULL AS linked, "
+                    " SELECT d.team_id, d.source_id, d.source_key, d.reason, l.source_id IS NOT NULL AS linked, "
                     "l.source_id AS linked_source_id, " +
                     std::string(b.failures_table ? "fl.source_id IS NOT NULL" : "false") +
                     " AS failure_recorded FROM decided d LEFT JOIN autotime.activity_links l ON l.team_id" + eq +
@@ -438,8 +438,9 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                    " LIMIT 1) en ON true",
                std::string(kVerdictTable)},
               {"report", RunAs::Autotime,
-               "SELECT " + kind + " AS kind, v.verdict[1] AS outcome, v.verdict[2] AS reason, pg_catalog.count(*) AS activities "
-               "FROM (SELECT autotime.rule_verdict(x.linked, x.linked_source_id" + eq + "x.source_id, x.entry_exists, "
+               "SELECT " + kind + " AS kind, v.verdict[1] AS outcome, v.verdict[2] AS reason, pg_catalog.count(*) AS activities, "
+               "pg_catalog.count(DISTINCT v.source_key) AS keys "
+               "FROM (SELECT x.source_key, autotime.rule_verdict(x.linked, x.linked_source_id" + eq + "x.source_id, x.entry_exists, "
                "x.failure_recorded, x.reason) AS verdict FROM " + std::string(kVerdictTable) + " x) v GROUP BY 1, 2, 3",
                ""}};
     }

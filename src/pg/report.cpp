@@ -10,7 +10,8 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(autotime_capture_report_rows);
 
-// capture_report_rows(team_id bigint, since timestamptz) RETURNS TABLE (kind, outcome, reason, activities)
+// capture_report_rows(team_id bigint, since timestamptz) RETURNS TABLE (kind, outcome, reason, activities, keys):
+// keys counts distinct dedupe keys (a replayed text is one activity to capture).
 Datum autotime_capture_report_rows(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.capture_report needs a team id")));
@@ -40,9 +41,9 @@ Datum autotime_capture_report_rows(PG_FUNCTION_ARGS) {
     if (!autotime::pg::step_ran(result, "report", &count, &rows)) continue;
     old = MemoryContextSwitchTo(per_query);
     for (uint64 r = 0; r < count; r++) {
-      Datum values[4];
-      bool row_nulls[4];
-      for (int c = 0; c < 4; c++) values[c] = SPI_getbinval(rows->vals[r], rows->tupdesc, c + 1, &row_nulls[c]);
+      Datum values[5];
+      bool row_nulls[5];
+      for (int c = 0; c < 5; c++) values[c] = SPI_getbinval(rows->vals[r], rows->tupdesc, c + 1, &row_nulls[c]);
       tuplestore_putvalues(out, result_desc, values, row_nulls);
     }
     MemoryContextSwitchTo(old);

@@ -138,6 +138,14 @@ BEGIN
   END LOOP;
   PERFORM autotime.backfill_run_progress(run_id, team_id, since, total_created, total_scanned, true);
   COMMIT;
+  -- Activities skipped for a reason (no open case, no permission, ...) are counted again by every
+  -- run: not a failure. Say where the reasons are.
+  IF total_created OPERATOR(pg_catalog.<) total_scanned THEN
+    summary := summary || pg_catalog.format(
+      E'\n  the other %s: skipped for a reason, or captured meanwhile; SELECT * FROM autotime.backfill_dry_run(%s%s) counts the skipped by reason',
+      total_scanned OPERATOR(pg_catalog.-) total_created, team_id,
+      CASE WHEN since IS NULL THEN '' ELSE pg_catalog.format(', since => %L', since) END);
+  END IF;
   RAISE NOTICE 'autotime backfill of team % done: % new qualifying activities, % entries created%',
     team_id, total_scanned, total_created, summary
     USING DETAIL = pg_catalog.format('%ss elapsed; autotime.backfill_runs row %s',
@@ -559,6 +567,31 @@ END
 $$;
 
 -- Approves draft entries; the reviewer must be a member of the entries' team. Returns how many changed.
+-- A review call that left some of its entries as they were says which and why (a NOTICE: the
+-- count it returns is still what changed).
+CREATE FUNCTION autotime.notice_unchanged(entry_ids bigint[], team bigint, action text, acts_on text[], changed integer)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  left_as_they_were text;
+  requested integer := (SELECT count(DISTINCT i) FROM unnest(entry_ids) i WHERE i IS NOT NULL);
+BEGIN
+  IF changed >= requested THEN
+    RETURN;
+  END IF;
+  SELECT string_agg(format('%s is %s', q.id, q.status), ', ' ORDER BY q.id) INTO left_as_they_were
+    FROM autotime.query_as_owner(t.rel,
+      format('SELECT %s::int8, %s::text FROM %s WHERE %s = $2 AND %s = ANY ($1) AND NOT %s::text = ANY (%L::text[])',
+             t.id, t.status, t.rel, t.team_id, t.id, t.status, acts_on),
+      entry_ids, team, NULL) AS q(id bigint, status text);
+  IF left_as_they_were IS NOT NULL THEN
+    RAISE NOTICE 'autotime.% left time entries as they were: %', action, left_as_they_were
+      USING HINT = format('It acts on %s entries only.', array_to_string(acts_on, ' and '));
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.notice_unchanged(bigint[], bigint, text, text[], integer) FROM PUBLIC;
+
 CREATE FUNCTION autotime.approve(entry_ids bigint[], reviewer bigint, team_id bigint DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -587,6 +620,7 @@ BEGIN
     format('WITH u AS (UPDATE %s SET %s = ''approved'', %s = $2, %s = now() WHERE %s = $3 AND %s = ANY ($1) AND %s = ''draft'' '
            'RETURNING 1) SELECT count(*) FROM u', t.rel, t.status, t.reviewed_by, t.reviewed_at, t.team_id, t.id, t.status),
     entry_ids, reviewer, team) AS q(n bigint);
+  PERFORM autotime.notice_unchanged(entry_ids, team, 'approve', ARRAY['draft'], changed);
   RETURN changed;
 END
 $$;
@@ -604,6 +638,7 @@ BEGIN
     format('WITH u AS (UPDATE %s SET %s = false WHERE %s = $2 AND %s = ANY ($1) AND %s <> ''billed'' AND %s RETURNING 1) '
            'SELECT count(*) FROM u', t.rel, t.billable, t.team_id, t.id, t.status, t.billable),
     entry_ids, team, NULL) AS q(n bigint);
+  PERFORM autotime.notice_unchanged(entry_ids, team, 'set_non_billable', ARRAY['draft', 'approved'], changed);
   RETURN changed;
 END
 $$;
@@ -677,6 +712,7 @@ BEGIN
    WHERE l.team_id = gone.team_id AND l.kind = gone.kind AND l.source_id = gone.source_id
      AND l.key_space IS NOT DISTINCT FROM gone.space;
   GET DIAGNOSTICS changed = ROW_COUNT;
+  PERFORM autotime.notice_unchanged(entry_ids, team, 'dismiss', ARRAY['draft'], changed);
   RETURN changed;
 END
 $$;

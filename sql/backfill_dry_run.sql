@@ -39,6 +39,8 @@ RESET client_min_messages;
 SELECT r.entries_created, p.would_create, r.entries_created = p.would_create AS as_predicted
 FROM autotime.backfill_runs r, predicted p ORDER BY r.id DESC LIMIT 1;
 SELECT kind, would_create FROM autotime.backfill_dry_run(1);
+-- Run again, the backfill says the skipped ones are not a failure, and where their reasons are.
+CALL autotime.backfill_team(1, since => '2026-01-01');
 -- A disabled team: everything would be skipped, and said why; another firm's rows never show.
 SELECT * FROM autotime.backfill_dry_run(3);
 INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, started_at) VALUES

@@ -1375,3 +1375,14 @@ END
 $$;
 REVOKE ALL ON FUNCTION autotime.install_invoice_gate(regclass, jsonb) FROM PUBLIC;
 
+
+-- ==== defensible time (SPEC §6) ====
+-- Billing increments: every auto entry's minutes rounded up to whole increments (after per-kind
+-- minutes or rounded_duration). NULL: off, minutes as before.
+ALTER TABLE autotime.team_settings ADD COLUMN billing_increment_minutes integer
+  CONSTRAINT team_settings_billing_increment_minutes_range CHECK (billing_increment_minutes BETWEEN 1 AND 60);
+COMMENT ON COLUMN autotime.team_settings.billing_increment_minutes IS
+  'Entries are billed in whole increments of this many minutes, rounded up (6 = tenths of an hour); NULL: off';
+CREATE FUNCTION autotime.rule_minutes(call_minutes_mode text, increment integer, duration_seconds bigint,
+    billing_increment integer) RETURNS integer
+  AS 'MODULE_PATHNAME', 'autotime_rule_minutes' LANGUAGE c IMMUTABLE PARALLEL SAFE;

@@ -233,7 +233,9 @@ std::string decided_ctes(const CaptureBinding &b) {
   std::string sql = "facts AS (SELECT f.*, COALESCE(st.enabled, false) AS team_enabled, ";
   sql += "COALESCE(st." + std::string(shape.track_setting) + ", false) AS kind_enabled, ";
   sql += "COALESCE(st." + std::string(shape.minutes_setting) + ", st.minutes_per_activity) AS increment, ";
-  sql += "st.call_minutes_mode AS minutes_mode, st.flat_fee_policy, st.timezone FROM " + std::string(kFactsTable) + " f ";
+  sql += "st.call_minutes_mode AS minutes_mode, st.flat_fee_policy, st.timezone, ";
+  sql += std::string(b.billing_increments ? "st.billing_increment_minutes" : "NULL::pg_catalog.int4") + " AS billing_increment ";
+  sql += "FROM " + std::string(kFactsTable) + " f ";
   sql += "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq + "f.team_id LIMIT 1) st ON true), ";
   sql += "decided AS (SELECT f.*, autotime.rule_skip_reason(f.team_enabled, f.kind_enabled, f.qualifies, "
          "COALESCE(f.occurred_at" + std::string(kGe) + "'0001-01-01 00:00+00'::pg_catalog.timestamptz AND f.occurred_at" +
@@ -266,15 +268,16 @@ std::string decide_step(const CaptureBinding &b) {
   std::string sql = "WITH " + decided_ctes(b) + ", candidates AS (SELECT " +
                     (shared_keys ? "DISTINCT ON (d.team_id, d.source_key) " : "") +
                     "d.team_id, d.source_key, d.source_id, d.client_id, d.user_id, d.occurred_at, d.label, d.direction, "
-                    "d.duration_seconds, d.increment, d.minutes_mode, d.flat_fee_policy, d.timezone, d.rate, "
+                    "d.duration_seconds, d.increment, d.minutes_mode, d.billing_increment, d.flat_fee_policy, d.timezone, d.rate, "
                     "d.resolved_case_id, d.billing_type FROM decided d WHERE d.reason IS NULL" +
                     (shared_keys ? " ORDER BY d.team_id, d.source_key, d.source_id" : "") + "), ";
   sql += "claimed AS (INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " SELECT c.team_id, " +
          kind + ", c.source_key, c.source_id" + space_value(b) + " FROM candidates c " + on_link_conflict(b) +
          " RETURNING l.team_id, l.source_key, l.xmax" + std::string(kNe) + "'0'::pg_catalog.xid AS reclaimed) ";
-  sql += "SELECT c.team_id, c.client_id, c.resolved_case_id AS case_id, c.user_id, "
-         "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date AS work_date, "
-         "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds) AS minutes, "
+  sql += std::string("SELECT c.team_id, c.client_id, c.resolved_case_id AS case_id, c.user_id, "
+                     "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date AS work_date, "
+                     "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds") +
+         (b.billing_increments ? ", c.billing_increment" : "") + ") AS minutes, "
          "autotime.rule_description(" + kind + ", c.direction, c.label) AS description, "
          "autotime.rule_billable(c.billing_type, c.flat_fee_policy) AS billable, c.rate, c.source_id, c.source_key, "
          "k.reclaimed "

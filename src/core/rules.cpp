@@ -91,6 +91,12 @@ int entry_minutes(MinutesMode mode, int increment, std::optional<int64_t> durati
   return static_cast<int>(std::min<int64_t>(increments * increment, kMaxMinutes));
 }
 
+int billed_minutes(int minutes, std::optional<int> billing_increment) noexcept {
+  if (!billing_increment || minutes <= 0) return minutes;
+  const int increment = std::clamp(*billing_increment, 1, kMaxBillingIncrement);
+  return (minutes + increment - 1) / increment * increment;
+}
+
 bool entry_billable(std::string_view billing_type, FlatFeePolicy policy) noexcept {
   if (billing_type == "hourly") return true;
   if (billing_type == "flat_fee") return policy == FlatFeePolicy::Billable;

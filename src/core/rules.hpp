@@ -93,6 +93,12 @@ inline constexpr int kMaxMinutes = 1440;
 // durations log one increment.
 int entry_minutes(MinutesMode mode, int increment, std::optional<int64_t> duration_seconds) noexcept;
 
+inline constexpr int kMaxBillingIncrement = 60;
+
+// SPEC §6: `minutes` of work billed in whole billing increments, rounded up (billed >= worked,
+// billed - worked < one increment). No increment (off): the minutes as they are.
+int billed_minutes(int minutes, std::optional<int> billing_increment) noexcept;
+
 // Hourly work is billable, contingency work is recorded non-billable, flat-fee work follows the policy.
 bool entry_billable(std::string_view billing_type, FlatFeePolicy policy) noexcept;
 

@@ -88,6 +88,7 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
   // Settings (autotime.team_settings by team).
   bool team_enabled = false, kind_enabled = false;
   std::optional<int32> increment;
+  std::optional<int> billing_increment;
   const char *mode = nullptr, *policy = nullptr, *timezone = nullptr;
   {
     Relation settings = table_open(d.settings, AccessShareLock);
@@ -107,6 +108,10 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
       mode = column_text_copy(s, d.s_mode);
       policy = column_text_copy(s, d.s_policy);
       timezone = column_text_copy(s, d.s_timezone);
+      if (d.s_billing_increment != InvalidAttrNumber) {
+        v = slot_getattr(s, d.s_billing_increment, &isnull);
+        if (!isnull) billing_increment = DatumGetInt32(v);
+      }
       return false;
     });
     table_close(settings, NoLock);
@@ -211,7 +216,7 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
   values[4] = Int64GetDatum(found->id);
   values[5] = Int64GetDatum(*user_id);
   values[6] = DirectFunctionCall1(timestamp_date, local);
-  values[7] = Int32GetDatum(entry_minutes(minutes_mode, increment ? *increment : 15, seconds));
+  values[7] = Int32GetDatum(billed_minutes(entry_minutes(minutes_mode, increment ? *increment : 15, seconds), billing_increment));
   values[8] = CStringGetTextDatum(description);
   values[9] = BoolGetDatum(entry_billable(billing_type, flat_fee));
   values[10] = rate;

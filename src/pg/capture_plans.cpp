@@ -65,6 +65,7 @@ struct RawBinding {
   bool released_links = false;
   bool ledger_key_spaces = false;
   bool entries_name_table = false;
+  bool billing_increments = false;
   const char *key_space = nullptr;
   const char *kind = nullptr;
   const char *qualifies = nullptr;
@@ -128,7 +129,10 @@ RawBinding load_binding(Oid relid) {
       "AND NOT t.attisdropped), "
       "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t WHERE t.attrelid OPERATOR(pg_catalog.=) r.rel AND t.attname "
       "OPERATOR(pg_catalog.=) COALESCE(r.columns OPERATOR(pg_catalog.->>) 'source_table', 'source_table') "
-      "AND t.attnum OPERATOR(pg_catalog.>) 0 AND NOT t.attisdropped) FROM ("
+      "AND t.attnum OPERATOR(pg_catalog.>) 0 AND NOT t.attisdropped), "
+      "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t WHERE t.attrelid OPERATOR(pg_catalog.=) "
+      "'autotime.team_settings'::pg_catalog.regclass AND t.attname OPERATOR(pg_catalog.=) 'billing_increment_minutes' "
+      "AND NOT t.attisdropped) FROM ("
       "SELECT 'source'::pg_catalog.text AS role, a.source AS rel, a.kind, a.qualifies, a.columns, "
       "pg_catalog.to_jsonb(a) OPERATOR(pg_catalog.->>) 'key_space' AS key_space "
       "FROM autotime.attachments a WHERE a.source OPERATOR(pg_catalog.=) $1 "
@@ -171,6 +175,7 @@ RawBinding load_binding(Oid relid) {
     binding.failures_table = DatumGetBool(SPI_getbinval(tuple, desc, 8, &isnull));
     binding.released_links = DatumGetBool(SPI_getbinval(tuple, desc, 9, &isnull));
     binding.ledger_key_spaces = DatumGetBool(SPI_getbinval(tuple, desc, 11, &isnull));
+    binding.billing_increments = DatumGetBool(SPI_getbinval(tuple, desc, 13, &isnull));
     if (rel == &binding.roles[0]) binding.entries_name_table = DatumGetBool(SPI_getbinval(tuple, desc, 12, &isnull));
     rel->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
     rel->qualified_name = SPI_getvalue(tuple, desc, 3);
@@ -229,6 +234,7 @@ char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_gro
     binding.key_space = raw.key_space == nullptr ? "" : raw.key_space;
     binding.ledger_key_spaces = raw.ledger_key_spaces;
     binding.entries_name_table = raw.entries_name_table;
+    binding.billing_increments = raw.billing_increments;
     std::string flat;
     for (const Step &step : merge_same_owner_steps(capture_pipeline(binding, driver), owner_group)) {
       flat += step.name + "\x1e" + std::to_string(static_cast<int>(step.run_as)) + "\x1e" + step.output + "\x1e" +
@@ -417,6 +423,7 @@ RowPrecheck::Direct resolve_direct(Oid relid, const RawBinding &raw) {
   d.s_mode = settings_attnum("call_minutes_mode");
   d.s_policy = settings_attnum("flat_fee_policy");
   d.s_timezone = settings_attnum("timezone");
+  d.s_billing_increment = settings_attnum("billing_increment_minutes");  // InvalidAttrNumber before 1.3
   d.settings_key = find_probe(d.settings, {settings_attnum("team_id")}, true);
   if (!OidIsValid(d.settings_key.index)) return d;
 

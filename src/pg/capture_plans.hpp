@@ -105,6 +105,7 @@ struct RowPrecheck {
     AttrNumber team_id = 0, id = 0, client_id = 0, user_id = 0, started_at = 0, direction = 0, duration_seconds = 0;
     Oid settings = InvalidOid;
     Probe settings_key;
+    AttrNumber s_billing_increment = 0;
     AttrNumber s_enabled = 0, s_track = 0, s_minutes = 0, s_minutes_per_activity = 0, s_mode = 0, s_policy = 0,
                s_timezone = 0;
     Oid members = InvalidOid;

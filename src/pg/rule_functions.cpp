@@ -66,13 +66,15 @@ Datum autotime_rule_skip_reason(PG_FUNCTION_ARGS) {
   PG_RETURN_DATUM(text_datum(autotime::reason_code(*reason)));
 }
 
-// rule_minutes(call_minutes_mode, increment, duration_seconds)
+// rule_minutes(call_minutes_mode, increment, duration_seconds [, billing_increment])
 Datum autotime_rule_minutes(PG_FUNCTION_ARGS) {
   const auto mode = autotime::parse_minutes_mode(text_arg(fcinfo, 0)).value_or(autotime::MinutesMode::Fixed);
   const int increment = PG_ARGISNULL(1) ? 15 : PG_GETARG_INT32(1);
   std::optional<int64_t> duration;
   if (!PG_ARGISNULL(2)) duration = PG_GETARG_INT64(2);
-  PG_RETURN_INT32(autotime::entry_minutes(mode, increment, duration));
+  std::optional<int> billing_increment;
+  if (PG_NARGS() > 3 && !PG_ARGISNULL(3)) billing_increment = PG_GETARG_INT32(3);
+  PG_RETURN_INT32(autotime::billed_minutes(autotime::entry_minutes(mode, increment, duration), billing_increment));
 }
 
 // rule_billable(billing_type, flat_fee_policy)

@@ -771,4 +771,22 @@ TEST(QualifiesByDefault, InputsAreWhatEachKindReads) {
 }
 
 }  // namespace
+// SPEC §6: billed minutes are whole increments, never less than the work, less than one increment more.
+TEST(BilledMinutes, WholeIncrementsRoundedUpNeverBelowTheWork) {
+  for (int increment = 1; increment <= kMaxBillingIncrement; increment++)
+    for (int minutes = 1; minutes <= kMaxMinutes; minutes++) {
+      const int billed = billed_minutes(minutes, increment);
+      ASSERT_EQ(billed % increment, 0) << minutes << " in " << increment;
+      ASSERT_GE(billed, minutes) << minutes << " in " << increment;
+      ASSERT_LT(billed - minutes, increment) << minutes << " in " << increment;
+      ASSERT_EQ(billed_minutes(billed, increment), billed);  // rounding twice changes nothing
+    }
+}
+
+TEST(BilledMinutes, OffLeavesTheMinutes) {
+  for (int minutes : {1, 7, 15, 1440}) EXPECT_EQ(billed_minutes(minutes, std::nullopt), minutes);
+  EXPECT_EQ(billed_minutes(15, 6), 18);
+  EXPECT_EQ(billed_minutes(3, 6), 6);
+}
+
 }  // namespace autotime

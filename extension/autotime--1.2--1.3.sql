@@ -1386,3 +1386,43 @@ COMMENT ON COLUMN autotime.team_settings.billing_increment_minutes IS
 CREATE FUNCTION autotime.rule_minutes(call_minutes_mode text, increment integer, duration_seconds bigint,
     billing_increment integer) RETURNS integer
   AS 'MODULE_PATHNAME', 'autotime_rule_minutes' LANGUAGE c IMMUTABLE PARALLEL SAFE;
+
+-- Daily cap: a member's automatically captured minutes per work date never exceed it; an activity
+-- that would pass it is skipped (daily_cap), not linked. NULL: off.
+ALTER TABLE autotime.team_settings ADD COLUMN daily_cap_minutes integer
+  CONSTRAINT team_settings_daily_cap_minutes_range CHECK (daily_cap_minutes BETWEEN 1 AND 1440);
+COMMENT ON COLUMN autotime.team_settings.daily_cap_minutes IS
+  'A member''s automatically captured minutes per work date never exceed this; NULL: no cap';
+-- What capture counted toward a member's day, per link (only while the team has a cap), and the
+-- day's total. Capture adds to the total, guarded by the cap; a link released (its activity
+-- deleted) or dismissed gives its minutes back.
+ALTER TABLE autotime.activity_links ADD COLUMN user_id bigint, ADD COLUMN work_date date, ADD COLUMN minutes integer;
+COMMENT ON COLUMN autotime.activity_links.minutes IS
+  'Minutes this activity counts toward its member''s day under a daily cap (NULL: not counted)';
+CREATE TABLE autotime.daily_minutes (
+  team_id bigint NOT NULL,
+  user_id bigint NOT NULL,
+  work_date date NOT NULL,
+  minutes integer NOT NULL,
+  CONSTRAINT daily_minutes_one_per_day PRIMARY KEY (team_id, user_id, work_date)
+);
+COMMENT ON TABLE autotime.daily_minutes IS
+  'Minutes captured automatically per member and work date, for teams with a daily cap';
+SELECT pg_catalog.pg_extension_config_dump('autotime.daily_minutes', '');
+REVOKE ALL ON autotime.daily_minutes FROM PUBLIC;
+CREATE FUNCTION autotime.uncount_link() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  UPDATE autotime.daily_minutes d SET minutes = greatest(d.minutes - OLD.minutes, 0)
+   WHERE d.team_id = OLD.team_id AND d.user_id = OLD.user_id AND d.work_date = OLD.work_date;
+  RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.uncount_link() FROM PUBLIC;
+CREATE TRIGGER activity_links_uncount AFTER UPDATE OF released_at, dismissed_at ON autotime.activity_links
+  FOR EACH ROW WHEN (OLD.minutes IS NOT NULL AND OLD.released_at IS NULL AND OLD.dismissed_at IS NULL
+                     AND (NEW.released_at IS NOT NULL OR NEW.dismissed_at IS NOT NULL))
+  EXECUTE FUNCTION autotime.uncount_link();
+CREATE TRIGGER activity_links_uncount_deleted AFTER DELETE ON autotime.activity_links
+  FOR EACH ROW WHEN (OLD.minutes IS NOT NULL AND OLD.released_at IS NULL AND OLD.dismissed_at IS NULL)
+  EXECUTE FUNCTION autotime.uncount_link();

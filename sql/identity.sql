@@ -58,3 +58,21 @@ SELECT source_id FROM time_entries WHERE source_kind = 'sms' ORDER BY source_id;
 -- Every link points at a live activity or is released; never two drafts for one activity.
 SELECT kind, source_key, source_id, released_at IS NOT NULL AS released
 FROM autotime.activity_links ORDER BY kind, team_id, source_key;
+
+-- A person's removal follows the activity to its new identity: a dismissed call renumbered, a call
+-- whose entry was deleted by hand renumbered, and a dismissed call moved to another firm never get
+-- an entry again, a backfill included (SPEC 4.12).
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at) VALUES
+  (1, 60, 100, 10, 'outbound', 'completed', '2026-03-12 15:00+00'),
+  (1, 61, 100, 10, 'outbound', 'completed', '2026-03-12 16:00+00'),
+  (1, 62, 100, 10, 'outbound', 'completed', '2026-03-12 17:00+00');
+SELECT autotime.dismiss(ARRAY[autotime.entry_for('call', 60, 1), autotime.entry_for('call', 62, 1)], 1) AS dismissed;
+DELETE FROM time_entries WHERE team_id = 1 AND source_kind = 'call' AND source_id = 61;
+UPDATE calls SET id = 160 WHERE team_id = 1 AND id = 60;
+UPDATE calls SET id = 161 WHERE team_id = 1 AND id = 61;
+UPDATE calls SET team_id = 2, client_id = 200, user_id = 20 WHERE team_id = 1 AND id = 62;
+SELECT autotime.backfill_automatic_time(100, 1) + autotime.backfill_automatic_time(200, 2) AS backfilled;
+SELECT autotime.explain('call', 160, 1) ->> 'reason' AS call_160, autotime.explain('call', 161, 1) ->> 'reason' AS call_161,
+       autotime.explain('call', 62, 2) ->> 'reason' AS moved_call_62;
+SELECT count(*) AS entries_for_them FROM time_entries
+WHERE source_kind = 'call' AND (team_id, source_id) IN ((1, 160), (1, 161), (2, 62));

@@ -74,6 +74,11 @@ std::string space_value(const CaptureBinding &b) {
   return b.key_space.empty() ? ", NULL::pg_catalog.text" : ", " + literal_text(b.key_space);
 }
 
+// The ledger's columns with dismissed_at last (a dismissal carried to a new key).
+std::string with_dismissal(const std::string &columns) {
+  return columns.substr(0, columns.size() - 1) + ", dismissed_at)";
+}
+
 // An id's ledger key: the id itself in the kind's default space, else prefixed by the space.
 std::string id_key(const CaptureBinding &b, const std::string &id_text) {
   if (b.key_space.empty()) return id_text;
@@ -234,7 +239,8 @@ std::string decided_ctes(const CaptureBinding &b) {
   sql += "COALESCE(st." + std::string(shape.track_setting) + ", false) AS kind_enabled, ";
   sql += "COALESCE(st." + std::string(shape.minutes_setting) + ", st.minutes_per_activity) AS increment, ";
   sql += "st.call_minutes_mode AS minutes_mode, st.flat_fee_policy, st.timezone, ";
-  sql += std::string(b.billing_increments ? "st.billing_increment_minutes" : "NULL::pg_catalog.int4") + " AS billing_increment ";
+  sql += std::string(b.billing_increments ? "st.billing_increment_minutes" : "NULL::pg_catalog.int4") + " AS billing_increment, ";
+  sql += std::string(b.daily_caps ? "st.daily_cap_minutes" : "NULL::pg_catalog.int4") + " AS daily_cap ";
   sql += "FROM " + std::string(kFactsTable) + " f ";
   sql += "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq + "f.team_id LIMIT 1) st ON true), ";
   sql += "decided AS (SELECT f.*, autotime.rule_skip_reason(f.team_enabled, f.kind_enabled, f.qualifies, "
@@ -255,8 +261,33 @@ std::string decided_ctes(const CaptureBinding &b) {
 // entries: a row deleted, or its client corrected, since then waits for the next backfill.
 std::string on_link_conflict(const CaptureBinding &b) {
   if (!b.released_links) return "ON CONFLICT (team_id, kind, source_key) DO NOTHING";
-  return "ON CONFLICT (team_id, kind, source_key) DO UPDATE SET released_at = NULL, source_id = EXCLUDED.source_id, "
+  return std::string("ON CONFLICT (team_id, kind, source_key) DO UPDATE SET released_at = NULL, source_id = EXCLUDED.source_id, ") +
+         (b.daily_caps ? "user_id = EXCLUDED.user_id, work_date = EXCLUDED.work_date, minutes = EXCLUDED.minutes, " : "") +
          "linked_at = pg_catalog.now() WHERE l.released_at IS NOT NULL";
+}
+
+// A member's day under a daily cap (SPEC §6): the activities that fit, in the order they happened,
+// are counted in autotime.daily_minutes before their links are claimed. The count is guarded by
+// the cap on the row as committed now (ON CONFLICT ... WHERE): a concurrent capture of the same
+// member's day waits for the other, and a day that no longer fits is skipped whole (daily_cap:
+// not linked, so raising the cap and backfilling takes it). Released and dismissed links give
+// their minutes back (trigger activity_links_uncount).
+std::string capped_ctes(const CaptureBinding &b) {
+  const std::string eq(kEq), le(kLe);
+  const std::string same_day = "dm.team_id" + eq + "p.team_id AND dm.user_id" + eq + "p.user_id AND dm.work_date" + eq +
+                               "p.work_date";
+  return "fitting AS (SELECT x.team_id, x.source_key, x.user_id, x.work_date, x.minutes FROM (SELECT p.*, COALESCE((SELECT "
+         "dm.minutes FROM autotime.daily_minutes dm WHERE " + same_day + "), 0) OPERATOR(pg_catalog.+) pg_catalog.sum(p.minutes) "
+         "OVER (PARTITION BY p.team_id, p.user_id, p.work_date ORDER BY p.occurred_at, p.source_key) AS day_total "
+         "FROM priced p WHERE p.daily_cap IS NOT NULL) x WHERE x.day_total" + le + "x.daily_cap), "
+         "counted AS (INSERT INTO autotime.daily_minutes AS dm (team_id, user_id, work_date, minutes) SELECT f.team_id, "
+         "f.user_id, f.work_date, pg_catalog.sum(f.minutes)::pg_catalog.int4 FROM fitting f GROUP BY 1, 2, 3 "
+         "ON CONFLICT (team_id, user_id, work_date) DO UPDATE SET minutes = EXCLUDED.minutes OPERATOR(pg_catalog.+) dm.minutes "
+         "WHERE EXCLUDED.minutes OPERATOR(pg_catalog.+) dm.minutes" + le + "(SELECT s.daily_cap_minutes FROM "
+         "autotime.team_settings s WHERE s.team_id" + eq + "dm.team_id) RETURNING dm.team_id, dm.user_id, dm.work_date), "
+         "admitted AS (SELECT p.* FROM priced p WHERE p.daily_cap IS NULL OR EXISTS (SELECT 1 FROM fitting f JOIN counted k "
+         "ON k.team_id" + eq + "f.team_id AND k.user_id" + eq + "f.user_id AND k.work_date" + eq + "f.work_date WHERE "
+         "f.team_id" + eq + "p.team_id AND f.source_key" + eq + "p.source_key)), ";
 }
 
 std::string decide_step(const CaptureBinding &b) {
@@ -268,20 +299,29 @@ std::string decide_step(const CaptureBinding &b) {
   std::string sql = "WITH " + decided_ctes(b) + ", candidates AS (SELECT " +
                     (shared_keys ? "DISTINCT ON (d.team_id, d.source_key) " : "") +
                     "d.team_id, d.source_key, d.source_id, d.client_id, d.user_id, d.occurred_at, d.label, d.direction, "
-                    "d.duration_seconds, d.increment, d.minutes_mode, d.billing_increment, d.flat_fee_policy, d.timezone, d.rate, "
-                    "d.resolved_case_id, d.billing_type FROM decided d WHERE d.reason IS NULL" +
+                    "d.duration_seconds, d.increment, d.minutes_mode, d.billing_increment, d.daily_cap, d.flat_fee_policy, "
+                    "d.timezone, d.rate, d.resolved_case_id, d.billing_type FROM decided d WHERE d.reason IS NULL" +
                     (shared_keys ? " ORDER BY d.team_id, d.source_key, d.source_id" : "") + "), ";
-  sql += "claimed AS (INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " SELECT c.team_id, " +
-         kind + ", c.source_key, c.source_id" + space_value(b) + " FROM candidates c " + on_link_conflict(b) +
-         " RETURNING l.team_id, l.source_key, l.xmax" + std::string(kNe) + "'0'::pg_catalog.xid AS reclaimed) ";
-  sql += std::string("SELECT c.team_id, c.client_id, c.resolved_case_id AS case_id, c.user_id, "
-                     "(c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date AS work_date, "
+  sql += std::string("priced AS (SELECT c.*, (c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date AS work_date, "
                      "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds") +
-         (b.billing_increments ? ", c.billing_increment" : "") + ") AS minutes, "
+         (b.billing_increments ? ", c.billing_increment" : "") + ") AS minutes FROM candidates c), ";
+  const std::string admitted = b.daily_caps ? "admitted" : "priced";
+  if (b.daily_caps) sql += capped_ctes(b);
+  const std::string cap_columns = b.daily_caps ? ", user_id, work_date, minutes)" : ")";
+  std::string columns = ledger_columns(b);
+  columns = columns.substr(0, columns.size() - 1) + cap_columns;
+  sql += "claimed AS (INSERT INTO autotime.activity_links AS l " + columns + " SELECT c.team_id, " + kind +
+         ", c.source_key, c.source_id" + space_value(b) +
+         (b.daily_caps ? ", CASE WHEN c.daily_cap IS NOT NULL THEN c.user_id END, CASE WHEN c.daily_cap IS NOT NULL THEN "
+                         "c.work_date END, CASE WHEN c.daily_cap IS NOT NULL THEN c.minutes END"
+                       : "") +
+         " FROM " + admitted + " c " + on_link_conflict(b) + " RETURNING l.team_id, l.source_key, l.xmax" + std::string(kNe) +
+         "'0'::pg_catalog.xid AS reclaimed) ";
+  sql += "SELECT c.team_id, c.client_id, c.resolved_case_id AS case_id, c.user_id, c.work_date, c.minutes, "
          "autotime.rule_description(" + kind + ", c.direction, c.label) AS description, "
          "autotime.rule_billable(c.billing_type, c.flat_fee_policy) AS billable, c.rate, c.source_id, c.source_key, "
          "k.reclaimed "
-         "FROM claimed k JOIN candidates c ON c.team_id" + eq + "k.team_id AND c.source_key" + eq + "k.source_key";
+         "FROM claimed k JOIN " + admitted + " c ON c.team_id" + eq + "k.team_id AND c.source_key" + eq + "k.source_key";
   return sql;
 }
 
@@ -321,11 +361,23 @@ std::string own_draft(const CaptureBinding &b) {
          " AND " + cast("e." + e.column("status"), "text") + eq + "'draft'::pg_catalog.text";
 }
 
+// explain's view of a member's day: an activity that would pass the cap now is skipped daily_cap.
+std::string daily_cap_reason(const CaptureBinding &b) {
+  const std::string eq(kEq);
+  const std::string minutes = std::string("autotime.rule_minutes(d.minutes_mode, d.increment, d.duration_seconds") +
+                              (b.billing_increments ? ", d.billing_increment" : "") + ")";
+  return "CASE WHEN d.reason IS NULL AND d.daily_cap IS NOT NULL AND COALESCE((SELECT dm.minutes FROM "
+         "autotime.daily_minutes dm WHERE dm.team_id" + eq + "d.team_id AND dm.user_id" + eq + "d.user_id AND dm.work_date" +
+         eq + "(d.occurred_at AT TIME ZONE d.timezone)::pg_catalog.date), 0) OPERATOR(pg_catalog.+) " + minutes +
+         std::string(kGt) + "d.daily_cap THEN 'daily_cap'::pg_catalog.text ELSE d.reason END";
+}
+
 std::string explain_step(const CaptureBinding &b) {
   const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));
   std::string sql = "WITH " + decided_ctes(b) +
-                    " SELECT d.team_id, d.source_id, d.source_key, d.reason, l.source_id IS NOT NULL AS linked, "
+                    " SELECT d.team_id, d.source_id, d.source_key, " + (b.daily_caps ? daily_cap_reason(b) : std::string("d.reason")) +
+                    " AS reason, l.source_id IS NOT NULL AS linked, "
                     "l.source_id AS linked_source_id, " +
                     std::string(b.failures_table ? "fl.source_id IS NOT NULL" : "false") +
                     " AS failure_recorded FROM decided d LEFT JOIN autotime.activity_links l ON l.team_id" + eq +
@@ -503,8 +555,22 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                " FROM " + rekeyed +
                " r WHERE r.entry_kept AND (r.team_id" + ne + "r.old_team_id OR r.source_key" + ne +
                "r.old_source_key) ORDER BY r.team_id, r.source_key, r.source_id ON CONFLICT (team_id, kind, source_key) "
-               "DO NOTHING RETURNING 1) SELECT (SELECT pg_catalog.count(*) FROM released) AS released, "
-               "(SELECT pg_catalog.count(*) FROM kept) AS kept",
+               "DO NOTHING RETURNING 1), "
+               // A person's removal (a dismissed entry, or an entry deleted by hand: a held link
+               // without an entry, not the tombstone just made) goes with the activity to its new
+               // key, in a team that has opted in: it never comes back.
+               "carried AS (INSERT INTO autotime.activity_links AS l " + with_dismissal(ledger_columns(b)) +
+               " SELECT DISTINCT ON (r.team_id, r.source_key) r.team_id, " + kind + ", r.source_key, r.source_id" +
+               space_value(b) + ", pg_catalog.now() FROM " + rekeyed + " r JOIN autotime.activity_links o ON o.team_id" + eq +
+               "r.old_team_id AND o.kind" + eq + kind + " AND o.source_key" + eq + "r.old_source_key WHERE (r.team_id" + ne +
+               "r.old_team_id OR r.source_key" + ne + "r.old_source_key) AND NOT r.draft_released AND NOT r.entry_kept AND "
+               "(o.dismissed_at IS NOT NULL OR (" + (b.released_links ? "o.released_at IS NULL AND " : "") +
+               "NOT EXISTS (SELECT 1 FROM " + std::string(kTombstonedTable) + " t WHERE t.team_id" + eq +
+               "r.old_team_id AND t.source_key" + eq + "r.old_source_key))) AND EXISTS (SELECT 1 FROM "
+               "autotime.team_settings s WHERE s.team_id" + eq + "r.team_id AND s.enabled) ORDER BY r.team_id, "
+               "r.source_key, r.source_id ON CONFLICT (team_id, kind, source_key) DO NOTHING RETURNING 1) "
+               "SELECT (SELECT pg_catalog.count(*) FROM released) AS released, "
+               "(SELECT pg_catalog.count(*) FROM kept) AS kept, (SELECT pg_catalog.count(*) FROM carried) AS carried",
            ""},
           {"recapture", RunAs::Autotime,
            "SELECT " + activity_columns("r.") + " FROM " + rekeyed + " r WHERE r.draft_released AND r.qualifies", rows}};

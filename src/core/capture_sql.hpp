@@ -39,6 +39,7 @@ struct CaptureBinding {
   bool ledger_key_spaces = false;  // activity_links.key_space exists (1.3 and later)
   bool entries_name_table = false;  // the entries table has a source_table column
   bool billing_increments = false;  // team_settings.billing_increment_minutes exists (1.3 and later)
+  bool daily_caps = false;  // some team has daily_cap_minutes: captures count a member's day
 };
 
 enum class Driver {

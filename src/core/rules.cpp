@@ -45,6 +45,7 @@ std::string_view reason_code(Reason reason) noexcept {
     case Reason::UnknownActivity: return "unknown_activity";
     case Reason::PendingBackfill: return "pending_backfill";
     case Reason::CaptureFailed: return "capture_failed";
+    case Reason::DailyCap: return "daily_cap";
   }
   return "unknown";
 }

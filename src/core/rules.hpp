@@ -33,8 +33,10 @@ enum class Reason {
   UnknownActivity,
   PendingBackfill,
   CaptureFailed,
+  // Decided set-based, over a member's day (SPEC §6 daily_cap_minutes).
+  DailyCap,
 };
-inline constexpr Reason kLastReason = Reason::CaptureFailed;
+inline constexpr Reason kLastReason = Reason::DailyCap;
 std::string_view reason_code(Reason reason) noexcept;
 std::optional<Reason> parse_reason(std::string_view code) noexcept;
 

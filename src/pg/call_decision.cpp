@@ -89,6 +89,7 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
   bool team_enabled = false, kind_enabled = false;
   std::optional<int32> increment;
   std::optional<int> billing_increment;
+  bool capped = false;
   const char *mode = nullptr, *policy = nullptr, *timezone = nullptr;
   {
     Relation settings = table_open(d.settings, AccessShareLock);
@@ -112,9 +113,17 @@ bool decide_call_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datu
         v = slot_getattr(s, d.s_billing_increment, &isnull);
         if (!isnull) billing_increment = DatumGetInt32(v);
       }
+      if (d.s_daily_cap != InvalidAttrNumber) {
+        (void)slot_getattr(s, d.s_daily_cap, &isnull);
+        capped = !isnull;  // a member's day is counted set-based: the SELECT decides
+      }
       return false;
     });
     table_close(settings, NoLock);
+  }
+  if (capped) {
+    PopActiveSnapshot();
+    return false;
   }
 
   // The member (team, user).

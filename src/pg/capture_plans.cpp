@@ -41,7 +41,7 @@ struct CapturePlans {
   bool precheck_known;
   RowPrecheck precheck;
   Oid bound_relids[kRoleCount];
-  PreparedPipeline *pipelines[kDriverCount * 2];  // [driver * 2 + bulk]
+  PreparedPipeline *pipelines[kDriverCount * 4];  // [(driver * 2 + bulk) * 2 + daily caps]
 };
 
 HTAB *plan_cache = nullptr;
@@ -49,6 +49,7 @@ HTAB *plan_cache = nullptr;
 // Whether any team has on_error = 'record': -1 unknown, else 0/1. Reset by a relcache
 // invalidation of autotime.team_settings, which a trigger on that table sends on every change.
 int record_mode = -1;
+int cap_mode = -1;  // whether any team has daily_cap_minutes: the same
 Oid settings_relid = InvalidOid;
 
 // One relation of a binding as read from the catalog, before the core sees it.
@@ -66,6 +67,7 @@ struct RawBinding {
   bool ledger_key_spaces = false;
   bool entries_name_table = false;
   bool billing_increments = false;
+  bool daily_caps = false;
   const char *key_space = nullptr;
   const char *kind = nullptr;
   const char *qualifies = nullptr;
@@ -76,6 +78,7 @@ struct RawBinding {
 void invalidate_plans(Datum, Oid relid) {
   if (relid == InvalidOid || relid == settings_relid) {
     record_mode = -1;
+    cap_mode = -1;
     settings_relid = InvalidOid;
   }
   if (plan_cache == nullptr) return;
@@ -235,6 +238,7 @@ char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_gro
     binding.ledger_key_spaces = raw.ledger_key_spaces;
     binding.entries_name_table = raw.entries_name_table;
     binding.billing_increments = raw.billing_increments;
+    binding.daily_caps = raw.daily_caps;
     std::string flat;
     for (const Step &step : merge_same_owner_steps(capture_pipeline(binding, driver), owner_group)) {
       flat += step.name + "\x1e" + std::to_string(static_cast<int>(step.run_as)) + "\x1e" + step.output + "\x1e" +
@@ -424,6 +428,7 @@ RowPrecheck::Direct resolve_direct(Oid relid, const RawBinding &raw) {
   d.s_policy = settings_attnum("flat_fee_policy");
   d.s_timezone = settings_attnum("timezone");
   d.s_billing_increment = settings_attnum("billing_increment_minutes");  // InvalidAttrNumber before 1.3
+  d.s_daily_cap = settings_attnum("daily_cap_minutes");
   d.settings_key = find_probe(d.settings, {settings_attnum("team_id")}, true);
   if (!OidIsValid(d.settings_key.index)) return d;
 
@@ -819,6 +824,24 @@ bool any_team_records_errors() {
   return record_mode == 1;
 }
 
+bool any_team_caps_daily() {
+  if (cap_mode < 0) {
+    const Oid schema = get_namespace_oid("autotime", true);
+    settings_relid = OidIsValid(schema) ? get_relname_relid("team_settings", schema) : InvalidOid;
+    PushActiveSnapshot(GetLatestSnapshot());  // as committed now (see load_binding)
+    // (to_jsonb: the column is 1.3's; a 1.2 database reads NULL)
+    const int rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM autotime.team_settings s WHERE (pg_catalog.to_jsonb(s) "
+                               "OPERATOR(pg_catalog.->>) 'daily_cap_minutes') IS NOT NULL)",
+                               true, 1);
+    PopActiveSnapshot();
+    if (rc != SPI_OK_SELECT)
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its settings")));
+    bool isnull = false;
+    cap_mode = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) ? 1 : 0;
+  }
+  return cap_mode == 1;
+}
+
 RowPrecheck row_precheck(Oid relid) {
   CapturePlans *entry = plans_for(relid);
   if (!entry->precheck_known) {
@@ -838,7 +861,9 @@ void register_capture_plan_invalidation() { CacheRegisterRelcacheCallback(invali
 
 const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk) {
   CapturePlans *entry = plans_for(relid);
-  const int slot = static_cast<int>(driver) * 2 + (bulk ? 1 : 0);
+  const bool caps = any_team_caps_daily();
+  entry = plans_for(relid);  // (reading the settings may have invalidated it)
+  const int slot = (static_cast<int>(driver) * 2 + (bulk ? 1 : 0)) * 2 + (caps ? 1 : 0);
   if (entry->pipelines[slot] != nullptr) return entry->pipelines[slot];
 
   // Loading and planning see only pg_catalog: every name we generate is qualified, and the
@@ -849,7 +874,8 @@ const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk
   // Capture statements are short and kept: JIT compilation would cost more than it saves.
   (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
   if (bulk || plans_many_rows(driver)) discourage_nested_loops();
-  const RawBinding raw = load_binding(relid);
+  RawBinding raw = load_binding(relid);
+  raw.daily_caps = caps;
   check_attachment_still_fits(raw.source.relid);
   // Steps of the same role may share a statement (merge_same_owner_steps): the roles, by RunAs.
   Oid owners[kRunAsCount];

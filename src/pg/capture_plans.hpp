@@ -105,7 +105,7 @@ struct RowPrecheck {
     AttrNumber team_id = 0, id = 0, client_id = 0, user_id = 0, started_at = 0, direction = 0, duration_seconds = 0;
     Oid settings = InvalidOid;
     Probe settings_key;
-    AttrNumber s_billing_increment = 0;
+    AttrNumber s_billing_increment = 0, s_daily_cap = 0;
     AttrNumber s_enabled = 0, s_track = 0, s_minutes = 0, s_minutes_per_activity = 0, s_mode = 0, s_policy = 0,
                s_timezone = 0;
     Oid members = InvalidOid;
@@ -140,6 +140,8 @@ void discourage_nested_loops();
 // True when some team has on_error = 'record' (cached per backend until team_settings changes).
 // Must run inside SPI_connect.
 bool any_team_records_errors();
+// Whether any team has a daily cap (SPEC §6): capture statements then count members' days.
+bool any_team_caps_daily();
 
 static_assert(std::is_trivially_destructible_v<RowPrecheck>);
 

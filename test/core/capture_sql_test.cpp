@@ -477,7 +477,7 @@ TEST(Pipeline, CaptureClaimsTheLinkThenWritesTheEntry) {
         EXPECT_TRUE(contains(write.sql, std::string("FROM ") + std::string(kCheckedTable)));
         continue;
       }
-      EXPECT_TRUE(contains(decide.sql, "FROM claimed k JOIN candidates c")) << "entries only for links this step claimed";
+      EXPECT_TRUE(contains(decide.sql, "FROM claimed k JOIN priced c")) << "entries only for links this step claimed";
       EXPECT_EQ(decide.output, kClaimedTable);
       EXPECT_EQ(write.run_as, RunAs::Entries);
       EXPECT_TRUE(contains(write.sql, std::string("FROM ") + std::string(kClaimedTable)));
@@ -657,6 +657,24 @@ TEST(Pipeline, UnknownDriverValueThrows) {
 }
 
 }  // namespace
+
+// With a daily cap (SPEC §6), only the activities that fit the member's day, counted under the
+// cap's guard, are claimed; the SQL stays schema-qualified.
+TEST(Pipeline, DailyCapClaimsOnlyWhatTheCountAdmitted) {
+  for (Kind kind : kAllKinds) {
+    CaptureBinding b = reference_binding(kind);
+    b.daily_caps = true;
+    const auto steps = capture_pipeline(b, Driver::Insert);
+    const Step &decide = steps[steps.size() - 2];
+    EXPECT_TRUE(contains(decide.sql, "counted AS (INSERT INTO autotime.daily_minutes"));
+    EXPECT_TRUE(contains(decide.sql, "WHERE EXCLUDED.minutes OPERATOR(pg_catalog.+) dm.minutes OPERATOR(pg_catalog.<=) "));
+    EXPECT_TRUE(contains(decide.sql, "FROM admitted c ON CONFLICT"));
+    EXPECT_TRUE(contains(decide.sql, "FROM claimed k JOIN admitted c"));
+    EXPECT_TRUE(parentheses_balanced(decide.sql));
+    b.daily_caps = false;
+    EXPECT_FALSE(contains(capture_pipeline(b, Driver::Insert)[steps.size() - 2].sql, "daily_minutes"));
+  }
+}
 
 // A table attached while another of its kind is has an id space of its own: its ledger keys carry
 // the space, its links record it, its entries name it, and every lookup by id is confined to it.

@@ -42,5 +42,6 @@ SELECT m, autotime.rule_minutes('fixed', m, NULL, 6) AS tenths, autotime.rule_mi
        autotime.rule_minutes('fixed', m, NULL, NULL) AS off
 FROM unnest(ARRAY[1, 6, 7, 59, 60, 61, 1440]) m;
 -- 1 to 60 minutes.
+\set VERBOSITY terse
 UPDATE autotime.team_settings SET billing_increment_minutes = 0 WHERE team_id = 1;
 UPDATE autotime.team_settings SET billing_increment_minutes = 61 WHERE team_id = 1;

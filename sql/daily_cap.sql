@@ -57,4 +57,5 @@ SELECT d.work_date, d.minutes, (SELECT sum(l.minutes) FROM autotime.activity_lin
         AND l.user_id = d.user_id AND l.work_date = d.work_date AND l.released_at IS NULL AND l.dismissed_at IS NULL) AS held
 FROM autotime.daily_minutes d WHERE d.team_id = 1 ORDER BY d.user_id, d.work_date;
 -- 1 to 1440 minutes.
+\set VERBOSITY terse
 UPDATE autotime.team_settings SET daily_cap_minutes = 0 WHERE team_id = 1;

@@ -5,11 +5,14 @@
 # database with the extension, the reference practice schema and a firm of three enabled teams,
 # then runs the binary against it (connection from PGHOST/PGPORT/PGUSER/PGDATABASE).
 # Expects the extension to be installed (scripts/test.sh does `make install` first).
-# Knobs: AUTOTIME_STRESS_OPS (operations per connection, default 700), AUTOTIME_STRESS_SEED.
+# Knobs: AUTOTIME_STRESS_OPS (operations per connection, default 700), AUTOTIME_STRESS_SEED;
+# AUTOTIME_PG_BINDIR: the PostgreSQL binaries to run the scratch cluster with (default: pg_config's,
+# e.g. the private copy bench/private_install.sh makes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD"
 source scripts/cluster.sh
+PG_BINDIR="${AUTOTIME_PG_BINDIR:-$PG_BINDIR}"
 
 BUILD_DIR="$(mktemp -d /tmp/autotime-stress-build.XXXXXX)"
 cleanup() { cluster_stop; rm -rf "$BUILD_DIR"; }
@@ -76,6 +79,6 @@ if grep -q 'deadlock detected' "$CLUSTER_DIR/server.log"; then
 fi
 echo
 echo "stress summary (${elapsed}s):"
-grep -E '^(run:|backfill_team|activity rows|checks:)' "$BUILD_DIR/stress.log" | sed 's/^/  /' || true
+grep -E '^(run:|backfill_team|identity:|after the|checks|final backfill)' "$BUILD_DIR/stress.log" | sed 's/^/  /' || true
 if [ "$rc" -ne 0 ]; then echo "stress: FAILED (exit $rc)"; exit 1; fi
 echo "stress: passed"

@@ -8,16 +8,33 @@
 // explicit transactions (a quarter rolled back), while two of the connections also run
 // autotime.backfill_automatic_time for every client and one runs CALL autotime.backfill_team
 // mid-run. History written while the teams were disabled is only reachable by those backfills.
+// Racing all of that, identity changes and removals (SPEC 4.11-12): activities renumbered to a
+// fresh id (mostly captured ones), moved to another team (a client, case and member of that team)
+// or to another client of their team, their client alone corrected, rows re-sent by a sync job
+// (DELETE and INSERT of the same rows, in one transaction or two), two TRUNCATEs of sms with a
+// third of the texts sent again (in the same transaction, then in the next one), drafts dismissed
+// (autotime.dismiss) and drafts deleted by hand; now and then the activity renumbered or moved is
+// one whose entry a person removed. Each identity change is recorded in stress_lineage (old key ->
+// new key) and each removal in stress_removed (by dedupe key) by the statement that makes it.
 //
-// Afterwards, from the tables themselves:
+// Afterwards, from the tables themselves, right after the run and again after a final
+// CALL autotime.backfill_team of every team:
 //   - no statement failed on any connection (no deadlock, no unique violation, nothing);
-//   - the ledger holds exactly the distinct dedupe keys of qualifying activities of enabled teams
-//     with a permitted actor and a resolvable case (an independent SQL oracle of the rules), and
-//     entries == that number;
-//   - each link has exactly one entry, no entry lacks its link or its activity;
-//   - each entry's case, user, work date, minutes and billable flag match the oracle for its
-//     source row, and an entry for a live row was written by that row's own transaction (same
-//     xmin), so a miss by live capture can't hide behind a later backfill.
+//   - no dedupe key and no source row has two entries; every entry's activity exists (every entry
+//     is a draft here) and is capturable, and the entry has a link that is neither released nor
+//     dismissed; a released or dismissed link has no entry, a hand-deleted entry's tombstone none,
+//     any other link exactly one;
+//   - each entry's client, case, user, rate, work date, minutes and billable flag match the oracle
+//     (an independent SQL oracle of the rules) for its source row as it is now, and an entry for a
+//     live row that never changed identity was written by that row's own transaction (same xmin),
+//     so a miss by live capture can't hide behind a later backfill;
+//   - right after the run, every capturable key whose rows were all written live and never changed
+//     identity has its entry unless a person removed it (live capture lost nothing);
+//   - an entry a person dismissed or deleted never comes back, also after its activity was
+//     renumbered or moved (the removal is followed through stress_lineage), and the ledger keeps
+//     the removal;
+//   - after the final backfill, the keys with an entry are exactly the capturable keys not removed
+//     by a person (entries == held links == that number).
 //
 // Connection: the usual libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE) or AUTOTIME_TEST_DSN.
 // The database must have the extension, the practice schema in `public` and the firm that
@@ -66,6 +83,8 @@ struct Stats {
   std::atomic<long> backfill_calls{0};
   std::atomic<long> backfill_created{0};
   std::atomic<long> ops_done{0};
+  std::atomic<long> renumbered{0}, moved{0}, client_corrected{0}, resent{0}, truncated{0}, truncate_resent{0},
+      dismissed{0}, entries_deleted{0};
   std::atomic<bool> backfill_team_finished{false};
   std::string backfill_team_summary;
   double backfill_team_started_at = -1;  // seconds into the run
@@ -346,6 +365,23 @@ class Generator {
 
 using Key = std::pair<long long, long long>;  // team, id
 
+// The activity tables as the identity operations see them: kind, table, and the dedupe key of a row
+// (over alias x), the same expression the oracle uses.
+struct ActivityTable {
+  const char *kind;
+  const char *table;
+  const char *key;
+};
+constexpr ActivityTable kActivityTables[] = {
+    {"call", "calls", "x.id::text"},
+    {"sms", "sms", "coalesce(CASE WHEN x.provider_message_id <> '' THEN 'provider:' || x.provider_message_id END, x.id::text)"},
+    {"document", "documents", "x.id::text"},
+    {"ir_report", "ir_reports", "x.id::text"},
+    {"event", "events", "x.id::text"},
+};
+// Renumbered activities get ids from here up (each connection its own range): fresh, never used.
+constexpr long long kRenumberBase = 1000000000LL;
+
 std::vector<Key> read_keys(const PGresult *result) {
   std::vector<Key> keys;
   for (int i = 0; i < PQntuples(result); i++)
@@ -389,6 +425,7 @@ class Worker {
     const bool runs_backfill_team = index_ == kThreads - 1;
     bool backfill_team_done = false;
     for (int op = 0; op < ops_; op++) {
+      if (index_ == 0 && (op == ops_ / 3 || op == ops_ * 2 / 3)) truncate_sms(op == ops_ / 3);
       one_operation();
       stats.ops_done++;
       if (backfills && op % 4 == 3) backfill_next_client();
@@ -438,9 +475,140 @@ class Worker {
     if (conn_.exec(std::string("INSERT INTO ") + columns + " VALUES " + values, what)) stats.rows_written += rows;
   }
 
+  // A random activity row of `t` (team `team`): from the drafts (a captured activity) or any row;
+  // now and then one whose entry a person dismissed or deleted (stress_removed).
+  std::string pick_row(const ActivityTable &t, long long team, bool captured) {
+    const std::string team_s = std::to_string(team);
+    if (g_.chance(0.15))
+      return std::string("SELECT x.team_id, x.id, ") + t.key + " AS okey FROM " + t.table + " x JOIN (SELECT team_id, key FROM "
+             "stress_removed WHERE team_id = " + team_s + " AND kind = '" + t.kind + "' ORDER BY random() LIMIT 1) r ON "
+             "x.team_id = r.team_id AND " + (std::string(t.kind) == "sms" ? std::string(t.key) + " = r.key" : "x.id = r.key::bigint") +
+             " LIMIT 1 FOR UPDATE OF x";
+    if (captured)
+      return std::string("SELECT x.team_id, x.id, ") + t.key + " AS okey FROM " + t.table + " x JOIN (SELECT team_id, source_id FROM "
+             "time_entries WHERE team_id = " + team_s + " AND source_kind = '" + t.kind + "' AND id >= (SELECT (random() * "
+             "max(id))::bigint FROM time_entries WHERE team_id = " + team_s + ") ORDER BY id LIMIT 1) e ON x.team_id = e.team_id "
+             "AND x.id = e.source_id FOR UPDATE OF x";
+    return std::string("SELECT x.team_id, x.id, ") + t.key + " AS okey FROM " + t.table + " x WHERE x.team_id = " + team_s +
+           " AND x.id >= (SELECT (random() * max(id))::bigint FROM " + t.table + " WHERE team_id = " + team_s +
+           " AND id < " + std::to_string(kRenumberBase) + ") ORDER BY x.id LIMIT 1 FOR UPDATE";
+  }
+
+  // An UPDATE of one picked row that changes its identity, recorded in stress_lineage by the same
+  // statement (old key -> new key), so the checks can follow an activity through its changes.
+  bool identity_update(const ActivityTable &t, const std::string &picked, const std::string &set, const char *what,
+                       const std::string &also = "") {
+    Result r = conn_.exec(std::string("WITH o AS (") + picked + "), u AS (UPDATE " + t.table + " x SET " + set +
+                              " FROM o WHERE x.team_id = o.team_id AND x.id = o.id" + also + " RETURNING o.team_id AS old_team, o.okey, "
+                              "x.team_id AS new_team, " + t.key + " AS nkey) INSERT INTO stress_lineage SELECT '" + t.kind +
+                              "', old_team, okey, new_team, nkey FROM u",
+                          what);
+    return r && std::atoll(PQcmdTuples(r.get())) > 0;
+  }
+
+  long long random_team() { return g_.uniform(1, 3); }
+  const Client &random_client_of(long long team) {
+    const auto &ids = g_.firm().clients_of_team.at(team);
+    return g_.firm().clients[ids[static_cast<size_t>(g_.uniform(0, static_cast<int>(ids.size()) - 1))]];
+  }
+
+  // The identity and removal operations (SPEC 4.11-12), racing everything else.
+  void identity_operation(int pick) {
+    const ActivityTable &t = kActivityTables[g_.uniform(0, 4)];
+    const long long team = random_team();
+    if (pick < 3) {  // renumber an activity (mostly a captured one) to a fresh id
+      const long long id = kRenumberBase + static_cast<long long>(index_) * 100000000LL + ++renumbers_;
+      if (identity_update(t, pick_row(t, team, g_.chance(0.8)), "id = " + std::to_string(id), "renumber"))
+        stats.renumbered++;
+    } else if (pick < 5) {  // move an activity to another team (or another client of its team), a valid client and case
+      const long long to_team = g_.chance(0.6) ? 1 + (team + g_.uniform(0, 1)) % 3 : team;
+      const Client &c = random_client_of(to_team);
+      const long long case_id = !c.cases.empty() && g_.chance(0.4)
+                                    ? c.cases[static_cast<size_t>(g_.uniform(0, static_cast<int>(c.cases.size()) - 1))] : -1;
+      // Another team's activity has another team's people; within the team the actor stays (a new
+      // actor alone is not an identity change: the draft keeps who it was for).
+      std::string set = "team_id = " + std::to_string(to_team) + ", client_id = " + std::to_string(c.id) +
+                        ", case_id = " + num_or_null(case_id);
+      if (to_team != team) {
+        set += ", user_id = " + std::to_string(g_.pick_user(to_team, false));
+        if (std::string(t.kind) == "event") set += ", completed_by = NULL";
+      }
+      // Within the team, always to another client: a new case alone is not an identity change (and
+      // racing a backfill it is the manual's known limit: the entry may keep the old case).
+      const std::string also = to_team == team ? " AND x.client_id <> " + std::to_string(c.id) : "";
+      if (identity_update(t, pick_row(t, team, g_.chance(0.7)), set, "move activity", also)) stats.moved++;
+    } else if (pick < 7) {  // correct only the client (rows without a case of their own)
+      const Client &c = random_client_of(team);
+      const std::string picked = std::string("SELECT x.team_id, x.id, ") + t.key + " AS okey FROM " + t.table +
+                                 " x WHERE x.team_id = " + std::to_string(team) + " AND x.case_id IS NULL AND x.client_id <> " +
+                                 std::to_string(c.id) + " AND x.id >= (SELECT (random() * max(id))::bigint FROM " + t.table +
+                                 " WHERE team_id = " + std::to_string(team) + " AND id < " + std::to_string(kRenumberBase) +
+                                 ") ORDER BY x.id LIMIT 1 FOR UPDATE";
+      if (identity_update(t, picked, "client_id = " + std::to_string(c.id), "correct client")) stats.client_corrected++;
+    } else if (pick < 10) {  // a sync job re-sends rows: DELETE, then INSERT of the same rows (same keys)
+      const std::string temp = std::string("resend_") + t.table;
+      conn_.exec("CREATE TEMP TABLE IF NOT EXISTS " + temp + " (LIKE " + t.table + ")", "resend temp");
+      const bool one_txn = g_.chance(0.6);
+      if (one_txn && !conn_.exec("BEGIN", "begin")) return;
+      const int n = g_.uniform(1, 6);
+      conn_.exec("DELETE FROM " + temp, "resend temp");
+      Result d = conn_.exec(std::string("WITH d AS (DELETE FROM ") + t.table + " x USING (SELECT team_id, id FROM " + t.table +
+                                " WHERE team_id = " + std::to_string(team) + " AND id >= (SELECT (random() * max(id))::bigint "
+                                "FROM " + t.table + " WHERE team_id = " + std::to_string(team) + ") ORDER BY id LIMIT " +
+                                std::to_string(n) + ") v WHERE x.team_id = v.team_id AND x.id = v.id RETURNING x.*) "
+                                "INSERT INTO " + temp + " SELECT * FROM d",
+                            "resend delete");
+      Result i = conn_.exec(std::string("INSERT INTO ") + t.table + " SELECT * FROM " + temp, "resend insert");
+      if (one_txn) conn_.exec(d && i ? "COMMIT" : "ROLLBACK", "commit");
+      if (d && i) stats.resent += std::atoll(PQcmdTuples(i.get()));
+    } else if (pick < 12) {  // a reviewer dismisses drafts (recorded by key in the same statement)
+      const std::string team_s = std::to_string(team);
+      Result r = conn_.exec("WITH e AS (SELECT id, team_id, source_kind, source_id FROM time_entries WHERE team_id = " + team_s +
+                                " AND status = 'draft' AND id >= (SELECT (random() * max(id))::bigint FROM time_entries WHERE "
+                                "team_id = " + team_s + ") ORDER BY id LIMIT " + std::to_string(g_.uniform(1, 4)) +
+                                " FOR UPDATE), r AS (INSERT INTO stress_removed SELECT e.source_kind, e.team_id, l.source_key, "
+                                "'dismissed' FROM e JOIN autotime.activity_links l ON l.team_id = e.team_id AND l.kind = "
+                                "e.source_kind AND l.source_id = e.source_id AND l.released_at IS NULL) "
+                                "SELECT autotime.dismiss(ARRAY(SELECT id FROM e), team_id => " + team_s + ")",
+                            "dismiss");
+      if (r && PQntuples(r.get()) == 1) stats.dismissed += std::atoll(PQgetvalue(r.get(), 0, 0));
+    } else {  // a person deletes drafts by hand (recorded by key in the same statement)
+      const std::string team_s = std::to_string(team);
+      Result r = conn_.exec("WITH e AS (DELETE FROM time_entries WHERE team_id = " + team_s + " AND status = 'draft' AND id IN "
+                                "(SELECT id FROM time_entries WHERE team_id = " + team_s + " AND id >= (SELECT (random() * "
+                                "max(id))::bigint FROM time_entries WHERE team_id = " + team_s + ") ORDER BY id LIMIT " +
+                                std::to_string(g_.uniform(1, 3)) + ") RETURNING team_id, source_kind, source_id) "
+                                "INSERT INTO stress_removed SELECT e.source_kind, e.team_id, l.source_key, 'deleted' FROM e JOIN "
+                                "autotime.activity_links l ON l.team_id = e.team_id AND l.kind = e.source_kind AND l.source_id = "
+                                "e.source_id AND l.released_at IS NULL",
+                            "delete entries");
+      if (r) stats.entries_deleted += std::atoll(PQcmdTuples(r.get()));
+    }
+  }
+
+  // TRUNCATE of the texts, then some of them sent again: in the same transaction, or afterwards.
+  void truncate_sms(bool same_transaction) {
+    conn_.exec("CREATE TEMP TABLE IF NOT EXISTS keep_sms (LIKE sms)", "truncate temp");
+    if (!conn_.exec("BEGIN", "begin")) return;
+    bool good = conn_.exec("LOCK TABLE sms IN ACCESS EXCLUSIVE MODE", "lock sms") && conn_.exec("DELETE FROM keep_sms", "truncate temp") &&
+                conn_.exec("INSERT INTO keep_sms SELECT * FROM sms WHERE id % 3 = 0", "keep sms") &&
+                conn_.exec("TRUNCATE sms", "truncate sms");
+    if (good && same_transaction) good = !!conn_.exec("INSERT INTO sms SELECT * FROM keep_sms", "resend truncated sms");
+    if (!good) {
+      conn_.exec("ROLLBACK", "rollback");
+      return;
+    }
+    if (!conn_.exec("COMMIT", "commit")) return;
+    stats.truncated++;
+    if (!same_transaction) conn_.exec("INSERT INTO sms SELECT * FROM keep_sms", "resend truncated sms");
+    stats.truncate_resent += conn_.scalar("SELECT count(*) FROM keep_sms", "truncate temp");
+  }
+
   void one_operation() {
-    const int pick = g_.uniform(0, 99);
-    if (pick < 10) {  // completed calls, multi-row
+    const int pick = g_.uniform(0, 112);
+    if (pick >= 100) {
+      identity_operation(pick - 100);
+    } else if (pick < 10) {  // completed calls, multi-row
       const int n = g_.uniform(5, 40);
       insert(Generator::kCallColumns, g_.rows(n, [&] { return g_.call_row(g_.chance(0.85) ? "completed" : "missed", true); }), n,
              "insert calls");
@@ -589,6 +757,7 @@ class Worker {
   std::mt19937_64 rng_{static_cast<uint64_t>(index_) * 7919 + 17};
   int ops_;
   long total_ops_;
+  long long renumbers_ = 0;
   std::vector<Key> ringing_, ringing_two_step_, queued_sms_, plain_documents_, open_events_;
   std::vector<std::pair<long long, long long>> backfill_order_;  // client, team
   std::vector<bool> backfilled_;
@@ -599,20 +768,20 @@ class Worker {
 constexpr const char *kActivities = R"SQL(
   SELECT 'call'::text AS kind, team_id, id, id::text AS key, client_id, case_id, user_id AS actor,
          started_at AS at, status = 'completed' AS q, duration_seconds::bigint AS duration,
-         counterparty = 'live' AS live_untouched, xmin::text AS x, id > %CALLS% AS live FROM calls
+         counterparty = 'live' AS live_untouched, xmin::text AS x, id > %CALLS% AND id < %RENUMBERED% AS live FROM calls
   UNION ALL
   SELECT 'sms', team_id, id, coalesce(CASE WHEN provider_message_id <> '' THEN 'provider:' || provider_message_id END, id::text),
          client_id, case_id, user_id, sent_at, direction = 'outbound' AND status IN ('sent', 'delivered'), NULL,
-         body = 'live', xmin::text, id > %SMS% FROM sms
+         body = 'live', xmin::text, id > %SMS% AND id < %RENUMBERED% FROM sms
   UNION ALL
   SELECT 'document', team_id, id, id::text, client_id, case_id, user_id, created_at, template_id IS NOT NULL, NULL,
-         true, xmin::text, id > %DOCUMENTS% FROM documents
+         true, xmin::text, id > %DOCUMENTS% AND id < %RENUMBERED% FROM documents
   UNION ALL
   SELECT 'ir_report', team_id, id, id::text, client_id, case_id, user_id, created_at, true, NULL, true, xmin::text,
-         id > %IR_REPORTS% FROM ir_reports
+         id > %IR_REPORTS% AND id < %RENUMBERED% FROM ir_reports
   UNION ALL
   SELECT 'event', team_id, id, id::text, client_id, case_id, coalesce(completed_by, user_id), completed_at,
-         completed_at IS NOT NULL, NULL, true, xmin::text, id > %EVENTS% FROM events
+         completed_at IS NOT NULL, NULL, true, xmin::text, id > %EVENTS% AND id < %RENUMBERED% FROM events
 )SQL";
 
 // The rules, written independently of the extension: which activities must have an entry, and what it says.
@@ -700,6 +869,193 @@ void print_table(Connection &conn, const std::string &sql, const char *what) {
   }
 }
 
+struct Checks {
+  long long activity_rows = -1, replayed_keys = -1, expected = -1, entries = -1, active_links = -1, history_entries = -1,
+            live_entries = -1, live_keys_checked = -1, live_keys_missing = -1, missing = -1, unexpected = -1,
+            duplicate_keys = -1, source_ids_with_two_entries = -1, bad_links = -1, entries_without_link = -1,
+            entries_without_activity = -1, entries_of_uncapturable = -1, wrong_fields = -1, live_not_same_txn = -1,
+            removed_came_back = -1, removed_link_lost = -1;
+};
+
+// The oracle and every invariant, from the tables themselves. `final`: after the final backfill.
+Checks run_checks(Connection &admin, const Watermarks &w, bool final) {
+  Checks c;
+  std::string activities = kActivities;
+  activities = replace_all(activities, "%CALLS%", std::to_string(w.calls));
+  activities = replace_all(activities, "%SMS%", std::to_string(w.sms));
+  activities = replace_all(activities, "%DOCUMENTS%", std::to_string(w.documents));
+  activities = replace_all(activities, "%IR_REPORTS%", std::to_string(w.ir_reports));
+  activities = replace_all(activities, "%EVENTS%", std::to_string(w.events));
+  activities = replace_all(activities, "%RENUMBERED%", std::to_string(kRenumberBase));
+  admin.exec("DROP TABLE IF EXISTS oracle, removed_keys, keys", "drop oracle");
+  if (!admin.exec(replace_all(kOracle, "%ACTIVITIES%", activities), "oracle")) return c;
+  // Identity: a row is `touched` when its key took part in an identity change (stress_lineage).
+  // A person's removal (stress_removed: dismissed or deleted entries, by key) follows the activity
+  // through its identity changes: removed_keys is its closure over the lineage.
+  if (!admin.exec(R"SQL(
+    ALTER TABLE oracle ADD COLUMN touched boolean;
+    UPDATE oracle o SET touched = EXISTS (SELECT 1 FROM stress_lineage l WHERE l.kind = o.kind
+      AND ((l.new_team = o.team_id AND l.new_key = o.key) OR (l.old_team = o.team_id AND l.old_key = o.key)));
+    CREATE TEMP TABLE removed_keys AS
+      WITH RECURSIVE r(kind, team_id, key) AS (
+        SELECT kind, team_id, key FROM stress_removed
+        UNION
+        SELECT l.kind, l.new_team, l.new_key FROM r JOIN stress_lineage l ON l.kind = r.kind AND l.old_team = r.team_id
+          AND l.old_key = r.key)
+      SELECT * FROM r;
+    CREATE TEMP TABLE keys AS
+      SELECT o.kind, o.team_id, o.key, bool_and(o.live AND NOT o.touched) AS live_only,
+             EXISTS (SELECT 1 FROM removed_keys r WHERE r.kind = o.kind AND r.team_id = o.team_id AND r.key = o.key) AS removed
+      FROM oracle o WHERE o.capturable GROUP BY 1, 2, 3;
+    CREATE INDEX ON keys (kind, team_id, key);
+    ANALYZE keys;)SQL", "identity oracle"))
+    return c;
+
+  if (final) {
+    std::printf("per kind: rows, qualifying rows, capturable rows, expected (distinct keys not removed by a person), "
+                "active links, released links, dismissed links, tombstones of deleted entries, entries\n");
+    print_table(admin, R"SQL(
+      SELECT o.kind, o.rows, o.qualifying, o.capturable,
+             (SELECT count(*) FROM keys k WHERE k.kind = o.kind AND NOT k.removed) AS expected,
+             (SELECT count(*) FROM autotime.activity_links l WHERE l.kind = o.kind AND l.released_at IS NULL
+                AND l.dismissed_at IS NULL) AS active,
+             (SELECT count(*) FROM autotime.activity_links l WHERE l.kind = o.kind AND l.released_at IS NOT NULL) AS released,
+             (SELECT count(*) FROM autotime.activity_links l WHERE l.kind = o.kind AND l.dismissed_at IS NOT NULL) AS dismissed,
+             (SELECT count(*) FROM stress_removed r WHERE r.kind = o.kind AND r.how = 'deleted') AS deleted,
+             (SELECT count(*) FROM time_entries e WHERE e.source_kind = o.kind) AS entries
+      FROM (SELECT kind, count(*) AS rows, count(*) FILTER (WHERE q) AS qualifying,
+                   count(*) FILTER (WHERE capturable) AS capturable
+            FROM oracle GROUP BY kind) o ORDER BY o.kind)SQL", "per kind");
+  }
+
+  c.activity_rows = admin.scalar("SELECT count(*) FROM oracle", "rows");
+  c.expected = admin.scalar("SELECT count(*) FROM keys WHERE NOT removed", "expected");
+  c.entries = admin.scalar("SELECT count(*) FROM time_entries", "entries");
+  // Links holding an entry: not released, not dismissed, with an entry for the row that holds it.
+  c.active_links = admin.scalar(
+      "SELECT count(*) FROM autotime.activity_links l WHERE l.released_at IS NULL AND l.dismissed_at IS NULL AND EXISTS "
+      "(SELECT 1 FROM time_entries e WHERE e.team_id = l.team_id AND e.source_kind = l.kind AND e.source_id = l.source_id)",
+      "active links");
+  // Set equality after the final backfill: keys that should have an entry and don't, and the reverse.
+  c.missing = admin.scalar(
+      "SELECT count(*) FROM (SELECT kind, team_id, key FROM keys WHERE NOT removed EXCEPT SELECT l.kind, l.team_id, l.source_key "
+      "FROM autotime.activity_links l JOIN time_entries e ON e.team_id = l.team_id AND e.source_kind = l.kind AND "
+      "e.source_id = l.source_id WHERE l.released_at IS NULL) k", "missing");
+  c.unexpected = admin.scalar(
+      "SELECT count(*) FROM (SELECT l.kind, l.team_id, l.source_key FROM autotime.activity_links l JOIN time_entries e ON "
+      "e.team_id = l.team_id AND e.source_kind = l.kind AND e.source_id = l.source_id EXCEPT SELECT kind, team_id, key FROM keys) k",
+      "unexpected");
+  // Live capture lost nothing: every capturable key whose rows were all written live and never
+  // changed identity has its entry right after the run, unless a person removed it.
+  c.live_keys_checked = admin.scalar("SELECT count(*) FROM keys WHERE live_only AND NOT removed", "live keys");
+  c.live_keys_missing = admin.scalar(
+      "SELECT count(*) FROM keys k WHERE k.live_only AND NOT k.removed AND NOT EXISTS (SELECT 1 FROM autotime.activity_links l "
+      "JOIN time_entries e ON e.team_id = l.team_id AND e.source_kind = l.kind AND e.source_id = l.source_id WHERE "
+      "l.kind = k.kind AND l.team_id = k.team_id AND l.source_key = k.key AND l.released_at IS NULL)", "live keys missing");
+  c.duplicate_keys = admin.scalar(
+      "SELECT count(*) FROM (SELECT 1 FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id "
+      "AND o.id = e.source_id GROUP BY o.kind, o.team_id, o.key HAVING count(*) > 1) d", "duplicates per key");
+  c.source_ids_with_two_entries = admin.scalar(
+      "SELECT count(*) FROM (SELECT 1 FROM time_entries GROUP BY team_id, source_kind, source_id HAVING count(*) > 1) d",
+      "duplicates per source");
+  // The ledger: a link not released has one entry, except a dismissed one (none) and the tombstone
+  // of an entry a person deleted (none); a released link has none.
+  c.bad_links = admin.scalar(R"SQL(
+    SELECT count(*) FROM (
+      SELECT l.*, (SELECT count(*) FROM time_entries e WHERE e.team_id = l.team_id AND e.source_kind = l.kind
+                   AND e.source_id = l.source_id) AS n,
+             EXISTS (SELECT 1 FROM stress_removed r WHERE r.kind = l.kind AND r.team_id = l.team_id AND r.key = l.source_key
+                     AND r.how = 'deleted') AS deleted_by_person
+      FROM autotime.activity_links l) l
+    WHERE CASE WHEN l.released_at IS NOT NULL OR l.dismissed_at IS NOT NULL THEN l.n <> 0
+               WHEN l.deleted_by_person THEN l.n > 1 ELSE l.n <> 1 END)SQL", "links vs entries");
+  c.entries_without_link = admin.scalar(
+      "SELECT count(*) FROM time_entries e WHERE NOT EXISTS (SELECT 1 FROM autotime.activity_links l WHERE l.team_id = e.team_id "
+      "AND l.kind = e.source_kind AND l.source_id = e.source_id AND l.released_at IS NULL AND l.dismissed_at IS NULL)",
+      "entries vs links");
+  // Every entry is a draft (nothing is approved in this run): none may outlive its activity.
+  c.entries_without_activity = admin.scalar(
+      "SELECT count(*) FROM time_entries e WHERE NOT EXISTS (SELECT 1 FROM oracle o WHERE "
+      "o.kind = e.source_kind AND o.team_id = e.team_id AND o.id = e.source_id)", "entries vs activities");
+  c.entries_of_uncapturable = admin.scalar(
+      "SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id "
+      "AND o.id = e.source_id WHERE NOT o.capturable", "entries of uncapturable rows");
+  // What each entry says, recomputed from its source row as it is now (current team, client, case).
+  c.wrong_fields = admin.scalar(R"SQL(
+    SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id AND o.id = e.source_id
+    WHERE e.case_id IS DISTINCT FROM o.resolved_case OR e.user_id IS DISTINCT FROM o.actor
+       OR e.client_id IS DISTINCT FROM o.client_id OR e.status <> 'draft' OR e.rate IS DISTINCT FROM o.rate
+       OR e.work_date IS DISTINCT FROM (o.at AT TIME ZONE o.timezone)::date
+       OR e.billable IS DISTINCT FROM (o.billing_type = 'hourly' OR (o.billing_type = 'flat_fee' AND o.flat_fee_policy = 'billable'))
+       OR e.minutes IS DISTINCT FROM CASE
+            WHEN o.kind = 'call' AND o.call_minutes_mode = 'rounded_duration' AND coalesce(o.duration, 0) > 0
+            THEN least(ceil(o.duration / (o.increment * 60.0))::int * o.increment, 1440)
+            ELSE o.increment END)SQL", "entry fields");
+  if (c.wrong_fields > 0) {
+    std::printf("entries that don't say what their activity says now (first 5): entry, activity (oracle), lineage\n");
+    print_table(admin, R"SQL(
+      SELECT e.team_id, e.id AS entry, e.source_kind, e.source_id, e.client_id AS e_client, o.client_id AS a_client,
+             e.case_id AS e_case, o.resolved_case AS a_case, e.user_id AS e_user, o.actor AS a_user, e.rate AS e_rate,
+             o.rate AS a_rate, e.billable, e.minutes, e.work_date, e.xmin AS e_xmin, o.x AS row_xmin,
+             (SELECT string_agg(l.old_team || '/' || l.old_key || ' -> ' || l.new_team || '/' || l.new_key, '; ')
+                FROM stress_lineage l WHERE l.kind = o.kind AND (l.new_key = o.key OR l.old_key = o.key)) AS lineage
+      FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id AND o.id = e.source_id
+      WHERE e.case_id IS DISTINCT FROM o.resolved_case OR e.user_id IS DISTINCT FROM o.actor
+         OR e.client_id IS DISTINCT FROM o.client_id OR e.rate IS DISTINCT FROM o.rate
+         OR e.work_date IS DISTINCT FROM (o.at AT TIME ZONE o.timezone)::date
+         OR e.billable IS DISTINCT FROM (o.billing_type = 'hourly' OR (o.billing_type = 'flat_fee' AND o.flat_fee_policy = 'billable'))
+      ORDER BY e.id LIMIT 5)SQL", "wrong fields");
+  }
+  c.live_entries = admin.scalar(
+      "SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id "
+      "AND o.id = e.source_id WHERE o.live AND o.live_untouched AND NOT o.touched", "live entries");
+  c.live_not_same_txn = admin.scalar(
+      "SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id "
+      "AND o.id = e.source_id WHERE o.live AND o.live_untouched AND NOT o.touched AND o.x <> e.xmin::text", "live entries xmin");
+  c.history_entries = admin.scalar(
+      "SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id "
+      "AND o.id = e.source_id WHERE NOT o.live AND o.id < " + std::to_string(kRenumberBase), "history entries");
+  c.replayed_keys = admin.scalar(
+      "SELECT count(*) FROM (SELECT 1 FROM oracle WHERE kind = 'sms' AND key LIKE 'provider:%' GROUP BY team_id, key "
+      "HAVING count(*) > 1) r", "replays");
+  // A person's removal is permanent: no entry for a removed activity (followed through its
+  // identity changes), and the ledger keeps the removal.
+  c.removed_came_back = admin.scalar(
+      "SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id AND o.id = e.source_id "
+      "JOIN removed_keys r ON r.kind = o.kind AND r.team_id = o.team_id AND r.key = o.key", "removed came back");
+  c.removed_link_lost = admin.scalar(
+      "SELECT count(*) FROM (SELECT DISTINCT kind, team_id, key, how FROM stress_removed) r WHERE NOT EXISTS (SELECT 1 FROM "
+      "autotime.activity_links l WHERE l.kind = r.kind AND l.team_id = r.team_id AND l.source_key = r.key AND l.released_at IS NULL "
+      "AND (r.how = 'deleted' OR l.dismissed_at IS NOT NULL))", "removed links");
+  if (c.removed_came_back > 0) {
+    std::printf("removed activities with an entry again (first 5): removal, lineage, current row, entry\n");
+    print_table(admin, R"SQL(
+      SELECT o.kind, o.team_id, o.id, o.key, e.id AS entry, e.xmin AS entry_xmin,
+             (SELECT string_agg(DISTINCT l.old_team || '/' || l.old_key || ' -> ' || l.new_team || '/' || l.new_key, '; ')
+                FROM stress_lineage l WHERE l.kind = o.kind AND (l.new_key = o.key OR l.old_key = o.key)) AS lineage,
+             (SELECT string_agg(DISTINCT d.how || ' ' || d.team_id || '/' || d.key, '; ') FROM stress_removed d
+                WHERE d.kind = o.kind AND EXISTS (SELECT 1 FROM stress_lineage l WHERE l.kind = d.kind
+                  AND l.old_team = d.team_id AND l.old_key = d.key AND (l.new_key = o.key OR d.key = o.key))) AS removal
+      FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id AND o.id = e.source_id
+      JOIN removed_keys r ON r.kind = o.kind AND r.team_id = o.team_id AND r.key = o.key
+      ORDER BY o.kind, o.id LIMIT 5)SQL", "removed came back");
+  }
+
+  std::printf("%s: activity rows %lld (texts replayed under %lld provider ids); expected entries %lld; active links %lld; "
+              "entries %lld (%lld from history via backfill, %lld live rows checked same-transaction); live keys checked %lld\n",
+              final ? "after the final backfill" : "after the run", c.activity_rows, c.replayed_keys, c.expected,
+              c.active_links, c.entries, c.history_entries, c.live_entries, c.live_keys_checked);
+  std::printf("checks (%s): live keys missing %lld, keys missing %lld, unexpected keys %lld, keys with two entries %lld, "
+              "source rows with two entries %lld, bad links %lld, entries without link %lld, entries without activity %lld, "
+              "entries of uncapturable rows %lld, wrong fields %lld, live entries not written by their row's transaction %lld, "
+              "removed by a person and back %lld, removals forgotten %lld\n",
+              final ? "final" : "after the run", c.live_keys_missing, c.missing, c.unexpected, c.duplicate_keys,
+              c.source_ids_with_two_entries, c.bad_links, c.entries_without_link, c.entries_without_activity,
+              c.entries_of_uncapturable, c.wrong_fields, c.live_not_same_txn, c.removed_came_back, c.removed_link_lost);
+  std::fflush(stdout);
+  return c;
+}
+
 TEST(Stress, ConcurrentCaptureAndBackfillMakeExactlyOneEntryPerActivity) {
   const int ops = std::atoi(env_or("AUTOTIME_STRESS_OPS", "700").c_str());
   const uint64_t seed = std::strtoull(env_or("AUTOTIME_STRESS_SEED", "20260101").c_str(), nullptr, 10);
@@ -710,6 +1066,13 @@ TEST(Stress, ConcurrentCaptureAndBackfillMakeExactlyOneEntryPerActivity) {
   ASSERT_EQ(admin.scalar("SELECT count(*) FROM time_entries", "empty"), 0) << "expected an empty practice schema";
   const Firm firm = load_firm(admin);
   ASSERT_EQ(firm.users.size(), 3u);
+  // The test's own record of identity changes and of what a person removed (by dedupe key).
+  ASSERT_TRUE(admin.exec("DROP TABLE IF EXISTS stress_lineage, stress_removed; "
+                         "CREATE TABLE stress_lineage (kind text NOT NULL, old_team bigint NOT NULL, old_key text NOT NULL, "
+                         "new_team bigint NOT NULL, new_key text NOT NULL); "
+                         "CREATE TABLE stress_removed (kind text NOT NULL, team_id bigint NOT NULL, key text NOT NULL, "
+                         "how text NOT NULL CHECK (how IN ('dismissed', 'deleted')))", "record tables"))
+      << stats.errors.front();
   ASSERT_FALSE(firm.clients.empty());
 
   const Watermarks w = load_history(admin, firm, seed);
@@ -740,6 +1103,11 @@ TEST(Stress, ConcurrentCaptureAndBackfillMakeExactlyOneEntryPerActivity) {
               stats.backfill_team_started_at, stats.backfill_team_seconds, notice.substr(0, first_line_end).c_str(),
               stats.errors.size(), stats.deadlocks.load());
   if (first_line_end != std::string::npos) std::printf("%s\n", notice.substr(first_line_end + 1).c_str());
+  std::printf("identity: %ld renumbered, %ld moved to another team or client, %ld client corrections, %ld rows re-sent "
+              "(deleted and inserted again), %ld TRUNCATEs of sms (%ld rows sent again), %ld drafts dismissed, "
+              "%ld drafts deleted by a person\n",
+              stats.renumbered.load(), stats.moved.load(), stats.client_corrected.load(), stats.resent.load(),
+              stats.truncated.load(), stats.truncate_resent.load(), stats.dismissed.load(), stats.entries_deleted.load());
   for (const std::string &e : stats.errors) std::printf("  %s\n", e.c_str());
   std::fflush(stdout);
   EXPECT_TRUE(stats.errors.empty()) << stats.errors.size() << " statements failed; first: " << stats.errors.front();
@@ -747,102 +1115,50 @@ TEST(Stress, ConcurrentCaptureAndBackfillMakeExactlyOneEntryPerActivity) {
   EXPECT_GE(stats.backfill_team_seconds, 0) << "backfill_team never ran";
   stats.errors.clear();
 
-  // The oracle.
-  std::string activities = kActivities;
-  activities = replace_all(activities, "%CALLS%", std::to_string(w.calls));
-  activities = replace_all(activities, "%SMS%", std::to_string(w.sms));
-  activities = replace_all(activities, "%DOCUMENTS%", std::to_string(w.documents));
-  activities = replace_all(activities, "%IR_REPORTS%", std::to_string(w.ir_reports));
-  activities = replace_all(activities, "%EVENTS%", std::to_string(w.events));
-  ASSERT_TRUE(admin.exec(replace_all(kOracle, "%ACTIVITIES%", activities), "oracle") != nullptr) << stats.errors.front();
-
-  std::printf("per kind: rows, qualifying rows, capturable rows, expected (distinct keys), links, entries\n");
-  print_table(admin, R"SQL(
-    SELECT o.kind, o.rows, o.qualifying, o.capturable, o.expected,
-           (SELECT count(*) FROM autotime.activity_links l WHERE l.kind = o.kind) AS links,
-           (SELECT count(*) FROM time_entries e WHERE e.source_kind = o.kind) AS entries
-    FROM (SELECT kind, count(*) AS rows, count(*) FILTER (WHERE q) AS qualifying,
-                 count(*) FILTER (WHERE capturable) AS capturable,
-                 count(DISTINCT (team_id, key)) FILTER (WHERE capturable) AS expected
-          FROM oracle GROUP BY kind) o ORDER BY o.kind)SQL", "per kind");
-
-  const long long activity_rows = admin.scalar("SELECT count(*) FROM oracle", "rows");
-  const long long expected = admin.scalar("SELECT count(*) FROM (SELECT DISTINCT kind, team_id, key FROM oracle WHERE capturable) k", "expected");
-  const long long entries = admin.scalar("SELECT count(*) FROM time_entries", "entries");
-  const long long links = admin.scalar("SELECT count(*) FROM autotime.activity_links", "links");
-  // Set equality, not only counts: keys that should be linked and aren't, and the reverse.
-  const long long missing = admin.scalar(
-      "SELECT count(*) FROM (SELECT DISTINCT kind, team_id, key FROM oracle WHERE capturable "
-      "EXCEPT SELECT kind, team_id, source_key FROM autotime.activity_links) k", "missing");
-  const long long unexpected = admin.scalar(
-      "SELECT count(*) FROM (SELECT kind, team_id, source_key FROM autotime.activity_links "
-      "EXCEPT SELECT kind, team_id, key FROM oracle WHERE capturable) k", "unexpected");
-  const long long links_without_one_entry = admin.scalar(
-      "SELECT count(*) FROM autotime.activity_links l WHERE (SELECT count(*) FROM time_entries e WHERE "
-      "e.team_id = l.team_id AND e.source_kind = l.kind AND e.source_id = l.source_id) <> 1", "links vs entries");
-  const long long entries_without_link = admin.scalar(
-      "SELECT count(*) FROM time_entries e WHERE NOT EXISTS (SELECT 1 FROM autotime.activity_links l WHERE "
-      "l.team_id = e.team_id AND l.kind = e.source_kind AND l.source_id = e.source_id)", "entries vs links");
-  const long long entries_without_activity = admin.scalar(
-      "SELECT count(*) FROM time_entries e WHERE NOT EXISTS (SELECT 1 FROM oracle o WHERE "
-      "o.kind = e.source_kind AND o.team_id = e.team_id AND o.id = e.source_id)", "entries vs activities");
-  const long long entries_of_uncapturable = admin.scalar(
-      "SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id "
-      "AND o.id = e.source_id WHERE NOT o.capturable", "entries of uncapturable rows");
-  const long long duplicate_entries = admin.scalar(
-      "SELECT count(*) FROM (SELECT 1 FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id "
-      "AND o.id = e.source_id GROUP BY o.kind, o.team_id, o.key HAVING count(*) > 1) d", "duplicates per key");
-  // What each entry says, recomputed from its source row.
-  const long long wrong_fields = admin.scalar(R"SQL(
-    SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id AND o.id = e.source_id
-    WHERE e.case_id IS DISTINCT FROM o.resolved_case OR e.user_id IS DISTINCT FROM o.actor
-       OR e.client_id IS DISTINCT FROM o.client_id OR e.status <> 'draft' OR e.rate IS DISTINCT FROM o.rate
-       OR e.work_date IS DISTINCT FROM (o.at AT TIME ZONE o.timezone)::date
-       OR e.billable IS DISTINCT FROM (o.billing_type = 'hourly' OR (o.billing_type = 'flat_fee' AND o.flat_fee_policy = 'billable'))
-       OR e.minutes IS DISTINCT FROM CASE
-            WHEN o.kind = 'call' AND o.call_minutes_mode = 'rounded_duration' AND coalesce(o.duration, 0) > 0
-            THEN least(ceil(o.duration / (o.increment * 60.0))::int * o.increment, 1440)
-            ELSE o.increment END)SQL", "entry fields");
-  const long long live_entries = admin.scalar(
-      "SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id "
-      "AND o.id = e.source_id WHERE o.live AND o.live_untouched", "live entries");
-  const long long live_not_same_txn = admin.scalar(
-      "SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id "
-      "AND o.id = e.source_id WHERE o.live AND o.live_untouched AND o.x <> e.xmin::text", "live entries xmin");
-  const long long history_entries = admin.scalar(
-      "SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id "
-      "AND o.id = e.source_id WHERE NOT o.live", "history entries");
-  const long long replayed_keys = admin.scalar(
-      "SELECT count(*) FROM (SELECT 1 FROM oracle WHERE kind = 'sms' AND key LIKE 'provider:%' GROUP BY team_id, key "
-      "HAVING count(*) > 1) r", "replays");
-
-  std::printf("activity rows %lld (texts replayed under %lld provider ids); expected entries %lld; links %lld; "
-              "entries %lld (%lld from history via backfill, %lld live rows checked same-transaction)\n",
-              activity_rows, replayed_keys, expected, links, entries, history_entries, live_entries);
-  std::printf("checks: keys missing %lld, unexpected links %lld, links without exactly one entry %lld, entries without "
-              "link %lld, entries without activity %lld, entries of uncapturable rows %lld, duplicate keys %lld, "
-              "wrong fields %lld, live entries not written by their row's transaction %lld\n",
-              missing, unexpected, links_without_one_entry, entries_without_link, entries_without_activity,
-              entries_of_uncapturable, duplicate_entries, wrong_fields, live_not_same_txn);
-  std::fflush(stdout);
+  // Twice: right after the run (what live capture and the racing backfills left), then after a
+  // final backfill of every team (nothing may be missing then).
+  const Checks before = run_checks(admin, w, false);
+  for (int team = 1; team <= 3; team++)
+    admin.exec("CALL autotime.backfill_team(" + std::to_string(team) + ")", "final backfill_team");
+  std::printf("final backfill_team of teams 1-3 done\n");
+  const Checks after = run_checks(admin, w, true);
 
   EXPECT_TRUE(stats.errors.empty()) << stats.errors.front();
-  EXPECT_GE(activity_rows, 20000) << "the run is supposed to write tens of thousands of activities";
-  EXPECT_GT(replayed_keys, 100) << "the run is supposed to replay texts";
-  EXPECT_GT(history_entries, 0) << "the backfills are supposed to capture history";
-  EXPECT_GT(expected, 0);
-  EXPECT_EQ(entries, expected);
-  EXPECT_EQ(links, expected);
-  EXPECT_EQ(missing, 0);
-  EXPECT_EQ(unexpected, 0);
-  EXPECT_EQ(links_without_one_entry, 0);
-  EXPECT_EQ(entries_without_link, 0);
-  EXPECT_EQ(entries_without_activity, 0);
-  EXPECT_EQ(entries_of_uncapturable, 0);
-  EXPECT_EQ(duplicate_entries, 0);
-  EXPECT_EQ(wrong_fields, 0);
-  EXPECT_EQ(live_not_same_txn, 0);
-  EXPECT_GT(live_entries, 0);
+  EXPECT_GE(after.activity_rows, 20000) << "the run is supposed to write tens of thousands of activities";
+  EXPECT_GT(after.replayed_keys, 100) << "the run is supposed to replay texts";
+  EXPECT_GT(after.history_entries, 0) << "the backfills are supposed to capture history";
+  EXPECT_GT(after.expected, 0);
+  EXPECT_GT(before.live_entries, 0);
+  EXPECT_GT(before.live_keys_checked, 0);
+  EXPECT_GT(stats.renumbered.load(), 0);
+  EXPECT_GT(stats.moved.load(), 0);
+  EXPECT_GT(stats.client_corrected.load(), 0);
+  EXPECT_GT(stats.resent.load(), 0);
+  EXPECT_GE(stats.truncated.load(), 1);
+  EXPECT_GT(stats.dismissed.load(), 0);
+  EXPECT_GT(stats.entries_deleted.load(), 0);
+  // Right after the run: exactly one entry per activity that has one, each on its activity's
+  // current team, client and case, and no live activity lost.
+  EXPECT_EQ(before.live_keys_missing, 0) << "live activities without an entry (not dismissed or deleted by a person)";
+  for (const Checks *c : {&before, &after}) {
+    const char *when = c == &before ? "after the run" : "after the final backfill";
+    EXPECT_EQ(c->duplicate_keys, 0) << when;
+    EXPECT_EQ(c->source_ids_with_two_entries, 0) << when;
+    EXPECT_EQ(c->bad_links, 0) << when;
+    EXPECT_EQ(c->entries_without_link, 0) << when;
+    EXPECT_EQ(c->entries_without_activity, 0) << when;
+    EXPECT_EQ(c->entries_of_uncapturable, 0) << when;
+    EXPECT_EQ(c->wrong_fields, 0) << when;
+    EXPECT_EQ(c->live_not_same_txn, 0) << when;
+    EXPECT_EQ(c->removed_came_back, 0) << when << ": an entry a person dismissed or deleted came back (SPEC 4.12)";
+    EXPECT_EQ(c->removed_link_lost, 0) << when << ": a dismissal or deletion was forgotten by the ledger";
+  }
+  // After the final backfill: the set of activities with an entry is exactly the capturable ones
+  // not removed by a person.
+  EXPECT_EQ(after.missing, 0);
+  EXPECT_EQ(after.unexpected, 0);
+  EXPECT_EQ(after.entries, after.expected);
+  EXPECT_EQ(after.active_links, after.expected);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ for variant in none floor autotime plpgsql owner; do
   createdb "at_$variant"
   psql -X -q -v ON_ERROR_STOP=1 -d "at_$variant" -f bench/setup.sql >/dev/null
   if [ "$variant" = none ] || [ "$variant" = floor ] || [ "$variant" = plpgsql ]; then
-    for t in calls sms documents; do psql -X -q -d "at_$variant" -c "SELECT autotime.detach('bench.$t')" >/dev/null; done
+    for t in calls sms documents ir_reports events; do psql -X -q -d "at_$variant" -c "SELECT autotime.detach('bench.$t')" >/dev/null; done
   fi
   if [ "$variant" = plpgsql ]; then
     psql -X -q -v ON_ERROR_STOP=1 -v schema=bench -d "at_$variant" -f bench/plpgsql_reference.sql >/dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Instructions (callgrind) for what bench/callgrind.py does not count: a live outbound text and a
-live document (kinds that go through the capture pipeline, not the call's index-probe path), and
-one INSERT ... SELECT of 1,000 calls. Run by bench/callgrind_kinds.sh after bench/callgrind.py, on
+"""Instructions (callgrind) for what bench/callgrind.py does not count: a live outbound text, a
+live document, IR report and completed event (each kind's one-row path), and one INSERT ... SELECT
+of 1,000 calls (CALLGRIND_ONE_ROW_ONLY=1: the one-row kinds only, without the other-owner text). Run by bench/callgrind_kinds.sh after bench/callgrind.py, on
 the same databases. Same method: a single-user backend under callgrind runs each statement as its
 own transaction; one-row kinds N = 200 and N = 1,200 inserts, (difference) / 1,000 per insert; the
 bulk statement 1 and 6 times, (difference) / 5 per statement of 1,000 rows.

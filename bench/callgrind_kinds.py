@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Instructions (callgrind) for what bench/callgrind.py does not count: a live outbound text and a
-live document (kinds that go through the capture pipeline, not the call's index-probe path), and
-one INSERT ... SELECT of 1,000 calls. Run by bench/callgrind_kinds.sh after bench/callgrind.py, on
+"""Instructions (callgrind) for what bench/callgrind.py does not count: a live outbound text, a
+live document, IR report and completed event (each kind's one-row path), and one INSERT ... SELECT
+of 1,000 calls (CALLGRIND_ONE_ROW_ONLY=1: the one-row kinds only, without the other-owner text). Run by bench/callgrind_kinds.sh after bench/callgrind.py, on
 the same databases. Same method: a single-user backend under callgrind runs each statement as its
 own transaction; one-row kinds N = 200 and N = 1,200 inserts, (difference) / 1,000 per insert; the
 bulk statement 1 and 6 times, (difference) / 5 per statement of 1,000 rows.
@@ -21,11 +21,13 @@ show as addresses).
 rewrites that table from DIR's kept files, with a column for another commit's profile and the
 difference when BASELINE_DIR is given."""
 import json
+import os
 import re
 import subprocess
 import sys
 
 ANNOTATE = sys.argv[1] == "--annotate"
+ONE_ROW_ONLY = os.environ.get("CALLGRIND_ONE_ROW_ONLY") == "1"
 if not ANNOTATE:
     BINDIR, DATA, OUT = sys.argv[1:4]
     PROFILE = sys.argv[5] if len(sys.argv) > 5 and sys.argv[4] == "--profile" else None
@@ -46,6 +48,21 @@ DOC_FLOOR = ("WITH a AS (" + DOC + " RETURNING team_id, id, client_id, user_id, 
              "'document', id::text, id FROM a ON CONFLICT (team_id, kind, source_key) DO NOTHING) " + ENTRY +
              "SELECT team_id, client_id, $1 * 10 + 1, user_id, (created_at AT TIME ZONE 'America/New_York')::date, 15, "
              "'Document: Engagement letter', $1 % 5 <> 0, 'draft', $2 + 100, 'document', id FROM a")
+IR = ("INSERT INTO bench.ir_reports (team_id, client_id, user_id, title, transcript) "
+      "VALUES (1, $1, $2, 'Intake interview', 'words')")
+IR_FLOOR = ("WITH a AS (" + IR + " RETURNING team_id, id, client_id, user_id, created_at), "
+            "link AS (INSERT INTO autotime.activity_links (team_id, kind, source_key, source_id) SELECT team_id, "
+            "'ir_report', id::text, id FROM a ON CONFLICT (team_id, kind, source_key) DO NOTHING) " + ENTRY +
+            "SELECT team_id, client_id, $1 * 10 + 1, user_id, (created_at AT TIME ZONE 'America/New_York')::date, 15, "
+            "'Interaction report: Intake interview', $1 % 5 <> 0, 'draft', $2 + 100, 'ir_report', id FROM a")
+EVENT = ("INSERT INTO bench.events (team_id, client_id, user_id, title, starts_at, completed_at, completed_by) "
+         "VALUES (1, $1, $2, 'Hearing', now(), now(), $2)")
+EVENT_FLOOR = ("WITH a AS (" + EVENT + " RETURNING team_id, id, client_id, user_id, completed_by, completed_at), "
+               "link AS (INSERT INTO autotime.activity_links (team_id, kind, source_key, source_id) SELECT team_id, "
+               "'event', id::text, id FROM a ON CONFLICT (team_id, kind, source_key) DO NOTHING) " + ENTRY +
+               "SELECT team_id, client_id, $1 * 10 + 1, coalesce(completed_by, user_id), "
+               "(completed_at AT TIME ZONE 'America/New_York')::date, 15, "
+               "'Completed: Hearing', $1 % 5 <> 0, 'draft', $2 + 100, 'event', id FROM a")
 BULK = ("INSERT INTO bench.calls (team_id, client_id, user_id, direction, status, started_at, duration_seconds, counterparty) "
         "SELECT 1, g % 1000 + 1, 101 + g % 50, 'outbound', 'completed', now(), 300, 'bench' FROM generate_series(1, 1000) g")
 BULK_FLOOR = ("WITH call AS (" + BULK + " RETURNING team_id, id, client_id, user_id, started_at), "
@@ -62,7 +79,15 @@ ONE_ROW = {  # name: (database, statement with $1 client, $2 user, $3 text key)
     "document_none": ("at_none", DOC),
     "document_floor": ("at_floor", DOC_FLOOR),
     "document_autotime": ("at_autotime", DOC),
+    "ir_report_none": ("at_none", IR),
+    "ir_report_floor": ("at_floor", IR_FLOOR),
+    "ir_report_autotime": ("at_autotime", IR),
+    "event_none": ("at_none", EVENT),
+    "event_floor": ("at_floor", EVENT_FLOOR),
+    "event_autotime": ("at_autotime", EVENT),
 }
+if ONE_ROW_ONLY:  # CALLGRIND_ONE_ROW_ONLY=1: the five kinds' one-row variants only (no other owner, no bulk)
+    ONE_ROW.pop("sms_autotime_owner")
 BULK_VARIANTS = {
     "bulk1000_none": "at_none", "bulk1000_floor": "at_floor", "bulk1000_autotime": "at_autotime",
     "bulk1000_plpgsql": "at_plpgsql",
@@ -132,22 +157,23 @@ for name, (db, sql) in ONE_ROW.items():
     small = one_row(name, db, sql, 200, f"{PROFILE}/sms-200.callgrind" if keep else "/dev/null")
     per_insert[name] = (big - small) / 1000
     print(f"  {name:21} {per_insert[name] / 1e3:8.1f} k instructions per insert", flush=True)
-for name, db in BULK_VARIANTS.items():
+for name, db in ({} if ONE_ROW_ONLY else BULK_VARIANTS).items():
     sql = BULK_FLOOR if name.endswith("_floor") else BULK
     per_insert[name] = (run(db, (sql + ";\n") * 6) - run(db, sql + ";\n")) / 5
     print(f"  {name:21} {per_insert[name] / 1e6:8.2f} M instructions per statement of 1,000 calls "
           f"({per_insert[name] / 1e6:.2f} k per row)", flush=True)
 
 ratios = {}
-for kind in ("sms", "document"):
+for kind in ("sms", "document", "ir_report", "event"):
     ratios[f"{kind}: autotime / floor"] = per_insert[f"{kind}_autotime"] / per_insert[f"{kind}_floor"]
     ratios[f"{kind}: autotime / none"] = per_insert[f"{kind}_autotime"] / per_insert[f"{kind}_none"]
     ratios[f"{kind}: floor / none"] = per_insert[f"{kind}_floor"] / per_insert[f"{kind}_none"]
-ratios["sms, tables owned by another role: autotime / floor"] = per_insert["sms_autotime_owner"] / per_insert["sms_floor"]
-ratios["bulk 1,000 calls: autotime / none"] = per_insert["bulk1000_autotime"] / per_insert["bulk1000_none"]
-ratios["bulk 1,000 calls: autotime / floor"] = per_insert["bulk1000_autotime"] / per_insert["bulk1000_floor"]
-ratios["bulk 1,000 calls: floor / none"] = per_insert["bulk1000_floor"] / per_insert["bulk1000_none"]
-ratios["bulk 1,000 calls: plpgsql / autotime"] = per_insert["bulk1000_plpgsql"] / per_insert["bulk1000_autotime"]
+if not ONE_ROW_ONLY:
+    ratios["sms, tables owned by another role: autotime / floor"] = per_insert["sms_autotime_owner"] / per_insert["sms_floor"]
+    ratios["bulk 1,000 calls: autotime / none"] = per_insert["bulk1000_autotime"] / per_insert["bulk1000_none"]
+    ratios["bulk 1,000 calls: autotime / floor"] = per_insert["bulk1000_autotime"] / per_insert["bulk1000_floor"]
+    ratios["bulk 1,000 calls: floor / none"] = per_insert["bulk1000_floor"] / per_insert["bulk1000_none"]
+    ratios["bulk 1,000 calls: plpgsql / autotime"] = per_insert["bulk1000_plpgsql"] / per_insert["bulk1000_autotime"]
 for name, value in ratios.items():
     print(f"  {name:52} {value:.3f}")
 with open(OUT, "w") as f:

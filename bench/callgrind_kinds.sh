@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Companion of bench/callgrind.sh (same cluster set-up, same databases, same method): runs
-# bench/callgrind_kinds.py (an outbound text and a document, no capture / floor / autotime; an outbound text with the
+# bench/callgrind_kinds.py (an outbound text, a document, an IR report and a completed event, no capture / floor /
+# autotime; with CALLGRIND_ONE_ROW_ONLY=1 only those; else also an outbound text with the
 # practice tables owned by a non-superuser role; one INSERT ... SELECT of 1,000 calls), then
 # bench/callgrind.py (a call: no capture, floor, autotime, PL/pgSQL; same numbers as callgrind.sh). ~25 min.
 #   bash bench/callgrind_kinds.sh [--profile]
@@ -24,7 +25,7 @@ for variant in none floor autotime plpgsql owner; do
   createdb "at_$variant"
   psql -X -q -v ON_ERROR_STOP=1 -d "at_$variant" -f bench/setup.sql >/dev/null
   if [ "$variant" = none ] || [ "$variant" = floor ] || [ "$variant" = plpgsql ]; then
-    for t in calls sms documents; do psql -X -q -d "at_$variant" -c "SELECT autotime.detach('bench.$t')" >/dev/null; done
+    for t in calls sms documents ir_reports events; do psql -X -q -d "at_$variant" -c "SELECT autotime.detach('bench.$t')" >/dev/null; done
   fi
   if [ "$variant" = plpgsql ]; then
     psql -X -q -v ON_ERROR_STOP=1 -v schema=bench -d "at_$variant" -f bench/plpgsql_reference.sql >/dev/null

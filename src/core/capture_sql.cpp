@@ -1,5 +1,7 @@
 #include "capture_sql.hpp"
 
+#include "kinds.hpp"
+
 #include <stdexcept>
 
 namespace autotime {
@@ -17,33 +19,6 @@ constexpr std::string_view kLt = " OPERATOR(pg_catalog.<) ";
 
 std::string cast(const std::string &expr, std::string_view type) {
   return "(" + expr + ")::pg_catalog." + std::string(type);
-}
-
-// Where each kind keeps the facts the rules read.
-struct KindShape {
-  std::string_view actor_column;
-  std::string_view fallback_actor_column;  // events: completed_by, else the organiser
-  std::string_view occurred_column;
-  std::string_view label_column;
-  bool has_direction;
-  bool has_duration;
-  bool keyed_by_provider_id;
-  std::string_view track_setting;
-  std::string_view minutes_setting;
-};
-
-KindShape shape_of(Kind kind) {
-  switch (kind) {
-    case Kind::Call: return {"user_id", "", "started_at", "", true, true, false, "track_calls", "call_minutes"};
-    case Kind::Sms: return {"user_id", "", "sent_at", "", true, false, true, "track_sms", "sms_minutes"};
-    case Kind::Document:
-      return {"user_id", "", "created_at", "name", false, false, false, "track_documents", "document_minutes"};
-    case Kind::IrReport:
-      return {"user_id", "", "created_at", "title", false, false, false, "track_ir_reports", "ir_report_minutes"};
-    case Kind::Event:
-      return {"completed_by", "user_id", "completed_at", "title", false, false, false, "track_events", "event_minutes"};
-  }
-  throw std::logic_error("unknown activity kind");
 }
 
 std::string literal_text(std::string_view value) { return quote_literal(value) + "::pg_catalog.text"; }
@@ -88,15 +63,15 @@ std::string id_key(const CaptureBinding &b, const std::string &id_text) {
 // One activity per source row, in the canonical column names every later step uses.
 std::string activity_projection(const CaptureBinding &b, std::string_view from, std::string_view where) {
   const BoundRelation &s = b.source;
-  const KindShape shape = shape_of(b.kind);
+  const KindShape shape = kind_shape(b.kind);
   std::string actor = s.column(shape.actor_column);
   if (!shape.fallback_actor_column.empty())
     actor = "COALESCE(" + actor + ", " + s.column(shape.fallback_actor_column) + ")";
   std::string key = id_key(b, cast(s.column("id"), "text"));
   if (shape.keyed_by_provider_id) {
     const std::string provider = cast(s.column("provider_message_id"), "text");
-    key = "COALESCE(CASE WHEN " + provider + std::string(kNe) + "''::pg_catalog.text THEN 'provider:'::pg_catalog.text" +
-          std::string(kConcat) + provider + " END, " + key + ")";
+    key = "COALESCE(CASE WHEN " + provider + std::string(kNe) + "''::pg_catalog.text THEN " +
+          literal_text(kProviderKeyPrefix) + std::string(kConcat) + provider + " END, " + key + ")";
   }
   const std::string qualifies = b.qualifies.empty() ? default_qualifies(b) : b.qualifies;
 
@@ -161,7 +136,7 @@ std::string source_step(const CaptureBinding &b, Driver driver) {
                               s.column("client_id") + eq + "$1::pg_catalog.int8 AND " + team_filter);
     case Driver::BackfillTeam: {
       const std::string where = s.column("team_id") + eq + "$1::pg_catalog.int8 AND (" +
-                                "$2::pg_catalog.timestamptz IS NULL OR " + s.column(shape_of(b.kind).occurred_column) +
+                                "$2::pg_catalog.timestamptz IS NULL OR " + s.column(kind_shape(b.kind).occurred_column) +
                                 std::string(kGe) + "$2::pg_catalog.timestamptz) AND " + s.column("id") +
                                 std::string(kGt) + "$3::pg_catalog.int8 AND " + s.column("id") + std::string(kLe) +
                                 "$4::pg_catalog.int8";
@@ -192,7 +167,7 @@ std::string unlinked_step(const CaptureBinding &b, Driver driver) {
   // A released link (its activity was deleted, and this row is it sent again) doesn't count.
   const std::string held = b.released_links ? " AND l.released_at IS NULL" : "";
   sql += held + ")";
-  if (shape_of(b.kind).keyed_by_provider_id)
+  if (kind_shape(b.kind).keyed_by_provider_id)
     sql += " AND NOT EXISTS (SELECT 1 FROM autotime.activity_links k WHERE k.team_id" + eq + "a.team_id AND k.kind" + eq +
            kind + " AND k.source_key" + eq + "a.source_key" + (b.released_links ? " AND k.released_at IS NULL" : "") + ")";
   return sql;
@@ -233,7 +208,7 @@ std::string member_step(const CaptureBinding &b) {
 
 // The team's settings for each activity, then the rules' verdict (autotime's own tables only).
 std::string decided_ctes(const CaptureBinding &b) {
-  const KindShape shape = shape_of(b.kind);
+  const KindShape shape = kind_shape(b.kind);
   const std::string eq(kEq);
   std::string sql = "facts AS (SELECT f.*, COALESCE(st.enabled, false) AS team_enabled, ";
   sql += "COALESCE(st." + std::string(shape.track_setting) + ", false) AS kind_enabled, ";
@@ -272,7 +247,7 @@ std::string on_link_conflict(const CaptureBinding &b) {
 // member's day waits for the other, and a day that no longer fits is skipped whole (daily_cap:
 // not linked, so raising the cap and backfilling takes it). Released and dismissed links give
 // their minutes back (trigger activity_links_uncount).
-std::string capped_ctes(const CaptureBinding &b) {
+std::string capped_ctes() {
   const std::string eq(kEq), le(kLe);
   const std::string same_day = "dm.team_id" + eq + "p.team_id AND dm.user_id" + eq + "p.user_id AND dm.work_date" + eq +
                                "p.work_date";
@@ -295,7 +270,7 @@ std::string decide_step(const CaptureBinding &b) {
   const std::string kind = literal_text(kind_name(b.kind));
   // Only texts can share a key within one statement; other kinds are keyed by their unique id.
   // Explicit columns: selecting d.reason next to the filter on it would run the rules twice per row.
-  const bool shared_keys = shape_of(b.kind).keyed_by_provider_id;
+  const bool shared_keys = kind_shape(b.kind).keyed_by_provider_id;
   std::string sql = "WITH " + decided_ctes(b) + ", candidates AS (SELECT " +
                     (shared_keys ? "DISTINCT ON (d.team_id, d.source_key) " : "") +
                     "d.team_id, d.source_key, d.source_id, d.client_id, d.user_id, d.occurred_at, d.label, d.direction, "
@@ -306,7 +281,7 @@ std::string decide_step(const CaptureBinding &b) {
                      "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds") +
          (b.billing_increments ? ", c.billing_increment" : "") + ") AS minutes FROM candidates c), ";
   const std::string admitted = b.daily_caps ? "admitted" : "priced";
-  if (b.daily_caps) sql += capped_ctes(b);
+  if (b.daily_caps) sql += capped_ctes();
   const std::string cap_columns = b.daily_caps ? ", user_id, work_date, minutes)" : ")";
   std::string columns = ledger_columns(b);
   columns = columns.substr(0, columns.size() - 1) + cap_columns;
@@ -480,7 +455,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
       // explain for every activity of a team, counted: the same steps and verdict, set-based.
       const BoundRelation &e = b.time_entries;
       const std::string where = s.column("team_id") + eq + "$1::pg_catalog.int8 AND ($2::pg_catalog.timestamptz IS NULL OR " +
-                                s.column(shape_of(b.kind).occurred_column) + std::string(kGe) + "$2::pg_catalog.timestamptz)";
+                                s.column(kind_shape(b.kind).occurred_column) + std::string(kGe) + "$2::pg_catalog.timestamptz)";
       return {{"activities", RunAs::Source, activity_projection(b, s.qualified_name, where), rows},
               {"cases", RunAs::Cases, case_step(b, kRowsTable), std::string(kCasedTable)},
               {"members", RunAs::Members, member_step(b), std::string(kFactsTable)},
@@ -605,7 +580,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
     case Driver::IdRange: {
       const std::string where = s.column("team_id") + eq + "$1::pg_catalog.int8 AND ($2::pg_catalog.int8 IS NULL OR " +
                                 s.column("id") + std::string(kGt) + "$2::pg_catalog.int8) AND ($3::pg_catalog.timestamptz IS NULL OR " +
-                                s.column(shape_of(b.kind).occurred_column) + std::string(kGe) + "$3::pg_catalog.timestamptz)";
+                                s.column(kind_shape(b.kind).occurred_column) + std::string(kGe) + "$3::pg_catalog.timestamptz)";
       return {{"range", RunAs::Source,
                "SELECT " + cast("pg_catalog.min(" + s.column("id") + ")", "int8") + " AS lo, " +
                    cast("pg_catalog.max(" + s.column("id") + ")", "int8") + " AS hi FROM " + s.qualified_name +
@@ -673,8 +648,8 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
               {"record", RunAs::Autotime, failure_step(b), ""}};
     case Driver::ClaimLink:
       return {{"claim", RunAs::Autotime,
-               "INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " VALUES ($1, " + kind + ", " +
-                   id_key(b, "$2") + ", $3" + space_value(b) + ") " + on_link_conflict(b),
+               "INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " VALUES ($1, " + kind + ", COALESCE($2, " +
+                   id_key(b, "$3::pg_catalog.text") + "), $3" + space_value(b) + ") " + on_link_conflict(b),
                ""}};
     case Driver::WriteEntry:
       return {{"write", RunAs::Entries,

@@ -107,8 +107,10 @@ inline constexpr std::string_view kGoneTable = "autotime_gone";          // ... 
 inline constexpr std::string_view kTombstonedTable = "autotime_tombstoned";  // delete: links made now
 inline constexpr std::string_view kReleasedTable = "autotime_released";      // delete: drafts removed
 
-// The columns ClaimLink and WriteEntry take as $1..$11, in order.
-inline constexpr std::string_view kEntryValueColumns[] = {"team_id", "source_key", "source_id", "client_id", "case_id",
+// The columns ClaimLink and WriteEntry take as $1..$11, in order. "provider_key" is the dedupe key
+// of a text keyed by its provider id (kinds.hpp kProviderKeyPrefix included), NULL when the key is
+// the id: ClaimLink then keys it by source_id, in the attachment's id space.
+inline constexpr std::string_view kEntryValueColumns[] = {"team_id", "provider_key", "source_id", "client_id", "case_id",
                                                           "user_id", "work_date", "minutes", "description",
                                                           "billable", "rate"};
 

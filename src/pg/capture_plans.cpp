@@ -22,6 +22,7 @@ extern "C" {
 #include "access/transam.h"
 }
 
+#include "../core/kinds.hpp"
 #include "boundary.hpp"
 #include "identity.hpp"
 
@@ -90,6 +91,8 @@ void invalidate_plans(Datum, Oid relid) {
     if (touched) entry->valid = false;
   }
 }
+
+void invalidate_all_plans(Datum, int, uint32) { invalidate_plans((Datum)0, InvalidOid); }
 
 CapturePlans *plans_for(Oid relid) {
   if (plan_cache == nullptr) {
@@ -316,7 +319,17 @@ const char *source_column(const RawBinding &raw, const char *contract_column) {
   return contract_column;
 }
 
-bool text_exactly(Oid type) { return type == TEXTOID || type == VARCHAROID || type_is_enum(type); }
+// A column whose ::text cast gives exactly what slot_values.hpp column_text reads: text, varchar,
+// or an enum's label unless a cast of the owner's own turns it into something else (a cast that
+// would run the owner's code, which only the SQL path runs, and as the owner).
+bool text_exactly(Oid type) {
+  if (type == TEXTOID || type == VARCHAROID) return true;
+  if (!type_is_enum(type)) return false;
+  HeapTuple cast = SearchSysCache2(CASTSOURCETARGET, ObjectIdGetDatum(type), ObjectIdGetDatum(TEXTOID));
+  if (!HeapTupleIsValid(cast)) return true;
+  ReleaseSysCache(cast);
+  return false;
+}
 
 const char *role_column(const RawRelation &rel, const char *contract_column) {
   for (int i = 0; i < rel.column_count; i++)
@@ -399,38 +412,67 @@ RowPrecheck::Probe find_probe(Oid relid, std::initializer_list<AttrNumber> colum
   return probe;
 }
 
-RowPrecheck::Direct resolve_direct(Oid relid, const RawBinding &raw) {
-  RowPrecheck::Direct d;
-  const auto source_attnum = [&](const char *column, bool integer) -> AttrNumber {
-    const AttrNumber found = get_attnum(relid, source_column(raw, column));
-    if (found == InvalidAttrNumber || (integer && !integer_type(get_atttype(relid, found)))) return InvalidAttrNumber;
+// The source row's columns the probes read, by the kind's shape: integers of any width, a
+// timestamptz time, text whose bytes are what the SQL's ::text cast gives. False when one isn't.
+bool resolve_direct_source(Oid relid, const RawBinding &raw, Kind kind, AttrNumber case_id, RowPrecheck::Direct &d) {
+  const KindShape shape = kind_shape(kind);
+  bool fits = case_id != InvalidAttrNumber && integer_type(get_atttype(relid, case_id));
+  const auto column = [&](std::string_view contract_column, bool (*type_fits)(Oid)) -> AttrNumber {
+    if (contract_column.empty()) return InvalidAttrNumber;
+    const AttrNumber found = get_attnum(relid, source_column(raw, std::string(contract_column).c_str()));
+    if (found == InvalidAttrNumber || !type_fits(get_atttype(relid, found))) fits = false;
+    return fits ? found : InvalidAttrNumber;
+  };
+  const auto timestamptz = [](Oid type) { return type == TIMESTAMPTZOID; };
+  d.team_id = column("team_id", integer_type);
+  d.id = column("id", integer_type);
+  d.client_id = column("client_id", integer_type);
+  d.actor = column(shape.actor_column, integer_type);
+  d.fallback_actor = column(shape.fallback_actor_column, integer_type);
+  d.occurred_at = column(shape.occurred_column, timestamptz);
+  d.label = column(shape.label_column, text_exactly);
+  d.direction = column(shape.has_direction ? "direction" : "", text_exactly);
+  d.duration_seconds = column(shape.has_duration ? "duration_seconds" : "", integer_type);
+  d.provider_key = column(shape.keyed_by_provider_id ? "provider_message_id" : "", text_exactly);
+  if (fits && d.provider_key != InvalidAttrNumber) {
+    // The SQL tests the key for '' under the column's collation: a nondeterministic one could
+    // call a non-empty key empty.
+    Oid type = InvalidOid, collation = InvalidOid;
+    int32 typmod = 0;
+    get_atttypetypmodcoll(relid, d.provider_key, &type, &typmod, &collation);
+    fits = !OidIsValid(collation) || get_collation_isdeterministic(collation);
+  }
+  return fits;
+}
+
+// autotime.team_settings: its key and the columns the kind reads.
+bool resolve_direct_settings(Kind kind, RowPrecheck::Direct &d) {
+  const KindShape shape = kind_shape(kind);
+  d.settings = get_relname_relid("team_settings", get_namespace_oid("autotime", false));
+  bool fits = OidIsValid(d.settings);
+  const auto column = [&](std::string_view name, Oid type) -> AttrNumber {
+    const AttrNumber found = fits ? get_attnum(d.settings, std::string(name).c_str()) : InvalidAttrNumber;
+    if (found == InvalidAttrNumber || get_atttype(d.settings, found) != type) fits = false;
     return found;
   };
-  d.team_id = source_attnum("team_id", true);
-  d.id = source_attnum("id", true);
-  d.client_id = source_attnum("client_id", true);
-  d.user_id = source_attnum("user_id", true);
-  d.started_at = source_attnum("started_at", false);
-  d.direction = source_attnum("direction", false);
-  d.duration_seconds = source_attnum("duration_seconds", true);
-  if (!d.team_id || !d.id || !d.client_id || !d.user_id || !d.started_at || !d.direction || !d.duration_seconds ||
-      get_atttype(relid, d.started_at) != TIMESTAMPTZOID || !text_exactly(get_atttype(relid, d.direction)))
-    return d;
+  d.s_enabled = column("enabled", BOOLOID);
+  d.s_track = column(shape.track_setting, BOOLOID);
+  d.s_minutes = column(shape.minutes_setting, INT4OID);
+  d.s_minutes_per_activity = column("minutes_per_activity", INT4OID);
+  d.s_mode = column("call_minutes_mode", TEXTOID);
+  d.s_policy = column("flat_fee_policy", TEXTOID);
+  d.s_timezone = column("timezone", TEXTOID);
+  // 1.3's (InvalidAttrNumber before): billing increments, and a daily cap (which leaves the row to the SELECT).
+  d.s_billing_increment = get_attnum(d.settings, "billing_increment_minutes");
+  d.s_daily_cap = get_attnum(d.settings, "daily_cap_minutes");
+  const AttrNumber team = column("team_id", INT8OID);
+  if (fits) d.settings_key = find_probe(d.settings, {team}, true);
+  return fits && OidIsValid(d.settings_key.index);
+}
 
-  const Oid schema = get_namespace_oid("autotime", false);
-  d.settings = get_relname_relid("team_settings", schema);
-  const auto settings_attnum = [&](const char *column) { return get_attnum(d.settings, column); };
-  d.s_enabled = settings_attnum("enabled");
-  d.s_track = settings_attnum("track_calls");
-  d.s_minutes = settings_attnum("call_minutes");
-  d.s_minutes_per_activity = settings_attnum("minutes_per_activity");
-  d.s_mode = settings_attnum("call_minutes_mode");
-  d.s_policy = settings_attnum("flat_fee_policy");
-  d.s_timezone = settings_attnum("timezone");
-  d.s_billing_increment = settings_attnum("billing_increment_minutes");  // InvalidAttrNumber before 1.3
-  d.s_daily_cap = settings_attnum("daily_cap_minutes");
-  d.settings_key = find_probe(d.settings, {settings_attnum("team_id")}, true);
-  if (!OidIsValid(d.settings_key.index)) return d;
+RowPrecheck::Direct resolve_direct(Oid relid, const RawBinding &raw, Kind kind, AttrNumber case_id) {
+  RowPrecheck::Direct d;
+  if (!resolve_direct_source(relid, raw, kind, case_id, d) || !resolve_direct_settings(kind, d)) return d;
 
   const RawRelation &members = raw.roles[2], &cases = raw.roles[1];
   if (get_rel_relkind(members.relid) != RELKIND_RELATION || get_rel_relkind(cases.relid) != RELKIND_RELATION ||
@@ -480,7 +522,6 @@ RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw) {
   if (!kind || (raw.qualifies != nullptr && raw.qualifies[0] != '\0')) return precheck;
   precheck.kind = *kind;
   const QualificationInputs inputs = default_qualification_inputs(*kind);
-  if (!inputs.status && !inputs.direction && !inputs.value) return precheck;  // always qualifies
   const auto attnum = [&](const char *contract_column, bool needs_text) -> AttrNumber {
     const AttrNumber found = get_attnum(relid, source_column(raw, contract_column));
     if (found == InvalidAttrNumber || (needs_text && !text_exactly(get_atttype(relid, found)))) return InvalidAttrNumber;
@@ -492,7 +533,7 @@ RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw) {
       (precheck.value = attnum(*kind == Kind::Document ? "template_id" : "completed_at", false)) == InvalidAttrNumber)
     return precheck;
   precheck.usable = true;
-  if (*kind == Kind::Call) precheck.direct = resolve_direct(relid, raw);
+  precheck.direct = resolve_direct(relid, raw, *kind, precheck.case_id);
   return precheck;
 }
 
@@ -857,7 +898,11 @@ RowPrecheck row_precheck(Oid relid) {
   return entry->precheck;
 }
 
-void register_capture_plan_invalidation() { CacheRegisterRelcacheCallback(invalidate_plans, (Datum)0); }
+void register_capture_plan_invalidation() {
+  CacheRegisterRelcacheCallback(invalidate_plans, (Datum)0);
+  // A cast created or dropped changes what a column's ::text is (text_exactly): everything again.
+  CacheRegisterSyscacheCallback(CASTSOURCETARGET, invalidate_all_plans, (Datum)0);
+}
 
 const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk) {
   CapturePlans *entry = plans_for(relid);

@@ -90,9 +90,9 @@ struct RowPrecheck {
   // failure straight from the row when even reading it through the attachment fails.
   AttrNumber key_team = InvalidAttrNumber, key_id = InvalidAttrNumber;
 
-  // Deciding an inserted call by index probes instead of the SELECT (call_decision.cpp): usable
-  // for a call attachment with the default qualification whose bound tables are plain tables
-  // with the keys it probes.
+  // Deciding an inserted row by index probes instead of the SELECT (row_decision.cpp): usable for
+  // an attachment with the default qualification whose bound tables are plain tables with the
+  // keys it probes and whose columns it reads have types whose text and values it knows.
   struct Probe {  // an equality scan of a B-tree index on its first `keys` columns
     Oid index = InvalidOid;
     int keys = 0;
@@ -102,10 +102,13 @@ struct RowPrecheck {
   };
   struct Direct {
     bool usable = false;
-    AttrNumber team_id = 0, id = 0, client_id = 0, user_id = 0, started_at = 0, direction = 0, duration_seconds = 0;
+    // The source row's columns (kinds.hpp KindShape); InvalidAttrNumber where the kind has none.
+    AttrNumber team_id = 0, id = 0, client_id = 0, actor = 0, fallback_actor = 0, occurred_at = 0, label = 0,
+               direction = 0, duration_seconds = 0, provider_key = 0;
     Oid settings = InvalidOid;
     Probe settings_key;
-    AttrNumber s_billing_increment = 0, s_daily_cap = 0;
+    AttrNumber s_billing_increment = 0, s_daily_cap = 0;  // InvalidAttrNumber before 1.3
+    // The kind's track_* and *_minutes settings.
     AttrNumber s_enabled = 0, s_track = 0, s_minutes = 0, s_minutes_per_activity = 0, s_mode = 0, s_policy = 0,
                s_timezone = 0;
     Oid members = InvalidOid;

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string_view>
 
-#include "call_decision.hpp"
 #include "capture_plans.hpp"
 #include "module.hpp"
+#include "row_decision.hpp"
 #include "slot_values.hpp"
 
 extern "C" {
@@ -74,17 +74,17 @@ const char *capture_doing(TriggerData *trigger) {
   return psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation));
 }
 
-// One inserted call on tables with the usual keys, decided by index probes (call_decision.cpp);
+// One inserted activity on tables with the usual keys, decided by index probes (row_decision.cpp);
 // then the link is claimed (as autotime) and, only if this statement claimed it, the entry
 // written (as the entries table's owner), both from the decided values as parameters. False when
 // the row needs the set-based pipeline instead.
-bool capture_call_directly(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck, TupleTableSlot *row) {
+bool capture_row_directly(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck, TupleTableSlot *row) {
   if (!precheck.usable || !precheck.direct.usable || row == nullptr || TTS_EMPTY(row)) return false;
   constexpr int kValues = static_cast<int>(std::size(autotime::kEntryValueColumns));
   Datum values[kValues];
   char nulls[kValues];
   bool captured = false;
-  if (!autotime::pg::decide_call_directly(row, precheck, values, nulls, &captured)) return false;
+  if (!autotime::pg::decide_row_directly(row, precheck, values, nulls, &captured)) return false;
   if (!captured) return true;
   ensure_capture_path();
   const Oid relid = RelationGetRelid(trigger->tg_relation);
@@ -133,14 +133,14 @@ bool columns_unchanged(TriggerData *trigger, TupleTableSlot *after, const AttrNu
 }
 
 // Runs the relation's pipeline for `driver` over the registered transition tables. One inserted
-// row (the live case) is first checked against its kind's default qualification in C, and a call
-// may be decided by index probes.
+// row (the live case) is first checked against its kind's default qualification in C, then
+// decided by index probes where the tables allow it.
 void run_step(TriggerData *trigger, autotime::Driver driver, bool bulk) {
   const Oid relid = RelationGetRelid(trigger->tg_relation);
   if (driver == autotime::Driver::Insert && tuplestore_tuple_count(trigger->tg_newtable) == 1) {
     const autotime::pg::RowPrecheck precheck = autotime::pg::row_precheck(relid);
     TupleTableSlot *row = precheck.usable ? first_row(trigger->tg_newtable, trigger->tg_relation) : nullptr;
-    const bool done = row_cannot_qualify(row, precheck) || capture_call_directly(trigger, precheck, row);
+    const bool done = row_cannot_qualify(row, precheck) || capture_row_directly(trigger, precheck, row);
     if (row != nullptr) ExecDropSingleTupleTableSlot(row);
     if (done) return;
   }

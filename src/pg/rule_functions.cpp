@@ -1,6 +1,18 @@
 // SQL-callable faces of the pure rules (src/core/rules.hpp), called by every capture statement.
-#include "../core/rules.hpp"
+#include "rule_functions.hpp"
+
 #include "boundary.hpp"
+
+namespace autotime::pg {
+
+char *describe_activity(Kind kind, std::string_view direction, const char *label, int label_bytes) {
+  const int clipped = pg_mbcliplen(label, label_bytes, static_cast<int>(kMaxLabelBytes));
+  const std::string_view kept(label, static_cast<size_t>(clipped));
+  const bool was_clipped = clipped < label_bytes;
+  return call_core("describe an activity", [&] { return describe(kind, direction, kept, was_clipped); });
+}
+
+}  // namespace autotime::pg
 
 namespace {
 
@@ -94,15 +106,8 @@ Datum autotime_rule_description(PG_FUNCTION_ARGS) {
                     errhint("Kinds are call, sms, document, ir_report and event.")));
   const std::string_view direction = text_arg(fcinfo, 1);
   const char *label = PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2));
-  // Clip by the database encoding's character boundaries before the core sees the label.
-  const int label_bytes = static_cast<int>(strlen(label));
-  const int clipped = pg_mbcliplen(label, label_bytes, static_cast<int>(autotime::kMaxLabelBytes));
-  const std::string_view kept(label, static_cast<size_t>(clipped));
-  const bool was_clipped = clipped < label_bytes;
-  char *description = autotime::pg::call_core("describe an activity", [&] {
-    return autotime::describe(*kind, direction, kept, was_clipped);
-  });
-  PG_RETURN_TEXT_P(cstring_to_text(description));
+  PG_RETURN_TEXT_P(cstring_to_text(
+      autotime::pg::describe_activity(*kind, direction, label, static_cast<int>(strlen(label)))));
 }
 
 }  // extern "C"

@@ -691,7 +691,8 @@ TEST(Pipeline, KeySpaceConfinesEveryLookupById) {
   };
   EXPECT_TRUE(contains(sql_of(Driver::Insert), "'table:firm.voip_calls:'::pg_catalog.text"));
   EXPECT_TRUE(contains(sql_of(Driver::Insert), "key_space)"));
-  EXPECT_TRUE(contains(sql_of(Driver::ClaimLink), "'table:firm.voip_calls:'::pg_catalog.text OPERATOR(pg_catalog.||) $2"));
+  EXPECT_TRUE(contains(sql_of(Driver::ClaimLink),
+                       "COALESCE($2, ('table:firm.voip_calls:'::pg_catalog.text OPERATOR(pg_catalog.||) $3::pg_catalog.text))"));
   for (Driver driver : {Driver::Delete, Driver::Truncate, Driver::Rekey, Driver::MoveCase, Driver::Explain, Driver::Report})
     EXPECT_TRUE(contains(sql_of(driver), "\"source_table\")::pg_catalog.text, ''::pg_catalog.text) OPERATOR(pg_catalog.=) "
                                          "'firm.voip_calls'::pg_catalog.text"))

@@ -1,0 +1,16 @@
+// Deciding one inserted activity of any kind by index probes instead of the deciding SELECT (see
+// row_decision.cpp).
+#pragma once
+
+#include "capture_plans.hpp"
+
+namespace autotime::pg {
+
+// Decides the activity in `row` (a slot holding the inserted row, which passed its kind's default
+// qualification) with the lookups `precheck.direct` describes and the same rules the SQL uses.
+// Returns false, having looked nothing up that matters, when this row needs the SELECT (a NULL
+// key, no timezone to date it by, an index dropped since). Otherwise *captured tells whether
+// `values`/`nulls` (kEntryValueColumns) hold the entry to write.
+bool decide_row_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datum *values, char *nulls, bool *captured);
+
+}  // namespace autotime::pg

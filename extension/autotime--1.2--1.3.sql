@@ -592,7 +592,8 @@ END
 $$;
 REVOKE ALL ON FUNCTION autotime.notice_unchanged(bigint[], bigint, text, text[], integer) FROM PUBLIC;
 
-CREATE FUNCTION autotime.approve(entry_ids bigint[], reviewer bigint, team_id bigint DEFAULT NULL) RETURNS integer
+CREATE FUNCTION autotime.approve(entry_ids bigint[], reviewer bigint, team_id bigint DEFAULT NULL,
+    allow_overlap boolean DEFAULT false) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t record := autotime.entry_table();
@@ -615,6 +616,9 @@ BEGIN
   IF NOT member_found THEN
     RAISE EXCEPTION 'user % is not a member of the team that owns time entry %', reviewer, entry_ids[1]
       USING ERRCODE = 'insufficient_privilege', HINT = 'Only a member of the firm can approve its entries.';
+  END IF;
+  IF NOT coalesce(allow_overlap, false) THEN
+    PERFORM autotime.refuse_overlaps(entry_ids, team);
   END IF;
   SELECT q.n INTO changed FROM autotime.query_as_owner(t.rel,
     format('WITH u AS (UPDATE %s SET %s = ''approved'', %s = $2, %s = now() WHERE %s = $3 AND %s = ANY ($1) AND %s = ''draft'' '
@@ -717,7 +721,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION autotime.approve(bigint[], bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION autotime.approve(bigint[], bigint, bigint, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION autotime.set_non_billable(bigint[], bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION autotime.reassign(bigint, bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION autotime.dismiss(bigint[], bigint) FROM PUBLIC;
@@ -769,7 +773,7 @@ DECLARE
 BEGIN
   FOR g IN
     SELECT o.new_signature, a.grantee, a.is_grantable
-    FROM (VALUES ('autotime.approve_before_1_3(bigint[], bigint)'::regprocedure, 'autotime.approve(bigint[], bigint, bigint)'),
+    FROM (VALUES ('autotime.approve_before_1_3(bigint[], bigint)'::regprocedure, 'autotime.approve(bigint[], bigint, bigint, boolean)'),
                  ('autotime.set_non_billable_before_1_3(bigint[])'::regprocedure, 'autotime.set_non_billable(bigint[], bigint)'),
                  ('autotime.reassign_before_1_3(bigint, bigint)'::regprocedure, 'autotime.reassign(bigint, bigint, bigint)'),
                  ('autotime.dismiss_before_1_3(bigint[])'::regprocedure, 'autotime.dismiss(bigint[], bigint)'))
@@ -1426,3 +1430,82 @@ CREATE TRIGGER activity_links_uncount AFTER UPDATE OF released_at, dismissed_at 
 CREATE TRIGGER activity_links_uncount_deleted AFTER DELETE ON autotime.activity_links
   FOR EACH ROW WHEN (OLD.minutes IS NOT NULL AND OLD.released_at IS NULL AND OLD.dismissed_at IS NULL)
   EXECUTE FUNCTION autotime.uncount_link();
+
+-- Double-billing guard: each auto entry keeps its span (its activity's time, its minutes long) on
+-- its link; autotime.overlaps lists a member's auto entries on different clients whose spans
+-- overlap, and approve refuses (23P01) to approve an entry overlapping an approved or billed entry
+-- of another client unless the reviewer passes allow_overlap => true.
+ALTER TABLE autotime.activity_links ADD COLUMN span tstzrange;
+COMMENT ON COLUMN autotime.activity_links.span IS
+  'The time its entry covers: from the activity''s time, the entry''s minutes long (the double-billing guard''s)';
+
+-- The team's auto entries with their spans (entries read as their owner), only those of the given
+-- members when `members_of` names entries.
+CREATE FUNCTION autotime.entry_spans(team bigint, members_of bigint[] DEFAULT NULL)
+RETURNS TABLE (team_id bigint, entry_id bigint, user_id bigint, client_id bigint, status text, span tstzrange)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  space text := coalesce('e.' || autotime.entry_space_column(), '''''');  -- its source_table, else ''
+BEGIN
+  RETURN QUERY
+  SELECT team, e.id, e.user_id, e.client_id, e.status, l.span
+  FROM autotime.query_as_owner(t.rel, format(
+         'SELECT e.%1$s::int8, e.%2$s::int8, e.%3$s::int8, e.%4$s::text, e.%5$s::text, e.%6$s::int8, '
+         'nullif(%7$s::text, '''') FROM %8$s e WHERE e.%9$s = $2 AND e.%5$s IS NOT NULL AND ($1 IS NULL OR e.%2$s IN '
+         '(SELECT x.%2$s FROM %8$s x WHERE x.%9$s = $2 AND x.%1$s = ANY ($1)))',
+         t.id, t.user_id, t.client_id, t.status, t.source_kind, t.source_id, space, t.rel, t.team_id),
+       members_of, team, NULL)
+       AS e(id bigint, user_id bigint, client_id bigint, status text, kind text, source_id bigint, space text)
+  JOIN autotime.activity_links l ON l.team_id = team AND l.kind = e.kind AND l.source_id = e.source_id
+   AND l.key_space IS NOT DISTINCT FROM e.space AND l.span IS NOT NULL AND l.released_at IS NULL AND l.dismissed_at IS NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.entry_spans(bigint, bigint[]) FROM PUBLIC;
+
+-- approve's guard: the entries being approved may not overlap an approved or billed entry (or
+-- another one being approved) of the same member on another client. Approvals of one member's
+-- entries take a transaction lock on (team, member) first, in member order (no deadlock between
+-- approvals), so two reviewers can't each approve one side of an overlap.
+CREATE FUNCTION autotime.refuse_overlaps(entry_ids bigint[], team bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  hit record;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended(format('autotime.approve %s %s', team, s.user_id), 0))
+     FROM (SELECT DISTINCT x.user_id FROM autotime.entry_spans(team, entry_ids) x WHERE x.entry_id = ANY (entry_ids)
+           ORDER BY 1) s;
+  SELECT a.entry_id, b.entry_id AS other_id, b.status AS other_status,
+         ceil(extract(epoch FROM upper(a.span * b.span) - lower(a.span * b.span)) / 60)::int AS minutes
+    INTO hit
+    FROM autotime.entry_spans(team, entry_ids) a JOIN autotime.entry_spans(team, entry_ids) b
+      ON b.user_id = a.user_id AND b.client_id <> a.client_id AND b.span && a.span
+   WHERE a.entry_id = ANY (entry_ids) AND a.status = 'draft'
+     AND (b.status IN ('approved', 'billed') OR (b.entry_id = ANY (entry_ids) AND b.status = 'draft'))
+   ORDER BY a.entry_id, b.entry_id LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'time entry % overlaps time entry % of another client (% minutes)', hit.entry_id, hit.other_id, hit.minutes
+      USING ERRCODE = 'exclusion_violation',
+            DETAIL = format('The same member''s time on two clients at once; entry %s is %s.', hit.other_id,
+                            CASE WHEN hit.other_status = 'draft' THEN 'being approved too' ELSE hit.other_status END),
+            HINT = 'Check both entries; if both are right, approve with allow_overlap => true.';
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION autotime.refuse_overlaps(bigint[], bigint) FROM PUBLIC;
+
+-- Every team's overlapping auto entries, each pair listed from both sides.
+CREATE FUNCTION autotime.overlap_rows() RETURNS TABLE (team_id bigint, user_id bigint, entry_id bigint,
+    other_entry_id bigint, overlap_minutes integer)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT a.team_id, a.user_id, a.entry_id, b.entry_id,
+         ceil(extract(epoch FROM upper(a.span * b.span) - lower(a.span * b.span)) / 60)::int
+  FROM (SELECT DISTINCT s.team_id FROM autotime.team_settings s) t
+  CROSS JOIN LATERAL autotime.entry_spans(t.team_id) a
+  JOIN LATERAL autotime.entry_spans(t.team_id) b ON b.user_id = a.user_id AND b.client_id <> a.client_id AND b.span && a.span
+$$;
+REVOKE ALL ON FUNCTION autotime.overlap_rows() FROM PUBLIC;
+CREATE VIEW autotime.overlaps AS SELECT * FROM autotime.overlap_rows();
+COMMENT ON VIEW autotime.overlaps IS
+  'A member''s auto entries on different clients whose spans overlap (each pair from both sides)';
+REVOKE ALL ON autotime.overlaps FROM PUBLIC;

@@ -49,6 +49,13 @@ std::string space_value(const CaptureBinding &b) {
   return b.key_space.empty() ? ", NULL::pg_catalog.text" : ", " + literal_text(b.key_space);
 }
 
+// The time an entry covers (SPEC §6 double-billing guard): from the activity, its minutes long.
+std::string span_of(const std::string &occurred_at, const std::string &minutes) {
+  return "pg_catalog.tstzrange(" + occurred_at + ", " + occurred_at + " OPERATOR(pg_catalog.+) pg_catalog.make_interval(mins => " +
+         minutes + "))";
+}
+std::string with_span(const std::string &columns) { return columns.substr(0, columns.size() - 1) + ", span)"; }
+
 // The ledger's columns with dismissed_at last (a dismissal carried to a new key).
 std::string with_dismissal(const std::string &columns) {
   return columns.substr(0, columns.size() - 1) + ", dismissed_at)";
@@ -238,6 +245,7 @@ std::string on_link_conflict(const CaptureBinding &b) {
   if (!b.released_links) return "ON CONFLICT (team_id, kind, source_key) DO NOTHING";
   return std::string("ON CONFLICT (team_id, kind, source_key) DO UPDATE SET released_at = NULL, source_id = EXCLUDED.source_id, ") +
          (b.daily_caps ? "user_id = EXCLUDED.user_id, work_date = EXCLUDED.work_date, minutes = EXCLUDED.minutes, " : "") +
+         (b.entry_spans ? "span = EXCLUDED.span, " : "") +
          "linked_at = pg_catalog.now() WHERE l.released_at IS NOT NULL";
 }
 
@@ -282,7 +290,8 @@ std::string decide_step(const CaptureBinding &b) {
          (b.billing_increments ? ", c.billing_increment" : "") + ") AS minutes FROM candidates c), ";
   const std::string admitted = b.daily_caps ? "admitted" : "priced";
   if (b.daily_caps) sql += capped_ctes();
-  const std::string cap_columns = b.daily_caps ? ", user_id, work_date, minutes)" : ")";
+  const std::string cap_columns = std::string(b.daily_caps ? ", user_id, work_date, minutes" : "") +
+                                  (b.entry_spans ? ", span)" : ")");
   std::string columns = ledger_columns(b);
   columns = columns.substr(0, columns.size() - 1) + cap_columns;
   sql += "claimed AS (INSERT INTO autotime.activity_links AS l " + columns + " SELECT c.team_id, " + kind +
@@ -290,6 +299,7 @@ std::string decide_step(const CaptureBinding &b) {
          (b.daily_caps ? ", CASE WHEN c.daily_cap IS NOT NULL THEN c.user_id END, CASE WHEN c.daily_cap IS NOT NULL THEN "
                          "c.work_date END, CASE WHEN c.daily_cap IS NOT NULL THEN c.minutes END"
                        : "") +
+         (b.entry_spans ? ", " + span_of("c.occurred_at", "c.minutes") : std::string()) +
          " FROM " + admitted + " c " + on_link_conflict(b) + " RETURNING l.team_id, l.source_key, l.xmax" + std::string(kNe) +
          "'0'::pg_catalog.xid AS reclaimed) ";
   sql += "SELECT c.team_id, c.client_id, c.resolved_case_id AS case_id, c.user_id, c.work_date, c.minutes, "
@@ -648,8 +658,11 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
               {"record", RunAs::Autotime, failure_step(b), ""}};
     case Driver::ClaimLink:
       return {{"claim", RunAs::Autotime,
-               "INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " VALUES ($1, " + kind + ", COALESCE($2, " +
-                   id_key(b, "$3::pg_catalog.text") + "), $3" + space_value(b) + ") " + on_link_conflict(b),
+               "INSERT INTO autotime.activity_links AS l " +
+                   (b.entry_spans ? with_span(ledger_columns(b)) : ledger_columns(b)) + " VALUES ($1, " + kind +
+                   ", COALESCE($2, " + id_key(b, "$3::pg_catalog.text") + "), $3" + space_value(b) +
+                   (b.entry_spans ? ", " + span_of("$12::pg_catalog.timestamptz", "$8::pg_catalog.int4") : std::string()) +
+                   ") " + on_link_conflict(b),
                ""}};
     case Driver::WriteEntry:
       return {{"write", RunAs::Entries,

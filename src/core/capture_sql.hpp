@@ -40,6 +40,7 @@ struct CaptureBinding {
   bool entries_name_table = false;  // the entries table has a source_table column
   bool billing_increments = false;  // team_settings.billing_increment_minutes exists (1.3 and later)
   bool daily_caps = false;  // some team has daily_cap_minutes: captures count a member's day
+  bool entry_spans = false;  // activity_links.span exists (1.3 and later): the double-billing guard's
 };
 
 enum class Driver {
@@ -57,7 +58,7 @@ enum class Driver {
   MoveCase,        // statement trigger: rows whose case changed move their draft entries
   RecordInsertFailures,  // after a failed Insert under on_error = 'record': $1 sqlstate, $2 message
   RecordUpdateFailures,  // the same after a failed Update
-  ClaimLink,             // $1..$11 (kEntryValueColumns) decided by the caller: claim the activity's link
+  ClaimLink,             // $1..$12 (kEntryValueColumns) decided by the caller: claim the activity's link
   WriteEntry,            // the same parameters: write the entry (after ClaimLink claimed the link)
 };
 
@@ -107,12 +108,12 @@ inline constexpr std::string_view kGoneTable = "autotime_gone";          // ... 
 inline constexpr std::string_view kTombstonedTable = "autotime_tombstoned";  // delete: links made now
 inline constexpr std::string_view kReleasedTable = "autotime_released";      // delete: drafts removed
 
-// The columns ClaimLink and WriteEntry take as $1..$11, in order. "provider_key" is the dedupe key
+// The columns ClaimLink and WriteEntry take as $1..$12, in order. "provider_key" is the dedupe key
 // of a text keyed by its provider id (kinds.hpp kProviderKeyPrefix included), NULL when the key is
 // the id: ClaimLink then keys it by source_id, in the attachment's id space.
 inline constexpr std::string_view kEntryValueColumns[] = {"team_id", "provider_key", "source_id", "client_id", "case_id",
                                                           "user_id", "work_date", "minutes", "description",
-                                                          "billable", "rate"};
+                                                          "billable", "rate", "occurred_at"};
 
 // Transition table names the triggers must declare.
 inline constexpr std::string_view kNewTable = "autotime_new";

@@ -69,6 +69,7 @@ struct RawBinding {
   bool entries_name_table = false;
   bool billing_increments = false;
   bool daily_caps = false;
+  bool entry_spans = false;
   const char *key_space = nullptr;
   const char *kind = nullptr;
   const char *qualifies = nullptr;
@@ -138,6 +139,9 @@ RawBinding load_binding(Oid relid) {
       "AND t.attnum OPERATOR(pg_catalog.>) 0 AND NOT t.attisdropped), "
       "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t WHERE t.attrelid OPERATOR(pg_catalog.=) "
       "'autotime.team_settings'::pg_catalog.regclass AND t.attname OPERATOR(pg_catalog.=) 'billing_increment_minutes' "
+      "AND NOT t.attisdropped), "
+      "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t WHERE t.attrelid OPERATOR(pg_catalog.=) "
+      "'autotime.activity_links'::pg_catalog.regclass AND t.attname OPERATOR(pg_catalog.=) 'span' "
       "AND NOT t.attisdropped) FROM ("
       "SELECT 'source'::pg_catalog.text AS role, a.source AS rel, a.kind, a.qualifies, a.columns, "
       "pg_catalog.to_jsonb(a) OPERATOR(pg_catalog.->>) 'key_space' AS key_space "
@@ -182,6 +186,7 @@ RawBinding load_binding(Oid relid) {
     binding.released_links = DatumGetBool(SPI_getbinval(tuple, desc, 9, &isnull));
     binding.ledger_key_spaces = DatumGetBool(SPI_getbinval(tuple, desc, 11, &isnull));
     binding.billing_increments = DatumGetBool(SPI_getbinval(tuple, desc, 13, &isnull));
+    binding.entry_spans = DatumGetBool(SPI_getbinval(tuple, desc, 14, &isnull));
     if (rel == &binding.roles[0]) binding.entries_name_table = DatumGetBool(SPI_getbinval(tuple, desc, 12, &isnull));
     rel->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
     rel->qualified_name = SPI_getvalue(tuple, desc, 3);
@@ -242,6 +247,7 @@ char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_gro
     binding.entries_name_table = raw.entries_name_table;
     binding.billing_increments = raw.billing_increments;
     binding.daily_caps = raw.daily_caps;
+    binding.entry_spans = raw.entry_spans;
     std::string flat;
     for (const Step &step : merge_same_owner_steps(capture_pipeline(binding, driver), owner_group)) {
       flat += step.name + "\x1e" + std::to_string(static_cast<int>(step.run_as)) + "\x1e" + step.output + "\x1e" +
@@ -276,7 +282,7 @@ int driver_arguments(Driver driver, Oid *argtypes) {
     case Driver::ClaimLink:
     case Driver::WriteEntry: {
       const Oid types[] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID,
-                           DATEOID, INT4OID, TEXTOID, BOOLOID, NUMERICOID};
+                           DATEOID, INT4OID, TEXTOID, BOOLOID, NUMERICOID, TIMESTAMPTZOID};
       static_assert(std::size(types) == std::size(kEntryValueColumns));
       std::copy(std::begin(types), std::end(types), argtypes);
       return static_cast<int>(std::size(types));

@@ -275,7 +275,8 @@ bool decide_row_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datum
                                                     static_cast<int>(strlen(label))));
   values[9] = BoolGetDatum(entry_billable(billing_type, flat_fee));
   values[10] = member.rate;
-  for (int i = 0; i < 11; i++) nulls[i] = ' ';
+  values[11] = TimestampTzGetDatum(a.occurred_at);
+  for (int i = 0; i < 12; i++) nulls[i] = ' ';
   if (!a.provider_key) nulls[1] = 'n';
   if (member.rate_null) nulls[10] = 'n';
   *captured = true;

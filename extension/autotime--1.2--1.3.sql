@@ -1509,3 +1509,17 @@ CREATE VIEW autotime.overlaps AS SELECT * FROM autotime.overlap_rows();
 COMMENT ON VIEW autotime.overlaps IS
   'A member''s auto entries on different clients whose spans overlap (each pair from both sides)';
 REVOKE ALL ON autotime.overlaps FROM PUBLIC;
+
+-- ==== billing compliance (SPEC §7) ====
+-- Case policy: how an activity without its own case finds one. latest_open (the default, 1.x's
+-- rule): the client's most recently updated open case; only_open: the client's only open case
+-- (more than one: skip reason ambiguous_case); none: only the activity's own case (else no_case).
+ALTER TABLE autotime.team_settings ADD COLUMN case_fallback text NOT NULL DEFAULT 'latest_open'
+  CONSTRAINT team_settings_case_fallback_valid CHECK (case_fallback IN ('latest_open', 'only_open', 'none'));
+COMMENT ON COLUMN autotime.team_settings.case_fallback IS
+  'An activity without its own case: latest_open (the client''s most recently updated open case), only_open, or none';
+CREATE FUNCTION autotime.rule_skip_reason(team_enabled boolean, kind_enabled boolean, qualifies boolean,
+    has_activity_time boolean, has_actor boolean, member_found boolean, can_log_time boolean,
+    own_case_given boolean, case_found boolean, case_client_matches boolean, billing_type text,
+    flat_fee_policy text, case_fallback text, open_cases integer) RETURNS text
+  AS 'MODULE_PATHNAME', 'autotime_rule_skip_reason' LANGUAGE c IMMUTABLE PARALLEL SAFE;

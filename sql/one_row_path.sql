@@ -22,14 +22,15 @@ UPDATE autotime.team_settings SET minutes_per_activity = 12, call_minutes = 10, 
 SET track_functions = 'all';
 CREATE FUNCTION pg_temp.one_by_one(target regclass, stage regclass) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
-  counted CONSTANT oid := 'autotime.rule_skip_reason'::regproc;
-  before CONSTANT bigint := coalesce(pg_stat_get_xact_function_calls(counted), 0);
+  counted CONSTANT oid[] := ARRAY(SELECT p.oid FROM pg_proc p WHERE p.proname = 'rule_skip_reason'
+                                  AND p.pronamespace = 'autotime'::regnamespace);  -- (both signatures)
+  before CONSTANT bigint := (SELECT coalesce(sum(pg_stat_get_xact_function_calls(c)), 0) FROM unnest(counted) c);
   row_id bigint;
 BEGIN
   FOR row_id IN EXECUTE format('SELECT id FROM %s ORDER BY id', stage) LOOP
     EXECUTE format('INSERT INTO %s SELECT * FROM %s WHERE id = $1', target, stage) USING row_id;
   END LOOP;
-  RETURN coalesce(pg_stat_get_xact_function_calls(counted), 0) - before;
+  RETURN (SELECT coalesce(sum(pg_stat_get_xact_function_calls(c)), 0) FROM unnest(counted) c) - before;
 END $$;
 -- twins(table, stage): the same rows as id + 1000 (texts: provider id + '-twin'), in one INSERT
 -- (the set-based SQL).

@@ -198,8 +198,17 @@ std::string case_step(const CaptureBinding &b, std::string_view from) {
       ne + "'closed'::pg_catalog.text AND " + cast("c." + c.column("status"), "text") + ne +
       "'archived'::pg_catalog.text ORDER BY c." + c.column("updated_at") + " DESC NULLS LAST, c." + c.column("id") +
       " DESC LIMIT 1";
-  return "SELECT a.*, cs.case_id AS resolved_case_id, cs.case_client_id, cs.billing_type FROM " + std::string(from) +
-         " a LEFT JOIN LATERAL ((" + own_case + ") UNION ALL (" + latest_open_case + ")) cs ON true";
+  std::string sql = "SELECT a.*, cs.case_id AS resolved_case_id, cs.case_client_id, cs.billing_type" +
+                    std::string(b.case_fallbacks ? ", oc.open_cases" : ", 0 AS open_cases") + " FROM " + std::string(from) +
+                    " a LEFT JOIN LATERAL ((" + own_case + ") UNION ALL (" + latest_open_case + ")) cs ON true";
+  // only_open needs to know whether the client has a second open case.
+  if (b.case_fallbacks)
+    sql += " LEFT JOIN LATERAL (SELECT pg_catalog.count(*)::pg_catalog.int4 AS open_cases FROM (SELECT 1 FROM " +
+           c.qualified_name + " c WHERE a.case_id IS NULL AND c." + c.column("team_id") + eq + "a.team_id AND c." +
+           c.column("client_id") + eq + "a.client_id AND " + cast("c." + c.column("status"), "text") + ne +
+           "'closed'::pg_catalog.text AND " + cast("c." + c.column("status"), "text") + ne +
+           "'archived'::pg_catalog.text LIMIT 2) x) oc ON true";
+  return sql;
 }
 
 // The member step (as the members table's owner): may the actor log time, at which rate.
@@ -222,14 +231,16 @@ std::string decided_ctes(const CaptureBinding &b) {
   sql += "COALESCE(st." + std::string(shape.minutes_setting) + ", st.minutes_per_activity) AS increment, ";
   sql += "st.call_minutes_mode AS minutes_mode, st.flat_fee_policy, st.timezone, ";
   sql += std::string(b.billing_increments ? "st.billing_increment_minutes" : "NULL::pg_catalog.int4") + " AS billing_increment, ";
-  sql += std::string(b.daily_caps ? "st.daily_cap_minutes" : "NULL::pg_catalog.int4") + " AS daily_cap ";
+  sql += std::string(b.daily_caps ? "st.daily_cap_minutes" : "NULL::pg_catalog.int4") + " AS daily_cap, ";
+  sql += std::string(b.case_fallbacks ? "st.case_fallback" : "NULL::pg_catalog.text") + " AS case_fallback ";
   sql += "FROM " + std::string(kFactsTable) + " f ";
   sql += "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq + "f.team_id LIMIT 1) st ON true), ";
   sql += "decided AS (SELECT f.*, autotime.rule_skip_reason(f.team_enabled, f.kind_enabled, f.qualifies, "
          "COALESCE(f.occurred_at" + std::string(kGe) + "'0001-01-01 00:00+00'::pg_catalog.timestamptz AND f.occurred_at" +
          std::string(kLt) + "'10000-01-01 00:00+00'::pg_catalog.timestamptz, false), f.user_id IS NOT NULL, f.member_found, f.can_log_time, "
          "f.case_id IS NOT NULL, f.resolved_case_id IS NOT NULL, COALESCE(f.case_client_id" + eq + "f.client_id, false), "
-         "f.billing_type, f.flat_fee_policy) AS reason FROM facts f)";
+         "f.billing_type, f.flat_fee_policy" + (b.case_fallbacks ? ", f.case_fallback, f.open_cases" : "") +
+         ") AS reason FROM facts f)";
   return sql;
 }
 

@@ -40,6 +40,7 @@ struct CaptureBinding {
   bool entries_name_table = false;  // the entries table has a source_table column
   bool billing_increments = false;  // team_settings.billing_increment_minutes exists (1.3 and later)
   bool daily_caps = false;  // some team has daily_cap_minutes: captures count a member's day
+  bool case_fallbacks = false;  // some team has a case_fallback other than latest_open (SPEC §7)
   bool entry_spans = false;  // activity_links.span exists (1.3 and later): the double-billing guard's
 };
 

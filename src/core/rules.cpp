@@ -46,6 +46,8 @@ std::string_view reason_code(Reason reason) noexcept {
     case Reason::PendingBackfill: return "pending_backfill";
     case Reason::CaptureFailed: return "capture_failed";
     case Reason::DailyCap: return "daily_cap";
+    case Reason::NoCase: return "no_case";
+    case Reason::AmbiguousCase: return "ambiguous_case";
   }
   return "unknown";
 }
@@ -63,6 +65,13 @@ std::optional<FlatFeePolicy> parse_flat_fee_policy(std::string_view name) noexce
   return std::nullopt;
 }
 
+std::optional<CaseFallback> parse_case_fallback(std::string_view name) noexcept {
+  if (name == "latest_open") return CaseFallback::LatestOpen;
+  if (name == "only_open") return CaseFallback::OnlyOpen;
+  if (name == "none") return CaseFallback::None;
+  return std::nullopt;
+}
+
 std::optional<MinutesMode> parse_minutes_mode(std::string_view name) noexcept {
   if (name == "fixed") return MinutesMode::Fixed;
   if (name == "rounded_duration") return MinutesMode::RoundedDuration;
@@ -77,6 +86,8 @@ std::optional<Reason> decide(const Facts &f) noexcept {
   if (!f.has_actor) return Reason::NoActor;
   if (!f.member_found || !f.member_can_log_time) return Reason::NoPermission;
   if (f.own_case_given && (!f.case_found || !f.case_client_matches)) return Reason::CaseMismatch;
+  if (!f.own_case_given && f.case_fallback == CaseFallback::None) return Reason::NoCase;
+  if (!f.own_case_given && f.case_fallback == CaseFallback::OnlyOpen && f.open_cases > 1) return Reason::AmbiguousCase;
   if (!f.case_found) return Reason::NoOpenCase;
   if (f.billing_type == "flat_fee" && f.flat_fee_policy == FlatFeePolicy::Skip) return Reason::FlatFeeSkip;
   return std::nullopt;

@@ -35,8 +35,11 @@ enum class Reason {
   CaptureFailed,
   // Decided set-based, over a member's day (SPEC §6 daily_cap_minutes).
   DailyCap,
+  // SPEC §7 case_fallback: `none` (only the activity's own case) and `only_open` (the client's only open case).
+  NoCase,
+  AmbiguousCase,
 };
-inline constexpr Reason kLastReason = Reason::DailyCap;
+inline constexpr Reason kLastReason = Reason::AmbiguousCase;
 std::string_view reason_code(Reason reason) noexcept;
 std::optional<Reason> parse_reason(std::string_view code) noexcept;
 
@@ -47,6 +50,10 @@ enum class MinutesMode { Fixed, RoundedDuration };
 std::optional<MinutesMode> parse_minutes_mode(std::string_view name) noexcept;
 
 // What the capture statement looked up about one activity; decide() turns it into a verdict.
+// How an activity without its own case finds one (team_settings.case_fallback, SPEC §7).
+enum class CaseFallback { LatestOpen, OnlyOpen, None };
+std::optional<CaseFallback> parse_case_fallback(std::string_view name) noexcept;
+
 struct Facts {
   bool team_enabled = false;
   bool kind_enabled = false;
@@ -60,6 +67,8 @@ struct Facts {
   bool case_client_matches = false;
   std::string_view billing_type;  // of the resolved case: hourly, flat_fee, contingency
   FlatFeePolicy flat_fee_policy = FlatFeePolicy::NonBillable;
+  CaseFallback case_fallback = CaseFallback::LatestOpen;
+  int open_cases = 0;  // the client's open cases, counted up to 2 (only_open reads it)
 };
 
 // std::nullopt means: create the entry.

@@ -33,6 +33,8 @@ namespace {
 constexpr int kDriverCount = static_cast<int>(Driver::WriteEntry) + 1;
 constexpr int kRunAsCount = static_cast<int>(RunAs::Autotime) + 1;
 constexpr int kRoleCount = 3;
+// Settings some team uses that make capture statements do more (SettingsFeature bits).
+constexpr int kSettingsVariants = 4;
 constexpr const char *kRoles[kRoleCount] = {"time_entries", "cases", "team_members"};
 
 struct CapturePlans {
@@ -42,7 +44,7 @@ struct CapturePlans {
   bool precheck_known;
   RowPrecheck precheck;
   Oid bound_relids[kRoleCount];
-  PreparedPipeline *pipelines[kDriverCount * 4];  // [(driver * 2 + bulk) * 2 + daily caps]
+  PreparedPipeline *pipelines[kDriverCount * 2 * kSettingsVariants];  // [(driver * 2 + bulk) * variants + features]
 };
 
 HTAB *plan_cache = nullptr;
@@ -50,7 +52,7 @@ HTAB *plan_cache = nullptr;
 // Whether any team has on_error = 'record': -1 unknown, else 0/1. Reset by a relcache
 // invalidation of autotime.team_settings, which a trigger on that table sends on every change.
 int record_mode = -1;
-int cap_mode = -1;  // whether any team has daily_cap_minutes: the same
+int feature_mode = -1;  // SettingsFeature bits some team uses: the same
 Oid settings_relid = InvalidOid;
 
 // One relation of a binding as read from the catalog, before the core sees it.
@@ -69,6 +71,7 @@ struct RawBinding {
   bool entries_name_table = false;
   bool billing_increments = false;
   bool daily_caps = false;
+  bool case_fallbacks = false;
   bool entry_spans = false;
   const char *key_space = nullptr;
   const char *kind = nullptr;
@@ -80,7 +83,7 @@ struct RawBinding {
 void invalidate_plans(Datum, Oid relid) {
   if (relid == InvalidOid || relid == settings_relid) {
     record_mode = -1;
-    cap_mode = -1;
+    feature_mode = -1;
     settings_relid = InvalidOid;
   }
   if (plan_cache == nullptr) return;
@@ -247,6 +250,7 @@ char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_gro
     binding.entries_name_table = raw.entries_name_table;
     binding.billing_increments = raw.billing_increments;
     binding.daily_caps = raw.daily_caps;
+    binding.case_fallbacks = raw.case_fallbacks;
     binding.entry_spans = raw.entry_spans;
     std::string flat;
     for (const Step &step : merge_same_owner_steps(capture_pipeline(binding, driver), owner_group)) {
@@ -471,6 +475,7 @@ bool resolve_direct_settings(Kind kind, RowPrecheck::Direct &d) {
   // 1.3's (InvalidAttrNumber before): billing increments, and a daily cap (which leaves the row to the SELECT).
   d.s_billing_increment = get_attnum(d.settings, "billing_increment_minutes");
   d.s_daily_cap = get_attnum(d.settings, "daily_cap_minutes");
+  d.s_case_fallback = get_attnum(d.settings, "case_fallback");
   const AttrNumber team = column("team_id", INT8OID);
   if (fits) d.settings_key = find_probe(d.settings, {team}, true);
   return fits && OidIsValid(d.settings_key.index);
@@ -871,22 +876,26 @@ bool any_team_records_errors() {
   return record_mode == 1;
 }
 
-bool any_team_caps_daily() {
-  if (cap_mode < 0) {
+int settings_features() {
+  if (feature_mode < 0) {
     const Oid schema = get_namespace_oid("autotime", true);
     settings_relid = OidIsValid(schema) ? get_relname_relid("team_settings", schema) : InvalidOid;
     PushActiveSnapshot(GetLatestSnapshot());  // as committed now (see load_binding)
     // (to_jsonb: the column is 1.3's; a 1.2 database reads NULL)
     const int rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM autotime.team_settings s WHERE (pg_catalog.to_jsonb(s) "
-                               "OPERATOR(pg_catalog.->>) 'daily_cap_minutes') IS NOT NULL)",
+                               "OPERATOR(pg_catalog.->>) 'daily_cap_minutes') IS NOT NULL), EXISTS (SELECT 1 FROM "
+                               "autotime.team_settings s WHERE (pg_catalog.to_jsonb(s) OPERATOR(pg_catalog.->>) "
+                               "'case_fallback') OPERATOR(pg_catalog.<>) 'latest_open')",
                                true, 1);
     PopActiveSnapshot();
     if (rc != SPI_OK_SELECT)
       ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its settings")));
     bool isnull = false;
-    cap_mode = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) ? 1 : 0;
+    HeapTuple row = SPI_tuptable->vals[0];
+    feature_mode = (DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull)) ? kDailyCaps : 0) |
+                   (DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)) ? kCaseFallbacks : 0);
   }
-  return cap_mode == 1;
+  return feature_mode;
 }
 
 RowPrecheck row_precheck(Oid relid) {
@@ -912,9 +921,9 @@ void register_capture_plan_invalidation() {
 
 const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk) {
   CapturePlans *entry = plans_for(relid);
-  const bool caps = any_team_caps_daily();
+  const int features = settings_features();
   entry = plans_for(relid);  // (reading the settings may have invalidated it)
-  const int slot = (static_cast<int>(driver) * 2 + (bulk ? 1 : 0)) * 2 + (caps ? 1 : 0);
+  const int slot = (static_cast<int>(driver) * 2 + (bulk ? 1 : 0)) * kSettingsVariants + features;
   if (entry->pipelines[slot] != nullptr) return entry->pipelines[slot];
 
   // Loading and planning see only pg_catalog: every name we generate is qualified, and the
@@ -926,7 +935,8 @@ const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk
   (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
   if (bulk || plans_many_rows(driver)) discourage_nested_loops();
   RawBinding raw = load_binding(relid);
-  raw.daily_caps = caps;
+  raw.daily_caps = (features & kDailyCaps) != 0;
+  raw.case_fallbacks = (features & kCaseFallbacks) != 0;
   check_attachment_still_fits(raw.source.relid);
   // Steps of the same role may share a statement (merge_same_owner_steps): the roles, by RunAs.
   Oid owners[kRunAsCount];

@@ -107,7 +107,7 @@ struct RowPrecheck {
                direction = 0, duration_seconds = 0, provider_key = 0;
     Oid settings = InvalidOid;
     Probe settings_key;
-    AttrNumber s_billing_increment = 0, s_daily_cap = 0;  // InvalidAttrNumber before 1.3
+    AttrNumber s_billing_increment = 0, s_daily_cap = 0, s_case_fallback = 0;  // InvalidAttrNumber before 1.3
     // The kind's track_* and *_minutes settings.
     AttrNumber s_enabled = 0, s_track = 0, s_minutes = 0, s_minutes_per_activity = 0, s_mode = 0, s_policy = 0,
                s_timezone = 0;
@@ -143,8 +143,10 @@ void discourage_nested_loops();
 // True when some team has on_error = 'record' (cached per backend until team_settings changes).
 // Must run inside SPI_connect.
 bool any_team_records_errors();
-// Whether any team has a daily cap (SPEC §6): capture statements then count members' days.
-bool any_team_caps_daily();
+// Settings some team uses that make capture statements do more: a daily cap (SPEC §6: statements
+// count members' days), a case_fallback other than latest_open (SPEC §7: they count open cases).
+enum SettingsFeature { kDailyCaps = 1, kCaseFallbacks = 2 };
+int settings_features();
 
 static_assert(std::is_trivially_destructible_v<RowPrecheck>);
 

@@ -110,7 +110,7 @@ struct Settings {
   bool team_enabled = false, kind_enabled = false;
   std::optional<int32> increment;  // the kind's minutes, else minutes_per_activity
   std::optional<int> billing_increment;  // SPEC §6 (1.3)
-  bool capped = false;                   // a daily cap: the member's day is counted set-based
+  bool needs_select = false;  // a daily cap or another case_fallback: the SELECT decides (set-based counts)
   const char *mode = nullptr, *policy = nullptr, *timezone = nullptr;
 };
 
@@ -141,7 +141,11 @@ bool probe_settings(const RowPrecheck::Direct &d, int64 team_id, Settings *setti
     }
     if (d.s_daily_cap != InvalidAttrNumber) {
       (void)slot_getattr(s, d.s_daily_cap, &isnull);
-      settings->capped = !isnull;
+      settings->needs_select = !isnull;
+    }
+    if (d.s_case_fallback != InvalidAttrNumber) {  // only the default is decided by the probes
+      const char *fallback = column_text_copy(s, d.s_case_fallback);
+      settings->needs_select = settings->needs_select || (fallback != nullptr && strcmp(fallback, "latest_open") != 0);
     }
     return false;
   });
@@ -236,7 +240,7 @@ bool decide_row_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datum
   const bool probed = probe_settings(d, a.team_id, &settings) &&
                       (!a.actor || probe_member(d, a.team_id, *a.actor, &member)) && probe_case(d, a, &found);
   PopActiveSnapshot();
-  if (!probed || settings.capped) return false;  // a capped team's day is counted by the SELECT
+  if (!probed || settings.needs_select) return false;  // counted set-based by the SELECT
 
   Facts facts;
   facts.team_enabled = settings.team_enabled;

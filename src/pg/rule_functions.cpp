@@ -73,6 +73,11 @@ Datum autotime_rule_skip_reason(PG_FUNCTION_ARGS) {
   facts.billing_type = text_arg(fcinfo, 10);
   facts.flat_fee_policy =
       autotime::parse_flat_fee_policy(text_arg(fcinfo, 11)).value_or(autotime::FlatFeePolicy::NonBillable);
+  if (PG_NARGS() > 13) {  // (..., case_fallback, open_cases): SPEC §7
+    facts.case_fallback =
+        autotime::parse_case_fallback(text_arg(fcinfo, 12)).value_or(autotime::CaseFallback::LatestOpen);
+    facts.open_cases = PG_ARGISNULL(13) ? 0 : PG_GETARG_INT32(13);
+  }
   const auto reason = autotime::decide(facts);
   if (!reason) PG_RETURN_NULL();
   PG_RETURN_DATUM(text_datum(autotime::reason_code(*reason)));

@@ -40,7 +40,7 @@ Facts passing_facts() {
 constexpr Reason kAllReasons[] = {
     Reason::TeamDisabled, Reason::KindDisabled,  Reason::NotQualifying, Reason::NoActivityTime, Reason::NoActor,
     Reason::NoPermission, Reason::CaseMismatch,  Reason::NoOpenCase,    Reason::FlatFeeSkip,    Reason::AlreadyLinked,
-    Reason::Dismissed,    Reason::UnknownActivity, Reason::PendingBackfill, Reason::CaptureFailed, Reason::DailyCap,
+    Reason::Dismissed,    Reason::UnknownActivity, Reason::PendingBackfill, Reason::CaptureFailed, Reason::DailyCap, Reason::NoCase, Reason::AmbiguousCase,
 };
 
 constexpr FlatFeePolicy kAllPolicies[] = {FlatFeePolicy::NonBillable, FlatFeePolicy::Skip, FlatFeePolicy::Billable};

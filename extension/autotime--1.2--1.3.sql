@@ -1110,6 +1110,7 @@ BEGIN
       source_kind text CHECK (source_kind IN ('call', 'sms', 'document', 'ir_report', 'event')),
       source_id bigint,
       source_table text NOT NULL DEFAULT '',
+      activity_code text,
       invoice_id bigint,
       reviewed_by bigint,
       reviewed_at timestamptz,
@@ -1151,7 +1152,7 @@ CREATE FUNCTION autotime.accepted_columns(kind_or_role text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT CASE WHEN autotime.contract_columns(kind_or_role) IS NOT NULL THEN ARRAY(
     SELECT c FROM unnest(autotime.contract_columns(kind_or_role) || CASE kind_or_role
-             WHEN 'time_entries' THEN ARRAY['invoice_id', 'created_at', 'source_table']
+             WHEN 'time_entries' THEN ARRAY['invoice_id', 'created_at', 'source_table', 'activity_code']
              WHEN 'cases' THEN ARRAY['title']
              WHEN 'team_members' THEN ARRAY['id', 'name']
              WHEN 'call' THEN ARRAY['counterparty']
@@ -1523,3 +1524,17 @@ CREATE FUNCTION autotime.rule_skip_reason(team_enabled boolean, kind_enabled boo
     own_case_given boolean, case_found boolean, case_client_matches boolean, billing_type text,
     flat_fee_policy text, case_fallback text, open_cases integer) RETURNS text
   AS 'MODULE_PATHNAME', 'autotime_rule_skip_reason' LANGUAGE c IMMUTABLE PARALLEL SAFE;
+
+-- UTBMS activity codes: an entries table with an activity_code column gets each auto entry's
+-- code: the team's for the kind (autotime.activity_codes), else the kind's default (call, sms and
+-- ir_report A106, document A103, event A109; src/core/kinds.cpp). Codes are A101..A111.
+CREATE TABLE autotime.activity_codes (
+  team_id bigint NOT NULL,
+  kind text NOT NULL CONSTRAINT activity_codes_kind_valid CHECK (kind IN ('call', 'sms', 'document', 'ir_report', 'event')),
+  code text NOT NULL CONSTRAINT activity_codes_code_valid CHECK (code ~ '^A1(0[1-9]|1[01])$'),
+  CONSTRAINT activity_codes_one_per_kind PRIMARY KEY (team_id, kind)
+);
+COMMENT ON TABLE autotime.activity_codes IS
+  'Per team and kind, the UTBMS activity code (A101..A111) its auto entries get instead of the kind''s default';
+SELECT pg_catalog.pg_extension_config_dump('autotime.activity_codes', '');
+REVOKE ALL ON autotime.activity_codes FROM PUBLIC;

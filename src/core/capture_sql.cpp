@@ -49,6 +49,13 @@ std::string space_value(const CaptureBinding &b) {
   return b.key_space.empty() ? ", NULL::pg_catalog.text" : ", " + literal_text(b.key_space);
 }
 
+// The team's activity code for this kind (SPEC §7), else the kind's default.
+std::string activity_code(const CaptureBinding &b, const std::string &team) {
+  return "COALESCE((SELECT ac.code FROM autotime.activity_codes ac WHERE ac.team_id" + std::string(kEq) + team +
+         " AND ac.kind" + std::string(kEq) + literal_text(kind_name(b.kind)) + "), " +
+         literal_text(default_activity_code(b.kind)) + ")";
+}
+
 // The time an entry covers (SPEC §6 double-billing guard): from the activity, its minutes long.
 std::string span_of(const std::string &occurred_at, const std::string &minutes) {
   return "pg_catalog.tstzrange(" + occurred_at + ", " + occurred_at + " OPERATOR(pg_catalog.+) pg_catalog.make_interval(mins => " +
@@ -316,8 +323,8 @@ std::string decide_step(const CaptureBinding &b) {
   sql += "SELECT c.team_id, c.client_id, c.resolved_case_id AS case_id, c.user_id, c.work_date, c.minutes, "
          "autotime.rule_description(" + kind + ", c.direction, c.label) AS description, "
          "autotime.rule_billable(c.billing_type, c.flat_fee_policy) AS billable, c.rate, c.source_id, c.source_key, "
-         "k.reclaimed "
-         "FROM claimed k JOIN " + admitted + " c ON c.team_id" + eq + "k.team_id AND c.source_key" + eq + "k.source_key";
+         "k.reclaimed" + (b.entries_have_codes ? ", " + activity_code(b, "c.team_id") + " AS activity_code" : std::string()) +
+         " FROM claimed k JOIN " + admitted + " c ON c.team_id" + eq + "k.team_id AND c.source_key" + eq + "k.source_key";
   return sql;
 }
 
@@ -326,7 +333,8 @@ std::string entry_columns(const CaptureBinding &b) {
   return e.column("team_id") + ", " + e.column("client_id") + ", " + e.column("case_id") + ", " + e.column("user_id") +
          ", " + e.column("work_date") + ", " + e.column("minutes") + ", " + e.column("description") + ", " +
          e.column("billable") + ", " + e.column("status") + ", " + e.column("rate") + ", " + e.column("source_kind") +
-         ", " + e.column("source_id") + (b.entries_name_table ? ", " + e.column("source_table") : std::string());
+         ", " + e.column("source_id") + (b.entries_name_table ? ", " + e.column("source_table") : std::string()) +
+         (b.entries_have_codes ? ", " + e.column("activity_code") : std::string());
 }
 
 // The value of the entries' source_table column, when it has one: the attachment's id space.
@@ -343,7 +351,8 @@ std::string entry_space_value(const CaptureBinding &b) {
 std::string write_step(const CaptureBinding &b, std::string_view from) {
   return "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
          ") SELECT c.team_id, c.client_id, c.case_id, c.user_id, c.work_date, c.minutes, c.description, c.billable, "
-         "'draft', c.rate, " + quote_literal(kind_name(b.kind)) + ", c.source_id" + entry_space_value(b) + " FROM " +
+         "'draft', c.rate, " + quote_literal(kind_name(b.kind)) + ", c.source_id" + entry_space_value(b) +
+         (b.entries_have_codes ? ", c.activity_code" : "") + " FROM " +
          std::string(from) +
          " c ON CONFLICT DO NOTHING";
 }
@@ -673,13 +682,14 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                    (b.entry_spans ? with_span(ledger_columns(b)) : ledger_columns(b)) + " VALUES ($1, " + kind +
                    ", COALESCE($2, " + id_key(b, "$3::pg_catalog.text") + "), $3" + space_value(b) +
                    (b.entry_spans ? ", " + span_of("$12::pg_catalog.timestamptz", "$8::pg_catalog.int4") : std::string()) +
-                   ") " + on_link_conflict(b),
+                   ") " + on_link_conflict(b) +
+                   (b.entries_have_codes ? " RETURNING " + activity_code(b, "$1") + " AS activity_code" : std::string()),
                ""}};
     case Driver::WriteEntry:
       return {{"write", RunAs::Entries,
                "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
                    ") VALUES ($1, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, " + quote_literal(kind_name(b.kind)) +
-                   ", $3" + entry_space_value(b) + ") ON CONFLICT DO NOTHING",
+                   ", $3" + entry_space_value(b) + (b.entries_have_codes ? ", $13" : "") + ") ON CONFLICT DO NOTHING",
                ""}};
   }
   throw std::logic_error("unknown capture driver");

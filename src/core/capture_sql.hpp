@@ -41,7 +41,8 @@ struct CaptureBinding {
   bool billing_increments = false;  // team_settings.billing_increment_minutes exists (1.3 and later)
   bool daily_caps = false;  // some team has daily_cap_minutes: captures count a member's day
   bool case_fallbacks = false;  // some team has a case_fallback other than latest_open (SPEC §7)
-  bool entry_spans = false;  // activity_links.span exists (1.3 and later): the double-billing guard's
+  bool entry_spans = false;
+  bool entries_have_codes = false;  // the entries table has activity_code (SPEC §7): written from the team's codes  // activity_links.span exists (1.3 and later): the double-billing guard's
 };
 
 enum class Driver {
@@ -59,7 +60,7 @@ enum class Driver {
   MoveCase,        // statement trigger: rows whose case changed move their draft entries
   RecordInsertFailures,  // after a failed Insert under on_error = 'record': $1 sqlstate, $2 message
   RecordUpdateFailures,  // the same after a failed Update
-  ClaimLink,             // $1..$12 (kEntryValueColumns) decided by the caller: claim the activity's link
+  ClaimLink,             // $1..$13 (kEntryValueColumns) decided by the caller: claim the activity's link
   WriteEntry,            // the same parameters: write the entry (after ClaimLink claimed the link)
 };
 
@@ -109,12 +110,13 @@ inline constexpr std::string_view kGoneTable = "autotime_gone";          // ... 
 inline constexpr std::string_view kTombstonedTable = "autotime_tombstoned";  // delete: links made now
 inline constexpr std::string_view kReleasedTable = "autotime_released";      // delete: drafts removed
 
-// The columns ClaimLink and WriteEntry take as $1..$12, in order. "provider_key" is the dedupe key
+// The columns ClaimLink and WriteEntry take as $1..$13, in order ("activity_code": what ClaimLink
+// returned, for WriteEntry). "provider_key" is the dedupe key
 // of a text keyed by its provider id (kinds.hpp kProviderKeyPrefix included), NULL when the key is
 // the id: ClaimLink then keys it by source_id, in the attachment's id space.
 inline constexpr std::string_view kEntryValueColumns[] = {"team_id", "provider_key", "source_id", "client_id", "case_id",
                                                           "user_id", "work_date", "minutes", "description",
-                                                          "billable", "rate", "occurred_at"};
+                                                          "billable", "rate", "occurred_at", "activity_code"};
 
 // Transition table names the triggers must declare.
 inline constexpr std::string_view kNewTable = "autotime_new";

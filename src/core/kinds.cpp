@@ -16,4 +16,15 @@ KindShape kind_shape(Kind kind) noexcept {
   return kind_shape(Kind::Call);  // not reached: every kind is listed
 }
 
+std::string_view default_activity_code(Kind kind) noexcept {
+  switch (kind) {
+    case Kind::Document: return "A103";
+    case Kind::Event: return "A109";
+    case Kind::Call:
+    case Kind::Sms:
+    case Kind::IrReport: return "A106";
+  }
+  return "A106";  // not reached
+}
+
 }  // namespace autotime

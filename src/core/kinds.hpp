@@ -23,6 +23,10 @@ struct KindShape {
 
 KindShape kind_shape(Kind kind) noexcept;
 
+// SPEC §7: the UTBMS activity code an entry of this kind gets unless its team overrides it
+// (autotime.activity_codes): A106 communicate with client, A103 draft/revise, A109 appear/attend.
+std::string_view default_activity_code(Kind kind) noexcept;
+
 // A provider-keyed activity's dedupe key is this prefix and its provider_message_id (no id space).
 inline constexpr std::string_view kProviderKeyPrefix = "provider:";
 

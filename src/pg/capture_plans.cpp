@@ -73,6 +73,7 @@ struct RawBinding {
   bool daily_caps = false;
   bool case_fallbacks = false;
   bool entry_spans = false;
+  bool entries_have_codes = false;
   const char *key_space = nullptr;
   const char *kind = nullptr;
   const char *qualifies = nullptr;
@@ -145,6 +146,10 @@ RawBinding load_binding(Oid relid) {
       "AND NOT t.attisdropped), "
       "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t WHERE t.attrelid OPERATOR(pg_catalog.=) "
       "'autotime.activity_links'::pg_catalog.regclass AND t.attname OPERATOR(pg_catalog.=) 'span' "
+      "AND NOT t.attisdropped), "
+      "pg_catalog.to_regclass('autotime.activity_codes') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t "
+      "WHERE t.attrelid OPERATOR(pg_catalog.=) r.rel AND t.attname OPERATOR(pg_catalog.=) COALESCE(r.columns "
+      "OPERATOR(pg_catalog.->>) 'activity_code', 'activity_code') AND t.attnum OPERATOR(pg_catalog.>) 0 "
       "AND NOT t.attisdropped) FROM ("
       "SELECT 'source'::pg_catalog.text AS role, a.source AS rel, a.kind, a.qualifies, a.columns, "
       "pg_catalog.to_jsonb(a) OPERATOR(pg_catalog.->>) 'key_space' AS key_space "
@@ -190,7 +195,10 @@ RawBinding load_binding(Oid relid) {
     binding.ledger_key_spaces = DatumGetBool(SPI_getbinval(tuple, desc, 11, &isnull));
     binding.billing_increments = DatumGetBool(SPI_getbinval(tuple, desc, 13, &isnull));
     binding.entry_spans = DatumGetBool(SPI_getbinval(tuple, desc, 14, &isnull));
-    if (rel == &binding.roles[0]) binding.entries_name_table = DatumGetBool(SPI_getbinval(tuple, desc, 12, &isnull));
+    if (rel == &binding.roles[0]) {
+      binding.entries_name_table = DatumGetBool(SPI_getbinval(tuple, desc, 12, &isnull));
+      binding.entries_have_codes = DatumGetBool(SPI_getbinval(tuple, desc, 15, &isnull));
+    }
     rel->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
     rel->qualified_name = SPI_getvalue(tuple, desc, 3);
     const char *key = SPI_getvalue(tuple, desc, 6);
@@ -252,6 +260,7 @@ char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_gro
     binding.daily_caps = raw.daily_caps;
     binding.case_fallbacks = raw.case_fallbacks;
     binding.entry_spans = raw.entry_spans;
+    binding.entries_have_codes = raw.entries_have_codes;
     std::string flat;
     for (const Step &step : merge_same_owner_steps(capture_pipeline(binding, driver), owner_group)) {
       flat += step.name + "\x1e" + std::to_string(static_cast<int>(step.run_as)) + "\x1e" + step.output + "\x1e" +
@@ -286,7 +295,7 @@ int driver_arguments(Driver driver, Oid *argtypes) {
     case Driver::ClaimLink:
     case Driver::WriteEntry: {
       const Oid types[] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID,
-                           DATEOID, INT4OID, TEXTOID, BOOLOID, NUMERICOID, TIMESTAMPTZOID};
+                           DATEOID, INT4OID, TEXTOID, BOOLOID, NUMERICOID, TIMESTAMPTZOID, TEXTOID};
       static_assert(std::size(types) == std::size(kEntryValueColumns));
       std::copy(std::begin(types), std::end(types), argtypes);
       return static_cast<int>(std::size(types));

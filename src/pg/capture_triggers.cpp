@@ -91,8 +91,20 @@ bool capture_row_directly(TriggerData *trigger, const autotime::pg::RowPrecheck 
   const char *doing = capture_doing(trigger);
   const auto claim = autotime::pg::run_pipeline(relid, autotime::Driver::ClaimLink, values, nulls, false, false, doing);
   uint64 claimed = 0;
-  (void)autotime::pg::step_ran(claim, "claim", &claimed);
+  SPITupleTable *returned = nullptr;
+  (void)autotime::pg::step_ran(claim, "claim", &claimed, &returned);
   if (claimed == 0) return true;  // already linked: captured before, or a tombstone
+  // The team's activity code, when the entries table takes one (the claim returns it).
+  values[kValues - 1] = (Datum)0;
+  nulls[kValues - 1] = 'n';
+  if (returned != nullptr && returned->tupdesc->natts >= 1) {
+    bool isnull = true;
+    const Datum code = SPI_getbinval(returned->vals[0], returned->tupdesc, 1, &isnull);
+    if (!isnull) {
+      values[kValues - 1] = PointerGetDatum(PG_DETOAST_DATUM_COPY(code));  // outlives the claim's result
+      nulls[kValues - 1] = ' ';
+    }
+  }
   (void)autotime::pg::run_pipeline(relid, autotime::Driver::WriteEntry, values, nulls, false, false, doing);
   return true;
 }

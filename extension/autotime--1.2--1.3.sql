@@ -1538,3 +1538,6 @@ COMMENT ON TABLE autotime.activity_codes IS
   'Per team and kind, the UTBMS activity code (A101..A111) its auto entries get instead of the kind''s default';
 SELECT pg_catalog.pg_extension_config_dump('autotime.activity_codes', '');
 REVOKE ALL ON autotime.activity_codes FROM PUBLIC;
+-- Capture looks a team's code up only while some team has one: a change here is a settings change.
+CREATE TRIGGER activity_codes_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON autotime.activity_codes
+  FOR EACH STATEMENT EXECUTE FUNCTION autotime.settings_changed();

@@ -40,3 +40,12 @@ INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_a
 INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at) VALUES
   (1, 4, 100, 10, 'outbound', 'completed', '2026-03-12 16:00+00'), (1, 5, 100, 10, 'outbound', 'completed', '2026-03-12 17:00+00');
 SELECT source_id FROM firm.plain_entries ORDER BY 1;
+-- A change of codes applies from the next statement: none left, the defaults; one again, it.
+SELECT autotime.bind('time_entries', 'firm.time_entries');
+DELETE FROM autotime.activity_codes;
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at) VALUES
+  (1, 6, 100, 10, 'outbound', 'completed', '2026-03-13 15:00+00');
+INSERT INTO autotime.activity_codes (team_id, kind, code) VALUES (1, 'call', 'A104');
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at) VALUES
+  (1, 7, 100, 10, 'outbound', 'completed', '2026-03-13 16:00+00');
+SELECT source_id, activity_code FROM time_entries WHERE source_kind = 'call' AND source_id IN (6, 7) ORDER BY 1;

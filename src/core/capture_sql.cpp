@@ -51,6 +51,7 @@ std::string space_value(const CaptureBinding &b) {
 
 // The team's activity code for this kind (SPEC §7), else the kind's default.
 std::string activity_code(const CaptureBinding &b, const std::string &team) {
+  if (!b.team_codes) return literal_text(default_activity_code(b.kind));  // no team overrides one
   return "COALESCE((SELECT ac.code FROM autotime.activity_codes ac WHERE ac.team_id" + std::string(kEq) + team +
          " AND ac.kind" + std::string(kEq) + literal_text(kind_name(b.kind)) + "), " +
          literal_text(default_activity_code(b.kind)) + ")";

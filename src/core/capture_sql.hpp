@@ -42,7 +42,8 @@ struct CaptureBinding {
   bool daily_caps = false;  // some team has daily_cap_minutes: captures count a member's day
   bool case_fallbacks = false;  // some team has a case_fallback other than latest_open (SPEC §7)
   bool entry_spans = false;
-  bool entries_have_codes = false;  // the entries table has activity_code (SPEC §7): written from the team's codes  // activity_links.span exists (1.3 and later): the double-billing guard's
+  bool entries_have_codes = false;  // the entries table has activity_code (SPEC §7): written from the team's codes
+  bool team_codes = false;  // some team overrides a kind's default code (autotime.activity_codes has rows)  // activity_links.span exists (1.3 and later): the double-billing guard's
 };
 
 enum class Driver {

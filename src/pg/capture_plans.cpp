@@ -34,7 +34,7 @@ constexpr int kDriverCount = static_cast<int>(Driver::WriteEntry) + 1;
 constexpr int kRunAsCount = static_cast<int>(RunAs::Autotime) + 1;
 constexpr int kRoleCount = 3;
 // Settings some team uses that make capture statements do more (SettingsFeature bits).
-constexpr int kSettingsVariants = 4;
+constexpr int kSettingsVariants = 8;
 constexpr const char *kRoles[kRoleCount] = {"time_entries", "cases", "team_members"};
 
 struct CapturePlans {
@@ -49,10 +49,9 @@ struct CapturePlans {
 
 HTAB *plan_cache = nullptr;
 
-// Whether any team has on_error = 'record': -1 unknown, else 0/1. Reset by a relcache
+// SettingsFeature bits some team uses (on_error = 'record' among them): -1 unknown. Reset by a relcache
 // invalidation of autotime.team_settings, which a trigger on that table sends on every change.
-int record_mode = -1;
-int feature_mode = -1;  // SettingsFeature bits some team uses: the same
+int feature_mode = -1;
 Oid settings_relid = InvalidOid;
 
 // One relation of a binding as read from the catalog, before the core sees it.
@@ -74,6 +73,7 @@ struct RawBinding {
   bool case_fallbacks = false;
   bool entry_spans = false;
   bool entries_have_codes = false;
+  bool team_codes = false;
   const char *key_space = nullptr;
   const char *kind = nullptr;
   const char *qualifies = nullptr;
@@ -83,7 +83,6 @@ struct RawBinding {
 
 void invalidate_plans(Datum, Oid relid) {
   if (relid == InvalidOid || relid == settings_relid) {
-    record_mode = -1;
     feature_mode = -1;
     settings_relid = InvalidOid;
   }
@@ -261,6 +260,7 @@ char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_gro
     binding.case_fallbacks = raw.case_fallbacks;
     binding.entry_spans = raw.entry_spans;
     binding.entries_have_codes = raw.entries_have_codes;
+    binding.team_codes = raw.team_codes;
     std::string flat;
     for (const Step &step : merge_same_owner_steps(capture_pipeline(binding, driver), owner_group)) {
       flat += step.name + "\x1e" + std::to_string(static_cast<int>(step.run_as)) + "\x1e" + step.output + "\x1e" +
@@ -868,22 +868,7 @@ bool step_ran(const PipelineResult &result, const char *name, uint64 *processed,
   ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime has no capture step \"%s\"", name)));
 }
 
-bool any_team_records_errors() {
-  if (record_mode < 0) {
-    const Oid schema = get_namespace_oid("autotime", true);
-    settings_relid = OidIsValid(schema) ? get_relname_relid("team_settings", schema) : InvalidOid;
-    PushActiveSnapshot(GetLatestSnapshot());  // as committed now (see load_binding)
-    const int rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM autotime.team_settings s "
-                               "WHERE s.on_error OPERATOR(pg_catalog.=) 'record'::pg_catalog.text)",
-                               true, 1);
-    PopActiveSnapshot();
-    if (rc != SPI_OK_SELECT)
-      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its settings")));
-    bool isnull = false;
-    record_mode = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) ? 1 : 0;
-  }
-  return record_mode == 1;
-}
+bool any_team_records_errors() { return (settings_features() & kRecordsErrors) != 0; }
 
 int settings_features() {
   if (feature_mode < 0) {
@@ -894,15 +879,28 @@ int settings_features() {
     const int rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM autotime.team_settings s WHERE (pg_catalog.to_jsonb(s) "
                                "OPERATOR(pg_catalog.->>) 'daily_cap_minutes') IS NOT NULL), EXISTS (SELECT 1 FROM "
                                "autotime.team_settings s WHERE (pg_catalog.to_jsonb(s) OPERATOR(pg_catalog.->>) "
-                               "'case_fallback') OPERATOR(pg_catalog.<>) 'latest_open')",
+                               "'case_fallback') OPERATOR(pg_catalog.<>) 'latest_open'), EXISTS (SELECT 1 FROM "
+                               "autotime.team_settings s WHERE s.on_error OPERATOR(pg_catalog.=) 'record'::pg_catalog.text)",
                                true, 1);
     PopActiveSnapshot();
     if (rc != SPI_OK_SELECT)
       ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its settings")));
     bool isnull = false;
     HeapTuple row = SPI_tuptable->vals[0];
-    feature_mode = (DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull)) ? kDailyCaps : 0) |
-                   (DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)) ? kCaseFallbacks : 0);
+    int features = (DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull)) ? kDailyCaps : 0) |
+                   (DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)) ? kCaseFallbacks : 0) |
+                   (DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull)) ? kRecordsErrors : 0);
+    // (1.3's table: a database not updated yet has none; a trigger on it invalidates this too)
+    const Oid codes = OidIsValid(schema) ? get_relname_relid("activity_codes", schema) : InvalidOid;
+    if (OidIsValid(codes)) {
+      PushActiveSnapshot(GetLatestSnapshot());
+      const int codes_rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM autotime.activity_codes)", true, 1);
+      PopActiveSnapshot();
+      if (codes_rc != SPI_OK_SELECT)
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its activity codes")));
+      if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) features |= kTeamCodes;
+    }
+    feature_mode = features;
   }
   return feature_mode;
 }
@@ -930,7 +928,7 @@ void register_capture_plan_invalidation() {
 
 const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk) {
   CapturePlans *entry = plans_for(relid);
-  const int features = settings_features();
+  const int features = settings_features() & (kSettingsVariants - 1);  // those that change the statements
   entry = plans_for(relid);  // (reading the settings may have invalidated it)
   const int slot = (static_cast<int>(driver) * 2 + (bulk ? 1 : 0)) * kSettingsVariants + features;
   if (entry->pipelines[slot] != nullptr) return entry->pipelines[slot];
@@ -946,6 +944,7 @@ const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk
   RawBinding raw = load_binding(relid);
   raw.daily_caps = (features & kDailyCaps) != 0;
   raw.case_fallbacks = (features & kCaseFallbacks) != 0;
+  raw.team_codes = (features & kTeamCodes) != 0;
   check_attachment_still_fits(raw.source.relid);
   // Steps of the same role may share a statement (merge_same_owner_steps): the roles, by RunAs.
   Oid owners[kRunAsCount];

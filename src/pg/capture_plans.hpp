@@ -144,8 +144,10 @@ void discourage_nested_loops();
 // Must run inside SPI_connect.
 bool any_team_records_errors();
 // Settings some team uses that make capture statements do more: a daily cap (SPEC §6: statements
-// count members' days), a case_fallback other than latest_open (SPEC §7: they count open cases).
-enum SettingsFeature { kDailyCaps = 1, kCaseFallbacks = 2 };
+// count members' days), a case_fallback other than latest_open (SPEC §7: they count open cases),
+// a team's own activity code (SPEC §7: they look it up); and on_error = 'record' (which changes how a
+// failure is handled, not the statements).
+enum SettingsFeature { kDailyCaps = 1, kCaseFallbacks = 2, kTeamCodes = 4, kRecordsErrors = 8 };
 int settings_features();
 
 static_assert(std::is_trivially_destructible_v<RowPrecheck>);

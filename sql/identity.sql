@@ -76,3 +76,15 @@ SELECT autotime.explain('call', 160, 1) ->> 'reason' AS call_160, autotime.expla
        autotime.explain('call', 62, 2) ->> 'reason' AS moved_call_62;
 SELECT count(*) AS entries_for_them FROM time_entries
 WHERE source_kind = 'call' AND (team_id, source_id) IN ((1, 160), (1, 161), (2, 62));
+-- A replayed text (its provider id is linked to the text it replays, which has the entry) moved to
+-- another firm is that firm's activity: the replay had no entry and no removal to carry, so it
+-- waits for a backfill there (as any row that already qualified), which takes it.
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, provider_message_id, sent_at) VALUES
+  (1, 70, 100, 10, 'outbound', 'sent', 'SM-70', '2026-03-13 15:00+00');
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, provider_message_id, sent_at) VALUES
+  (1, 71, 100, 10, 'outbound', 'sent', 'SM-70', '2026-03-13 15:00+00');
+UPDATE sms SET team_id = 2, client_id = 200, user_id = 20 WHERE team_id = 1 AND id = 71;
+SELECT team_id, source_id FROM time_entries WHERE source_kind = 'sms' AND source_id IN (70, 71) ORDER BY 1;
+SELECT autotime.explain('sms', 71, 2) ->> 'reason' AS moved_replay;
+SELECT autotime.backfill_automatic_time(200, 2) AS backfilled;
+SELECT team_id, source_id FROM time_entries WHERE source_kind = 'sms' AND source_id IN (70, 71) ORDER BY 1;

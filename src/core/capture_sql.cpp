@@ -564,11 +564,13 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                "DO NOTHING RETURNING 1), "
                // A person's removal (a dismissed entry, or an entry deleted by hand: a held link
                // without an entry, not the tombstone just made) goes with the activity to its new
-               // key, in a team that has opted in: it never comes back.
+               // key, in a team that has opted in: it never comes back. Only this row's own link
+               // (a replayed text's key may be linked to the text it replays: not its removal).
                "carried AS (INSERT INTO autotime.activity_links AS l " + with_dismissal(ledger_columns(b)) +
                " SELECT DISTINCT ON (r.team_id, r.source_key) r.team_id, " + kind + ", r.source_key, r.source_id" +
                space_value(b) + ", pg_catalog.now() FROM " + rekeyed + " r JOIN autotime.activity_links o ON o.team_id" + eq +
-               "r.old_team_id AND o.kind" + eq + kind + " AND o.source_key" + eq + "r.old_source_key WHERE (r.team_id" + ne +
+               "r.old_team_id AND o.kind" + eq + kind + " AND o.source_key" + eq + "r.old_source_key AND o.source_id" + eq +
+               "r.old_source_id WHERE (r.team_id" + ne +
                "r.old_team_id OR r.source_key" + ne + "r.old_source_key) AND NOT r.draft_released AND NOT r.entry_kept AND "
                "(o.dismissed_at IS NOT NULL OR (" + (b.released_links ? "o.released_at IS NULL AND " : "") +
                "NOT EXISTS (SELECT 1 FROM " + std::string(kTombstonedTable) + " t WHERE t.team_id" + eq +

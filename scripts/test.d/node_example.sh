@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/cluster.sh
+# A fresh machine has neither: Debian's (node 18 runs `node --test`).
+command -v node >/dev/null && command -v npm >/dev/null || install_packages nodejs npm
 command -v node >/dev/null && command -v npm >/dev/null || { echo "node and npm are required"; exit 1; }
 cluster_start
 trap cluster_stop EXIT

@@ -241,6 +241,7 @@ std::string decided_ctes(const CaptureBinding &b) {
   sql += std::string(b.billing_increments ? "st.billing_increment_minutes" : "NULL::pg_catalog.int4") + " AS billing_increment, ";
   sql += std::string(b.daily_caps ? "st.daily_cap_minutes" : "NULL::pg_catalog.int4") + " AS daily_cap, ";
   sql += std::string(b.case_fallbacks ? "st.case_fallback" : "NULL::pg_catalog.text") + " AS case_fallback ";
+  if (b.sessions) sql += ", st.session_gap_minutes AS session_gap ";
   sql += "FROM " + std::string(kFactsTable) + " f ";
   sql += "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq + "f.team_id LIMIT 1) st ON true), ";
   sql += "decided AS (SELECT f.*, autotime.rule_skip_reason(f.team_enabled, f.kind_enabled, f.qualifies, "
@@ -265,6 +266,10 @@ std::string on_link_conflict(const CaptureBinding &b) {
   return std::string("ON CONFLICT (team_id, kind, source_key) DO UPDATE SET released_at = NULL, source_id = EXCLUDED.source_id, ") +
          (b.daily_caps ? "user_id = EXCLUDED.user_id, work_date = EXCLUDED.work_date, minutes = EXCLUDED.minutes, " : "") +
          (b.entry_spans ? "span = EXCLUDED.span, " : "") +
+         (b.sessions ? std::string(b.daily_caps ? "" : "user_id = EXCLUDED.user_id, work_date = EXCLUDED.work_date, ") +
+                           "case_id = EXCLUDED.case_id, worked = EXCLUDED.worked, description = EXCLUDED.description, "
+                           "session_entry_id = NULL, "
+                     : std::string()) +
          "linked_at = pg_catalog.now() WHERE l.released_at IS NOT NULL";
 }
 
@@ -302,29 +307,49 @@ std::string decide_step(const CaptureBinding &b) {
                     (shared_keys ? "DISTINCT ON (d.team_id, d.source_key) " : "") +
                     "d.team_id, d.source_key, d.source_id, d.client_id, d.user_id, d.occurred_at, d.label, d.direction, "
                     "d.duration_seconds, d.increment, d.minutes_mode, d.billing_increment, d.daily_cap, d.flat_fee_policy, "
-                    "d.timezone, d.rate, d.resolved_case_id, d.billing_type FROM decided d WHERE d.reason IS NULL" +
+                    "d.timezone, d.rate, d.resolved_case_id, d.billing_type" + (b.sessions ? ", d.session_gap" : "") +
+                    " FROM decided d WHERE d.reason IS NULL" +
                     (shared_keys ? " ORDER BY d.team_id, d.source_key, d.source_id" : "") + "), ";
   sql += std::string("priced AS (SELECT c.*, (c.occurred_at AT TIME ZONE c.timezone)::pg_catalog.date AS work_date, "
                      "autotime.rule_minutes(c.minutes_mode, c.increment, c.duration_seconds") +
          (b.billing_increments ? ", c.billing_increment" : "") + ") AS minutes FROM candidates c), ";
   const std::string admitted = b.daily_caps ? "admitted" : "priced";
   if (b.daily_caps) sql += capped_ctes();
-  const std::string cap_columns = std::string(b.daily_caps ? ", user_id, work_date, minutes" : "") +
-                                  (b.entry_spans ? ", span)" : ")");
+  // A link keeps what a daily cap counts (user_id, work_date, minutes) and what a session is made
+  // of (user_id, work_date, the resolved case, the activity's own span and description), each only
+  // while its team uses the setting.
+  std::string extra_columns = b.daily_caps ? ", user_id, work_date, minutes" : (b.sessions ? ", user_id, work_date" : "");
+  if (b.sessions) extra_columns += ", case_id, worked, description";
+  extra_columns += b.entry_spans ? ", span)" : ")";
   std::string columns = ledger_columns(b);
-  columns = columns.substr(0, columns.size() - 1) + cap_columns;
+  columns = columns.substr(0, columns.size() - 1) + extra_columns;
+  const std::string counted_day = b.sessions ? "c.daily_cap IS NOT NULL OR c.session_gap IS NOT NULL" : "c.daily_cap IS NOT NULL";
+  std::string extra_values;
+  if (b.daily_caps)
+    extra_values = ", CASE WHEN " + counted_day + " THEN c.user_id END, CASE WHEN " + counted_day +
+                   " THEN c.work_date END, CASE WHEN c.daily_cap IS NOT NULL THEN c.minutes END";
+  else if (b.sessions)
+    extra_values = ", CASE WHEN c.session_gap IS NOT NULL THEN c.user_id END, CASE WHEN c.session_gap IS NOT NULL THEN "
+                   "c.work_date END";
+  if (b.sessions)
+    // The activity's own span: a call's duration when known, else its own minutes (before the
+    // billing increment, which rounds the session).
+    extra_values += ", CASE WHEN c.session_gap IS NOT NULL THEN c.resolved_case_id END, CASE WHEN c.session_gap IS NOT NULL "
+                    "THEN pg_catalog.tstzrange(c.occurred_at, c.occurred_at OPERATOR(pg_catalog.+) pg_catalog.make_interval("
+                    "secs => autotime.rule_activity_seconds(autotime.rule_minutes(c.minutes_mode, c.increment, "
+                    "c.duration_seconds, NULL::pg_catalog.int4), c.duration_seconds)::pg_catalog.float8)) END, "
+                    "CASE WHEN c.session_gap IS NOT NULL THEN autotime.rule_description(" + kind +
+                    ", c.direction, c.label) END";
+  if (b.entry_spans) extra_values += ", " + span_of("c.occurred_at", "c.minutes");
   sql += "claimed AS (INSERT INTO autotime.activity_links AS l " + columns + " SELECT c.team_id, " + kind +
-         ", c.source_key, c.source_id" + space_value(b) +
-         (b.daily_caps ? ", CASE WHEN c.daily_cap IS NOT NULL THEN c.user_id END, CASE WHEN c.daily_cap IS NOT NULL THEN "
-                         "c.work_date END, CASE WHEN c.daily_cap IS NOT NULL THEN c.minutes END"
-                       : "") +
-         (b.entry_spans ? ", " + span_of("c.occurred_at", "c.minutes") : std::string()) +
+         ", c.source_key, c.source_id" + space_value(b) + extra_values +
          " FROM " + admitted + " c " + on_link_conflict(b) + " RETURNING l.team_id, l.source_key, l.xmax" + std::string(kNe) +
          "'0'::pg_catalog.xid AS reclaimed) ";
   sql += "SELECT c.team_id, c.client_id, c.resolved_case_id AS case_id, c.user_id, c.work_date, c.minutes, "
          "autotime.rule_description(" + kind + ", c.direction, c.label) AS description, "
          "autotime.rule_billable(c.billing_type, c.flat_fee_policy) AS billable, c.rate, c.source_id, c.source_key, "
          "k.reclaimed" + (b.entries_have_codes ? ", " + activity_code(b, "c.team_id") + " AS activity_code" : std::string()) +
+         (b.sessions ? ", c.session_gap" : "") +
          " FROM claimed k JOIN " + admitted + " c ON c.team_id" + eq + "k.team_id AND c.source_key" + eq + "k.source_key";
   return sql;
 }
@@ -386,7 +411,8 @@ std::string explain_step(const CaptureBinding &b) {
                     " AS reason, l.source_id IS NOT NULL AS linked, "
                     "l.source_id AS linked_source_id, " +
                     std::string(b.failures_table ? "fl.source_id IS NOT NULL" : "false") +
-                    " AS failure_recorded FROM decided d LEFT JOIN autotime.activity_links l ON l.team_id" + eq +
+                    " AS failure_recorded" + (b.sessions ? ", l.session_entry_id" : "") +
+                    " FROM decided d LEFT JOIN autotime.activity_links l ON l.team_id" + eq +
                     "d.team_id AND l.kind" + eq + kind + " AND l.source_key" + eq + "d.source_key" +
                     (b.released_links ? " AND l.released_at IS NULL" : "");
   if (b.failures_table)
@@ -396,6 +422,14 @@ std::string explain_step(const CaptureBinding &b) {
   return sql;
 }
 
+// explain's entry lookup e.team_id = x.team_id AND <the activity's own entry> ends with this:
+// an activity billed on a session's entry (x.session_entry_id) finds that entry instead.
+std::string session_entry(const CaptureBinding &b) {
+  if (!b.sessions) return "";
+  return " AND x.session_entry_id IS NULL OR e." + b.time_entries.column("team_id") + std::string(kEq) + "x.team_id AND e." +
+         b.time_entries.column("id") + std::string(kEq) + "x.session_entry_id";
+}
+
 std::string verdict_step(const CaptureBinding &b) {
   const std::string eq(kEq);
   const BoundRelation &e = b.time_entries;
@@ -403,7 +437,7 @@ std::string verdict_step(const CaptureBinding &b) {
          "x.failure_recorded FROM " + std::string(kExplainedTable) + " x LEFT JOIN LATERAL (SELECT " +
          cast("e." + e.column("id"), "int8") + " AS id FROM " + e.qualified_name + " e WHERE e." + e.column("team_id") +
          eq + "x.team_id AND " + cast("e." + e.column("source_kind"), "text") + eq + literal_text(kind_name(b.kind)) +
-         " AND e." + e.column("source_id") + eq + "x.linked_source_id" + entry_space(b, "e") +
+         " AND e." + e.column("source_id") + eq + "x.linked_source_id" + entry_space(b, "e") + session_entry(b) +
          " LIMIT 1) en ON true ORDER BY x.team_id";
 }
 
@@ -422,14 +456,43 @@ std::string failure_step(const CaptureBinding &b) {
   return sql;
 }
 
+// Sessions (SPEC §6): before any link is claimed, a transaction lock per member of a team with
+// sessions (autotime.member_lock_key: the double-billing guard's key, so approving and growing a
+// member's entries queue on one lock). Taken in (team, user) order within the statement, and before
+// the statement writes anything: a capture never waits for it while holding a link or entry row of
+// that member another capture could wait on (every claim of the member's links happens under it),
+// so two captures can't deadlock on it. (A transaction that captures several members over several
+// statements takes them in statement order; PostgreSQL's deadlock detector ends such a cycle.)
+Step session_locks_step() {
+  const std::string eq(kEq);
+  return {"session_locks", RunAs::Autotime,
+          "SELECT pg_catalog.count(*) AS locked FROM (SELECT pg_catalog.pg_advisory_xact_lock(autotime.member_lock_key("
+          "g.team_id, g.user_id)) FROM (SELECT DISTINCT f.team_id, f.user_id FROM " + std::string(kFactsTable) +
+              " f JOIN autotime.team_settings s ON s.team_id" + eq + "f.team_id WHERE s.enabled AND s.session_gap_minutes "
+              "IS NOT NULL AND f.user_id IS NOT NULL ORDER BY 1, 2) g) x",
+          ""};
+}
+
+// After the entries are written (or links released), each member's day is regrouped into sessions
+// (autotime.regroup_sessions, under the same lock): returns how many entries fewer there are.
+Step regroup_step(std::string_view from, std::string_view only_if) {
+  return {"sessions", RunAs::Autotime,
+          "SELECT COALESCE(pg_catalog.sum(autotime.regroup_sessions(g.team_id, g.user_id, g.work_date)), 0)::pg_catalog.int8 "
+          "AS merged FROM (SELECT DISTINCT c.team_id, c.user_id, c.work_date FROM " + std::string(from) + " c WHERE " +
+              std::string(only_if) + " ORDER BY 1, 2, 3) g",
+          ""};
+}
+
 std::vector<Step> lookups_and_write(const CaptureBinding &b, std::string_view from, bool backfill) {
   const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));
   std::vector<Step> steps = {{"cases", RunAs::Cases, case_step(b, from), std::string(kCasedTable)},
-                             {"members", RunAs::Members, member_step(b), std::string(kFactsTable)},
-                             {"decide", RunAs::Autotime, decide_step(b), std::string(kClaimedTable)}};
+                             {"members", RunAs::Members, member_step(b), std::string(kFactsTable)}};
+  if (b.sessions) steps.push_back(session_locks_step());
+  steps.push_back({"decide", RunAs::Autotime, decide_step(b), std::string(kClaimedTable)});
   if (!backfill || !b.released_links) {
     steps.push_back({"write", RunAs::Entries, write_step(b, kClaimedTable), ""});
+    if (b.sessions) steps.push_back(regroup_step(kClaimedTable, "c.session_gap IS NOT NULL"));
     return steps;
   }
   const BoundRelation &s = b.source;
@@ -446,6 +509,7 @@ std::vector<Step> lookups_and_write(const CaptureBinding &b, std::string_view fr
                        "c.team_id AND k.source_key" + eq + "c.source_key)",
                    ""});
   steps.push_back({"write", RunAs::Entries, write_step(b, kCheckedTable), ""});
+  if (b.sessions) steps.push_back(regroup_step(kClaimedTable, "c.session_gap IS NOT NULL"));
   return steps;
 }
 
@@ -496,7 +560,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                    " x LEFT JOIN LATERAL (SELECT true AS found FROM " + e.qualified_name + " e WHERE e." +
                    e.column("team_id") + eq + "x.team_id AND " + cast("e." + e.column("source_kind"), "text") + eq + kind +
                    " AND e." + e.column("source_id") + eq + "x.linked_source_id" + entry_space(b, "e") +
-                   " LIMIT 1) en ON true",
+                   session_entry(b) + " LIMIT 1) en ON true",
                std::string(kVerdictTable)},
               {"report", RunAs::Autotime,
                "SELECT " + kind + " AS kind, v.verdict[1] AS outcome, v.verdict[2] AS reason, pg_catalog.count(*) AS activities, "
@@ -638,18 +702,44 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
            std::string(kTombstonedTable), true},
           {"release", RunAs::Entries,
            "DELETE FROM " + b.time_entries.qualified_name + " e USING " + rows + " r WHERE " + own_draft(b) +
+               (b.sessions ? " AND NOT EXISTS (SELECT 1 FROM " + std::string(kSessionMembersTable) + " m WHERE m.team_id" +
+                                 eq + "r.team_id AND m.source_id" + eq + "r.source_id)"
+                           : std::string()) +
                " RETURNING " + cast("e." + b.time_entries.column("team_id"), "int8") + " AS team_id, " +
                cast("e." + b.time_entries.column("source_id"), "int8") + " AS source_id",
            std::string(kReleasedTable), true}};
+      // Sessions (SPEC §6): an activity billed on a session's entry leaves the session instead (its
+      // entry is the others' too): while that entry is a draft its link is released and the
+      // member's day regrouped, which shrinks the session or removes its entry with its last one.
+      const BoundRelation &e = b.time_entries;
+      if (b.sessions) {
+        steps.insert(steps.end() - 1,
+                     {"session_members", RunAs::Autotime,
+                      "SELECT l.team_id, l.source_id, l.source_key, l.user_id, l.work_date, l.session_entry_id FROM " + rows +
+                          " r JOIN autotime.activity_links l ON l.team_id" + eq + "r.team_id AND l.kind" + eq + kind +
+                          " AND l.source_id" + eq + "r.source_id" + ledger_space(b, "l") +
+                          " WHERE l.session_entry_id IS NOT NULL AND l.released_at IS NULL AND l.dismissed_at IS NULL",
+                      std::string(kSessionMembersTable), true});
+        steps.push_back({"session_drafts", RunAs::Entries,
+                         "SELECT m.* FROM " + std::string(kSessionMembersTable) + " m WHERE EXISTS (SELECT 1 FROM " +
+                             e.qualified_name + " e WHERE e." + e.column("team_id") + eq + "m.team_id AND e." + e.column("id") +
+                             eq + "m.session_entry_id AND " + cast("e." + e.column("status"), "text") + eq +
+                             "'draft'::pg_catalog.text)",
+                         std::string(kSessionDraftsTable), true});
+      }
       if (b.released_links)
         steps.push_back(
             {"mark_released", RunAs::Autotime,
              "UPDATE autotime.activity_links l SET released_at = pg_catalog.now() FROM (SELECT t.team_id, t.source_key FROM " +
                  std::string(kTombstonedTable) + " t UNION SELECT k.team_id, k.source_key FROM " +
                  std::string(kReleasedTable) + " r JOIN autotime.activity_links k ON k.team_id" + eq + "r.team_id AND k.kind" +
-                 eq + kind + " AND k.source_id" + eq + "r.source_id" + ledger_space(b, "k") + ") x WHERE l.team_id" + eq + "x.team_id AND l.kind" + eq +
+                 eq + kind + " AND k.source_id" + eq + "r.source_id" + ledger_space(b, "k") +
+                 (b.sessions ? " UNION SELECT d.team_id, d.source_key FROM " + std::string(kSessionDraftsTable) + " d"
+                             : std::string()) +
+                 ") x WHERE l.team_id" + eq + "x.team_id AND l.kind" + eq +
                  kind + " AND l.source_key" + eq + "x.source_key AND l.dismissed_at IS NULL",
              ""});
+      if (b.sessions) steps.push_back(regroup_step(kSessionDraftsTable, "true"));
       return steps;
     }
     case Driver::MoveCase: {

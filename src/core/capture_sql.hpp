@@ -44,6 +44,10 @@ struct CaptureBinding {
   bool entry_spans = false;
   bool entries_have_codes = false;  // the entries table has activity_code (SPEC §7): written from the team's codes
   bool team_codes = false;  // some team overrides a kind's default code (autotime.activity_codes has rows)  // activity_links.span exists (1.3 and later): the double-billing guard's
+  // Some team has session_gap_minutes, or some activity is billed on a session's entry (SPEC §6):
+  // captures lock and regroup the member's day, deletions shrink sessions, explain follows a
+  // link's session_entry_id.
+  bool sessions = false;
 };
 
 enum class Driver {
@@ -110,6 +114,8 @@ inline constexpr std::string_view kDraftsTable = "autotime_drafts";      // trun
 inline constexpr std::string_view kGoneTable = "autotime_gone";          // ... whose activity is gone
 inline constexpr std::string_view kTombstonedTable = "autotime_tombstoned";  // delete: links made now
 inline constexpr std::string_view kReleasedTable = "autotime_released";      // delete: drafts removed
+inline constexpr std::string_view kSessionMembersTable = "autotime_session_members";  // delete: in a session
+inline constexpr std::string_view kSessionDraftsTable = "autotime_session_drafts";    // ... whose entry is a draft
 
 // The columns ClaimLink and WriteEntry take as $1..$13, in order ("activity_code": what ClaimLink
 // returned, for WriteEntry). "provider_key" is the dedupe key

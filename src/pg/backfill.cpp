@@ -100,7 +100,7 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
     uint64 written = 0, unlinked = 0;
     (void)autotime::pg::step_ran(result, "write", &written);
     (void)autotime::pg::step_ran(result, "unlinked", &unlinked);
-    created += static_cast<int64>(written);
+    created += std::max<int64>(static_cast<int64>(written) - autotime::pg::sessions_merged(result), 0);
     scanned += static_cast<int64>(unlinked);
     SPITupleTable *rows = nullptr;
     if (autotime::pg::step_ran(result, "disabled_team", nullptr, &rows) && rows != nullptr && rows->numvals == 1) {
@@ -155,7 +155,8 @@ Datum autotime_backfill_batch(PG_FUNCTION_ARGS) {
   uint64 created = 0, scanned = 0;
   (void)autotime::pg::step_ran(result, "write", &created);
   (void)autotime::pg::step_ran(result, "unlinked", &scanned);
-  Datum values[2] = {Int64GetDatum(static_cast<int64>(created)), Int64GetDatum(static_cast<int64>(scanned))};
+  Datum values[2] = {Int64GetDatum(std::max<int64>(static_cast<int64>(created) - autotime::pg::sessions_merged(result), 0)),
+                     Int64GetDatum(static_cast<int64>(scanned))};
   bool result_nulls[2] = {false, false};
   if (DatumGetInt64(values[0]) > 0) clear_resolved_failures();
   SPI_finish();

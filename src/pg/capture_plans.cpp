@@ -34,7 +34,7 @@ constexpr int kDriverCount = static_cast<int>(Driver::WriteEntry) + 1;
 constexpr int kRunAsCount = static_cast<int>(RunAs::Autotime) + 1;
 constexpr int kRoleCount = 3;
 // Settings some team uses that make capture statements do more (SettingsFeature bits).
-constexpr int kSettingsVariants = 8;
+constexpr int kSettingsVariants = 16;
 constexpr const char *kRoles[kRoleCount] = {"time_entries", "cases", "team_members"};
 
 struct CapturePlans {
@@ -74,6 +74,7 @@ struct RawBinding {
   bool entry_spans = false;
   bool entries_have_codes = false;
   bool team_codes = false;
+  bool sessions = false;
   const char *key_space = nullptr;
   const char *kind = nullptr;
   const char *qualifies = nullptr;
@@ -261,6 +262,7 @@ char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_gro
     binding.entry_spans = raw.entry_spans;
     binding.entries_have_codes = raw.entries_have_codes;
     binding.team_codes = raw.team_codes;
+    binding.sessions = raw.sessions;
     std::string flat;
     for (const Step &step : merge_same_owner_steps(capture_pipeline(binding, driver), owner_group)) {
       flat += step.name + "\x1e" + std::to_string(static_cast<int>(step.run_as)) + "\x1e" + step.output + "\x1e" +
@@ -484,6 +486,7 @@ bool resolve_direct_settings(Kind kind, RowPrecheck::Direct &d) {
   // 1.3's (InvalidAttrNumber before): billing increments, and a daily cap (which leaves the row to the SELECT).
   d.s_billing_increment = get_attnum(d.settings, "billing_increment_minutes");
   d.s_daily_cap = get_attnum(d.settings, "daily_cap_minutes");
+  d.s_session_gap = get_attnum(d.settings, "session_gap_minutes");
   d.s_case_fallback = get_attnum(d.settings, "case_fallback");
   const AttrNumber team = column("team_id", INT8OID);
   if (fits) d.settings_key = find_probe(d.settings, {team}, true);
@@ -868,6 +871,17 @@ bool step_ran(const PipelineResult &result, const char *name, uint64 *processed,
   ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime has no capture step \"%s\"", name)));
 }
 
+int64 sessions_merged(const PipelineResult &result) {
+  for (int i = 0; result.pipeline != nullptr && i < result.pipeline->count; i++) {
+    if (strcmp(result.pipeline->steps[i].name, "sessions") != 0 || !result.ran[i] || result.rows[i] == nullptr) continue;
+    if (result.rows[i]->numvals != 1) return 0;
+    bool isnull = false;
+    const Datum merged = SPI_getbinval(result.rows[i]->vals[0], result.rows[i]->tupdesc, 1, &isnull);
+    return isnull ? 0 : DatumGetInt64(merged);
+  }
+  return 0;
+}
+
 bool any_team_records_errors() { return (settings_features() & kRecordsErrors) != 0; }
 
 int settings_features() {
@@ -900,6 +914,18 @@ int settings_features() {
         ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its activity codes")));
       if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) features |= kTeamCodes;
     }
+    // Sessions (1.3): some team has session_gap_minutes, or some activity is still billed on a
+    // session's entry (autotime.sessions_in_use; a partial index makes the second question cheap).
+    PushActiveSnapshot(GetLatestSnapshot());
+    int sessions_rc = SPI_execute("SELECT pg_catalog.to_regprocedure('autotime.sessions_in_use()') IS NOT NULL", true, 1);
+    if (sessions_rc == SPI_OK_SELECT && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) {
+      sessions_rc = SPI_execute("SELECT autotime.sessions_in_use()", true, 1);
+      if (sessions_rc == SPI_OK_SELECT && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+        features |= kSessions;
+    }
+    PopActiveSnapshot();
+    if (sessions_rc != SPI_OK_SELECT)
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its session settings")));
     feature_mode = features;
   }
   return feature_mode;
@@ -945,6 +971,7 @@ const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk
   raw.daily_caps = (features & kDailyCaps) != 0;
   raw.case_fallbacks = (features & kCaseFallbacks) != 0;
   raw.team_codes = (features & kTeamCodes) != 0;
+  raw.sessions = (features & kSessions) != 0;
   check_attachment_still_fits(raw.source.relid);
   // Steps of the same role may share a statement (merge_same_owner_steps): the roles, by RunAs.
   Oid owners[kRunAsCount];

@@ -70,6 +70,9 @@ static_assert(std::is_trivially_destructible_v<PreparedPipeline>);
 // Whether step `name` ran, with its row count and (for a step without output) its rows.
 bool step_ran(const PipelineResult &result, const char *name, uint64 *processed = nullptr,
               SPITupleTable **rows = nullptr);
+// How many entries fewer a pipeline's regrouping into sessions left (its "sessions" step; 0 when
+// it has none): backfill counts entries created net of those merged into a session.
+int64 sessions_merged(const PipelineResult &result);
 
 // How to tell, from one inserted row and before any lookup, that it fails its kind's default
 // qualification (autotime::qualifies_by_default). Usable only for an attachment without a custom
@@ -107,7 +110,7 @@ struct RowPrecheck {
                direction = 0, duration_seconds = 0, provider_key = 0;
     Oid settings = InvalidOid;
     Probe settings_key;
-    AttrNumber s_billing_increment = 0, s_daily_cap = 0, s_case_fallback = 0;  // InvalidAttrNumber before 1.3
+    AttrNumber s_billing_increment = 0, s_daily_cap = 0, s_case_fallback = 0, s_session_gap = 0;  // InvalidAttrNumber before 1.3
     // The kind's track_* and *_minutes settings.
     AttrNumber s_enabled = 0, s_track = 0, s_minutes = 0, s_minutes_per_activity = 0, s_mode = 0, s_policy = 0,
                s_timezone = 0;
@@ -147,7 +150,8 @@ bool any_team_records_errors();
 // count members' days), a case_fallback other than latest_open (SPEC §7: they count open cases),
 // a team's own activity code (SPEC §7: they look it up); and on_error = 'record' (which changes how a
 // failure is handled, not the statements).
-enum SettingsFeature { kDailyCaps = 1, kCaseFallbacks = 2, kTeamCodes = 4, kRecordsErrors = 8 };
+// Sessions (SPEC §6): some team has session_gap_minutes, or an activity is billed on a session's entry.
+enum SettingsFeature { kDailyCaps = 1, kCaseFallbacks = 2, kTeamCodes = 4, kSessions = 8, kRecordsErrors = 16 };
 int settings_features();
 
 static_assert(std::is_trivially_destructible_v<RowPrecheck>);

@@ -110,7 +110,7 @@ struct Settings {
   bool team_enabled = false, kind_enabled = false;
   std::optional<int32> increment;  // the kind's minutes, else minutes_per_activity
   std::optional<int> billing_increment;  // SPEC §6 (1.3)
-  bool needs_select = false;  // a daily cap or another case_fallback: the SELECT decides (set-based counts)
+  bool needs_select = false;  // a daily cap, sessions or another case_fallback: the SELECT decides (set-based)
   const char *mode = nullptr, *policy = nullptr, *timezone = nullptr;
 };
 
@@ -141,6 +141,10 @@ bool probe_settings(const RowPrecheck::Direct &d, int64 team_id, Settings *setti
     }
     if (d.s_daily_cap != InvalidAttrNumber) {
       (void)slot_getattr(s, d.s_daily_cap, &isnull);
+      settings->needs_select = !isnull;
+    }
+    if (d.s_session_gap != InvalidAttrNumber && !settings->needs_select) {  // sessions: regrouped set-based
+      (void)slot_getattr(s, d.s_session_gap, &isnull);
       settings->needs_select = !isnull;
     }
     if (d.s_case_fallback != InvalidAttrNumber) {  // only the default is decided by the probes

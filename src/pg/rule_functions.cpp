@@ -3,6 +3,16 @@
 
 #include "boundary.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include "../core/sessions.hpp"
+
+extern "C" {
+#include "utils/timestamp.h"
+}
+
 namespace autotime::pg {
 
 char *describe_activity(Kind kind, std::string_view direction, const char *label, int label_bytes) {
@@ -113,6 +123,92 @@ Datum autotime_rule_description(PG_FUNCTION_ARGS) {
   const char *label = PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2));
   PG_RETURN_TEXT_P(cstring_to_text(
       autotime::pg::describe_activity(*kind, direction, label, static_cast<int>(strlen(label)))));
+}
+
+}  // extern "C"
+
+// ---- sessions (SPEC §6 session_gap_minutes; src/core/sessions.hpp) ----
+
+namespace {
+
+// A timestamptz as whole seconds: starts round down, ends up (a span never shrinks).
+int64_t seconds_down(TimestampTz t) { return t >= 0 ? t / USECS_PER_SEC : -((-t + USECS_PER_SEC - 1) / USECS_PER_SEC); }
+int64_t seconds_up(TimestampTz t) { return -seconds_down(-t); }
+
+// The elements of a one-dimensional timestamptz array (NULL elements refused), palloc'd.
+int timestamptz_elements(ArrayType *array, Datum **values) {
+  bool *nulls = nullptr;
+  int n = 0;
+  deconstruct_array(array, TIMESTAMPTZOID, sizeof(TimestampTz), true, TYPALIGN_DOUBLE, values, &nulls, &n);
+  for (int i = 0; i < n; i++)
+    if (nulls[i])
+      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("a session span must not be NULL")));
+  return n;
+}
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_rule_activity_seconds);
+PG_FUNCTION_INFO_V1(autotime_rule_sessions);
+PG_FUNCTION_INFO_V1(autotime_rule_session_minutes);
+PG_FUNCTION_INFO_V1(autotime_rule_session_description);
+
+// rule_activity_seconds(minutes, duration_seconds): how long one activity worked, in seconds.
+Datum autotime_rule_activity_seconds(PG_FUNCTION_ARGS) {
+  const int minutes = PG_ARGISNULL(0) ? 15 : PG_GETARG_INT32(0);
+  std::optional<int64_t> duration;
+  if (!PG_ARGISNULL(1)) duration = PG_GETARG_INT64(1);
+  PG_RETURN_INT64(autotime::activity_seconds(minutes, duration));
+}
+
+// rule_sessions(starts timestamptz[], ends timestamptz[], gap_minutes) RETURNS integer[]: the
+// session (0, 1, ... by start) of each span, in input order.
+Datum autotime_rule_sessions(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
+  Datum *starts = nullptr, *ends = nullptr;
+  const int n = timestamptz_elements(PG_GETARG_ARRAYTYPE_P(0), &starts);
+  if (timestamptz_elements(PG_GETARG_ARRAYTYPE_P(1), &ends) != n)
+    ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("starts and ends must have as many elements")));
+  const int64_t gap_seconds = PG_ARGISNULL(2) ? 0 : int64_t{std::max(PG_GETARG_INT32(2), 0)} * 60;
+  Datum *out = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+  bool failed = false;
+  try {  // no PostgreSQL call in here: only the core and plain copies
+    std::vector<autotime::WorkSpan> spans(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; i++)
+      spans[i] = {seconds_down(DatumGetTimestampTz(starts[i])), seconds_up(DatumGetTimestampTz(ends[i]))};
+    const std::vector<int> session = autotime::group_sessions(spans, gap_seconds);
+    for (int i = 0; i < n; i++) out[i] = Int32GetDatum(session[i]);
+  } catch (...) {
+    failed = true;
+  }
+  if (failed) ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not group sessions")));
+  PG_RETURN_ARRAYTYPE_P(construct_array(out, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
+// rule_session_minutes(first_start, last_end, billing_increment)
+Datum autotime_rule_session_minutes(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
+  std::optional<int> billing_increment;
+  if (!PG_ARGISNULL(2)) billing_increment = PG_GETARG_INT32(2);
+  PG_RETURN_INT32(autotime::session_minutes(seconds_down(PG_GETARG_TIMESTAMPTZ(0)), seconds_up(PG_GETARG_TIMESTAMPTZ(1)),
+                                            billing_increment));
+}
+
+// rule_session_description(descriptions text[]): the activities' own descriptions, in time order.
+Datum autotime_rule_session_description(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+  Datum *values = nullptr;
+  bool *nulls = nullptr;
+  int n = 0;
+  deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT, &values, &nulls, &n);
+  const char **texts = static_cast<const char **>(palloc(sizeof(char *) * (n > 0 ? n : 1)));
+  for (int i = 0; i < n; i++) texts[i] = nulls[i] ? "Activity" : text_to_cstring(DatumGetTextPP(values[i]));
+  PG_RETURN_TEXT_P(cstring_to_text(autotime::pg::call_core("describe a session", [&] {
+    std::vector<std::string> descriptions(texts, texts + n);
+    return autotime::session_description(descriptions);
+  })));
 }
 
 }  // extern "C"

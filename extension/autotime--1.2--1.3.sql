@@ -707,15 +707,17 @@ BEGIN
   team := autotime.check_entry_ids(entry_ids, team_id, 'autotime.dismiss({ids}, team_id => {team})');
   -- The drafts go (as the entries' owner), then their links remember it (autotime's own table).
   WITH gone AS (
-    SELECT q.team_id, q.kind, q.source_id, nullif(q.space, '') AS space FROM autotime.query_as_owner(t.rel,
+    SELECT q.team_id, q.kind, q.source_id, nullif(q.space, '') AS space, q.id FROM autotime.query_as_owner(t.rel,
       format('DELETE FROM %1$s WHERE %4$s = $2 AND %2$s = ANY ($1) AND %3$s = ''draft'' '
-             'RETURNING %4$s::int8, %5$s::text, %6$s::int8, %7$s::text', t.rel, t.id, t.status, t.team_id, t.source_kind,
+             'RETURNING %4$s::int8, %5$s::text, %6$s::int8, %7$s::text, %2$s::int8', t.rel, t.id, t.status, t.team_id, t.source_kind,
              t.source_id, coalesce(autotime.entry_space_column(), 'NULL')),
-      entry_ids, team, NULL) AS q(team_id bigint, kind text, source_id bigint, space text))
-  UPDATE autotime.activity_links l SET dismissed_at = now(), released_at = NULL FROM gone
-   WHERE l.team_id = gone.team_id AND l.kind = gone.kind AND l.source_id = gone.source_id
-     AND l.key_space IS NOT DISTINCT FROM gone.space;
-  GET DIAGNOSTICS changed = ROW_COUNT;
+      entry_ids, team, NULL) AS q(team_id bigint, kind text, source_id bigint, space text, id bigint))
+  , marked AS (
+    UPDATE autotime.activity_links l SET dismissed_at = now(), released_at = NULL FROM gone
+     WHERE l.team_id = gone.team_id AND (l.session_entry_id IS NULL AND l.kind = gone.kind AND l.source_id = gone.source_id
+       AND l.key_space IS NOT DISTINCT FROM gone.space OR l.session_entry_id = gone.id)  -- (a session's: all its activities)
+    RETURNING gone.id)
+  SELECT count(DISTINCT marked.id) INTO changed FROM marked;
   PERFORM autotime.notice_unchanged(entry_ids, team, 'dismiss', ARRAY['draft'], changed);
   RETURN changed;
 END
@@ -1666,10 +1668,12 @@ BEGIN
     INTO a_case, a_kind, a_key, a_source, a_space, a_start, a_end, a_desc, a_entry, a_counted, a_anchor, anchors
     FROM open o;
   n := coalesce(cardinality(a_key), 0);
-  IF n = 0 THEN
-    RETURN 0;
-  END IF;
-  candidates := ARRAY(SELECT DISTINCT x FROM unnest(a_entry) x);
+  -- Candidates to go: the open activities' entries, and the entries of sessions whose activities
+  -- were released (deleted) from them: a session's entry goes with its last activity.
+  candidates := ARRAY(SELECT DISTINCT x FROM unnest(a_entry) x
+                      UNION SELECT l.session_entry_id FROM autotime.activity_links l
+                             WHERE l.team_id = team AND l.user_id = member AND l.work_date = day AND l.worked IS NOT NULL
+                               AND l.released_at IS NOT NULL AND l.session_entry_id IS NOT NULL);
 
   -- The sessions, case by case (a_* are ordered by case, then span): each keeps the lowest-id
   -- entry of its activities that no earlier session kept; a session left without one (a split)

@@ -1589,6 +1589,7 @@ CREATE FUNCTION autotime.member_lock_key(team bigint, member bigint) RETURNS big
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT hashtextextended(format('autotime.approve %s %s', team, member), 0)
 $$;
+REVOKE ALL ON FUNCTION autotime.member_lock_key(bigint, bigint) FROM PUBLIC;
 
 -- Regroups one member's sessions of one work date, after capture wrote or released activities of
 -- it. Returns how many entries fewer the day has (merged or emptied entries gone, minus entries

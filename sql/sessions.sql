@@ -176,3 +176,18 @@ INSERT INTO sms (team_id, id, client_id, user_id, direction, status, sent_at) VA
   (1, 50, 100, 10, 'outbound', 'sent', '2026-03-19 10:00-04'),
   (1, 51, 100, 10, 'outbound', 'sent', '2026-03-19 10:05-04');
 SELECT * FROM pg_temp.sessions(1) WHERE work_date = '2026-03-19';
+
+-- The manual's worked day (doc/autotime.md, Sessions): Ann, a 10-minute gap, 6-minute increments.
+UPDATE autotime.team_settings SET session_gap_minutes = 10, billing_increment_minutes = 6 WHERE team_id = 1;
+INSERT INTO calls (team_id, id, client_id, case_id, user_id, direction, status, started_at, duration_seconds) VALUES
+  (1, 60, 100, 1000, 10, 'outbound', 'completed', '2026-03-20 10:00-04', 300),
+  (1, 61, 100, 1000, 10, 'inbound', 'completed', '2026-03-20 14:00-04', 750);
+INSERT INTO sms (team_id, id, client_id, case_id, user_id, direction, status, sent_at) VALUES
+  (1, 60, 100, 1000, 10, 'outbound', 'sent', '2026-03-20 10:08-04'),
+  (1, 61, 100, 1000, 10, 'outbound', 'sent', '2026-03-20 10:30-04'),
+  (1, 62, 100, 1000, 10, 'outbound', 'sent', '2026-03-20 11:20-04');
+SELECT * FROM pg_temp.sessions(1) WHERE work_date = '2026-03-20';
+SELECT sum(minutes) AS day_minutes FROM time_entries WHERE team_id = 1 AND work_date = '2026-03-20';
+-- The 10:08 text deleted: the session splits into the call and the 10:30 text.
+DELETE FROM sms WHERE team_id = 1 AND id = 60;
+SELECT * FROM pg_temp.sessions(1) WHERE work_date = '2026-03-20';

@@ -1627,6 +1627,7 @@ DECLARE
   plan_copy bigint[] := '{}';
   plan_anchor integer[] := '{}';
   plan_minutes integer[] := '{}';
+  plan_case bigint[] := '{}';      -- a session's entry is on its case (an activity moved to another case moves)
   plan_desc text[] := '{}';
   plan_members text[] := '{}';  -- each session's members (indexes), as text arrays
   p integer;
@@ -1716,6 +1717,7 @@ BEGIN
       plan_copy := plan_copy || (SELECT min(a_entry[m]) FROM unnest(members) m);
       plan_anchor := plan_anchor || anchor;
       plan_minutes := plan_minutes || minutes;
+      plan_case := plan_case || a_case[first_i];
       plan_desc := plan_desc || description;
       plan_members := plan_members || members::text;
     END LOOP;
@@ -1733,9 +1735,9 @@ BEGIN
       -- The session's entry takes its span, description and anchor.
       -- // entry_history: joined_session
       PERFORM 1 FROM autotime.query_as_owner(t.rel, format(
-          'UPDATE %1$s e SET %2$s = %7$s, %3$s = %8$L, %4$s = %9$s, %5$s = %10$s%11$s WHERE e.%6$s = $2 AND e.%12$s = $3 '
-          'AND e.%13$s = ''draft'' AND (e.%2$s, e.%3$s, e.%4$s::text, e.%5$s%14$s) IS DISTINCT FROM '
-          '(%7$s, %8$L, (%9$s)::text, %10$s%15$s) RETURNING 1',
+          'UPDATE %1$s e SET %2$s = %7$s, %3$s = %8$L, %4$s = %9$s, %5$s = %10$s, %16$s = %17$s%11$s WHERE e.%6$s = $2 '
+          'AND e.%12$s = $3 AND e.%13$s = ''draft'' AND (e.%2$s, e.%3$s, e.%4$s::text, e.%5$s, e.%16$s%14$s) IS DISTINCT FROM '
+          '(%7$s, %8$L, (%9$s)::text, %10$s, %17$s%15$s) RETURNING 1',
           t.rel, t.minutes, t.description, t.source_kind, t.source_id, t.team_id, plan_minutes[p], plan_desc[p],
           CASE WHEN anchor IS NULL THEN 'e.' || t.source_kind ELSE quote_literal(a_kind[anchor]) END,
           CASE WHEN anchor IS NULL THEN 'e.' || t.source_id ELSE a_source[anchor]::text END,
@@ -1744,13 +1746,15 @@ BEGIN
           t.id, t.status,
           CASE WHEN space_column IS NOT NULL THEN format(', coalesce(e.%s::text, '''')', space_column) ELSE '' END,
           CASE WHEN space_column IS NOT NULL AND anchor IS NOT NULL THEN format(', %L::text', coalesce(a_space[anchor], ''))
-               WHEN space_column IS NOT NULL THEN format(', coalesce(e.%s::text, '''')', space_column) ELSE '' END),
+               WHEN space_column IS NOT NULL THEN format(', coalesce(e.%s::text, '''')', space_column) ELSE '' END,
+          t.case_id, coalesce(plan_case[p]::text, 'e.' || t.case_id)),
         NULL, team, plan_entry[p]) AS q(one integer);
     ELSIF anchor IS NOT NULL THEN
       -- A split: the session gets a copy of an entry it shared, anchored on its first free activity.
       SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
              string_agg(CASE quote_ident(a.attname)
                           WHEN t.minutes THEN plan_minutes[p]::text
+                          WHEN t.case_id THEN coalesce(plan_case[p]::text, 'e.' || t.case_id)
                           WHEN t.description THEN quote_literal(plan_desc[p])
                           WHEN t.source_kind THEN quote_literal(a_kind[anchor])
                           WHEN t.source_id THEN a_source[anchor]::text

@@ -191,3 +191,33 @@ SELECT sum(minutes) AS day_minutes FROM time_entries WHERE team_id = 1 AND work_
 -- The 10:08 text deleted: the session splits into the call and the 10:30 text.
 DELETE FROM sms WHERE team_id = 1 AND id = 60;
 SELECT * FROM pg_temp.sessions(1) WHERE work_date = '2026-03-20';
+
+-- A session's activity whose identity or client changes leaves its session (which shrinks, keyed
+-- by another of its activities when it was keyed by this one) and is captured as it is now.
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, sent_at) VALUES
+  (1, 70, 100, 10, 'outbound', 'sent', '2026-03-23 10:00-04'),
+  (1, 71, 100, 10, 'outbound', 'sent', '2026-03-23 10:05-04'),
+  (1, 72, 100, 10, 'outbound', 'sent', '2026-03-23 10:10-04');
+UPDATE sms SET client_id = 103 WHERE team_id = 1 AND id = 71;
+SELECT * FROM pg_temp.sessions(1) WHERE work_date = '2026-03-23';
+UPDATE sms SET id = 170 WHERE team_id = 1 AND id = 70;
+SELECT * FROM pg_temp.sessions(1) WHERE work_date = '2026-03-23';
+SELECT count(*) AS links, count(DISTINCT session_entry_id) AS entries FROM autotime.activity_links
+ WHERE team_id = 1 AND kind = 'sms' AND source_id IN (70, 170, 72) AND released_at IS NULL;
+-- Moved to another case of the client, an activity leaves its session for one on that case.
+UPDATE sms SET case_id = 1000 WHERE team_id = 1 AND id = 72;
+SELECT * FROM pg_temp.sessions(1) WHERE work_date = '2026-03-23';
+
+-- TRUNCATE is a deletion of every row: sessions lose the truncated activities (an approved one
+-- keeps them), and a session of texts only goes.
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, sent_at) VALUES
+  (1, 80, 100, 10, 'outbound', 'sent', '2026-03-24 10:06-04');
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds) VALUES
+  (1, 80, 100, 10, 'outbound', 'completed', '2026-03-24 10:00-04', 300);
+SELECT * FROM pg_temp.sessions(1) WHERE work_date = '2026-03-24';
+TRUNCATE sms;
+SELECT * FROM pg_temp.sessions(1) WHERE work_date IN ('2026-03-10', '2026-03-24');
+SELECT count(*) AS text_entries_left FROM time_entries WHERE team_id = 1 AND source_kind = 'sms' AND status = 'draft';
+SELECT count(*) AS live_text_links_on_drafts FROM autotime.activity_links l
+ WHERE l.team_id = 1 AND l.kind = 'sms' AND l.released_at IS NULL AND l.dismissed_at IS NULL
+   AND EXISTS (SELECT 1 FROM time_entries e WHERE e.team_id = 1 AND e.id = l.session_entry_id AND e.status = 'draft');

@@ -2,6 +2,7 @@
 
 #include "kinds.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace autotime {
@@ -475,12 +476,30 @@ Step session_locks_step() {
 
 // After the entries are written (or links released), each member's day is regrouped into sessions
 // (autotime.regroup_sessions, under the same lock): returns how many entries fewer there are.
-Step regroup_step(std::string_view from, std::string_view only_if) {
-  return {"sessions", RunAs::Autotime,
+Step regroup_step(std::string_view from, std::string_view only_if, std::string name = "sessions") {
+  return {std::move(name), RunAs::Autotime,
           "SELECT COALESCE(pg_catalog.sum(autotime.regroup_sessions(g.team_id, g.user_id, g.work_date)), 0)::pg_catalog.int8 "
           "AS merged FROM (SELECT DISTINCT c.team_id, c.user_id, c.work_date FROM " + std::string(from) + " c WHERE " +
               std::string(only_if) + " ORDER BY 1, 2, 3) g",
           ""};
+}
+
+// Sessions: the activities (team_id, source_id) of `members` whose session's entry is a draft.
+Step session_drafts_step(const CaptureBinding &b) {
+  const std::string eq(kEq);
+  const BoundRelation &e = b.time_entries;
+  return {"session_drafts", RunAs::Entries,
+          "SELECT m.* FROM " + std::string(kSessionMembersTable) + " m WHERE EXISTS (SELECT 1 FROM " + e.qualified_name +
+              " e WHERE e." + e.column("team_id") + eq + "m.team_id AND e." + e.column("id") + eq + "m.session_entry_id AND " +
+              cast("e." + e.column("status"), "text") + eq + "'draft'::pg_catalog.text)",
+          std::string(kSessionDraftsTable), true};
+}
+
+// Whether changed row r's old identity is among the activities of `table` (session_members/_drafts).
+std::string in_session(std::string_view table) {
+  const std::string eq(kEq);
+  return "EXISTS (SELECT 1 FROM " + std::string(table) + " m WHERE m.team_id" + eq + "r.old_team_id AND m.source_id" + eq +
+         "r.old_source_id)";
 }
 
 std::vector<Step> lookups_and_write(const CaptureBinding &b, std::string_view from, bool backfill) {
@@ -608,11 +627,15 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
            std::string(kTombstonedTable), true},
           {"old_entries", RunAs::Entries,
            "WITH gone AS (DELETE FROM " + e.qualified_name + " e USING " + changed + " r WHERE " + old_entry + eq +
-               "'draft'::pg_catalog.text RETURNING " + cast("e." + e.column("team_id"), "int8") + " AS team_id, " +
-               cast("e." + e.column("source_id"), "int8") + " AS source_id) SELECT r.*, EXISTS (SELECT 1 FROM gone g "
-               "WHERE g.team_id" + eq + "r.old_team_id AND g.source_id" + eq + "r.old_source_id) AS draft_released, "
-               "EXISTS (SELECT 1 FROM " + e.qualified_name + " e WHERE " + old_entry + ne +
-               "'draft'::pg_catalog.text) AS entry_kept FROM " + changed + " r",
+               "'draft'::pg_catalog.text" + (b.sessions ? " AND NOT " + in_session(kSessionMembersTable) : std::string()) +
+               " RETURNING " + cast("e." + e.column("team_id"), "int8") + " AS team_id, " +
+               cast("e." + e.column("source_id"), "int8") + " AS source_id) SELECT r.*, (EXISTS (SELECT 1 FROM gone g "
+               "WHERE g.team_id" + eq + "r.old_team_id AND g.source_id" + eq + "r.old_source_id)" +
+               (b.sessions ? " OR " + in_session(kSessionDraftsTable) : std::string()) + ") AS draft_released, "
+               "(EXISTS (SELECT 1 FROM " + e.qualified_name + " e WHERE " + old_entry + ne + "'draft'::pg_catalog.text)" +
+               (b.sessions ? " OR " + in_session(kSessionMembersTable) + " AND NOT " + in_session(kSessionDraftsTable)
+                           : std::string()) +
+               ") AS entry_kept FROM " + changed + " r",
            rekeyed},
           {"links", RunAs::Autotime,
            "WITH released AS (UPDATE autotime.activity_links l SET released_at = pg_catalog.now() FROM " + rekeyed +
@@ -646,6 +669,23 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
            ""},
           {"recapture", RunAs::Autotime,
            "SELECT " + activity_columns("r.") + " FROM " + rekeyed + " r WHERE r.draft_released AND r.qualifies", rows}};
+      if (b.sessions) {
+        // Sessions (SPEC §6): an activity billed on a session's draft leaves it as a deleted one
+        // does (its link released, its old day regrouped: the session shrinks or goes), and is
+        // captured again as it is now; one on an approved or billed session's entry is kept there.
+        const auto old_entries = std::find_if(steps.begin(), steps.end(), [](const Step &x) { return x.name == "old_entries"; });
+        steps.insert(old_entries,
+                     {{"session_members", RunAs::Autotime,
+                       "SELECT r.old_team_id AS team_id, r.old_source_id AS source_id, l.source_key, l.user_id, l.work_date, "
+                       "l.session_entry_id FROM " + changed + " r JOIN autotime.activity_links l ON l.team_id" + eq +
+                           "r.old_team_id AND l.kind" + eq + kind + " AND l.source_key" + eq + "r.old_source_key AND l.source_id" +
+                           eq + "r.old_source_id WHERE l.session_entry_id IS NOT NULL AND l.released_at IS NULL AND "
+                           "l.dismissed_at IS NULL",
+                       std::string(kSessionMembersTable), true},
+                      session_drafts_step(b)});
+        const auto recapture = std::find_if(steps.begin(), steps.end(), [](const Step &x) { return x.name == "recapture"; });
+        steps.insert(recapture, regroup_step(kSessionDraftsTable, "true", "sessions_left"));
+      }
       for (Step &step : lookups_and_write(b, kRowsTable, false)) steps.push_back(std::move(step));
       return steps;
     }
@@ -655,7 +695,29 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
       // approved and billed entries, and dismissals, stay as they are.
       const BoundRelation &e = b.time_entries;
       const std::string gone(kGoneTable);
-      return {{"drafts", RunAs::Entries,
+      std::vector<Step> steps;
+      if (b.sessions) {
+        // Sessions (SPEC §6) first: the truncated activities billed on a session's draft leave it
+        // (links released, their days regrouped: sessions shrink, or go with their last activity);
+        // a session's entry kept for others is keyed by one of them before the drafts below are read.
+        steps = {{"session_links", RunAs::Autotime,
+                  "SELECT l.team_id, l.source_id, l.source_key, l.user_id, l.work_date, l.session_entry_id FROM "
+                  "autotime.activity_links l WHERE l.kind" + eq + kind + ledger_space(b, "l") +
+                      " AND l.session_entry_id IS NOT NULL AND l.released_at IS NULL AND l.dismissed_at IS NULL",
+                  "autotime_session_links", true},
+                 {"session_gone", RunAs::Source,
+                  "SELECT m.* FROM autotime_session_links m WHERE NOT EXISTS (SELECT 1 FROM " + s.qualified_name + " x WHERE x." +
+                      s.column("team_id") + eq + "m.team_id AND x." + s.column("id") + eq + "m.source_id)",
+                  std::string(kSessionMembersTable), true},
+                 session_drafts_step(b),
+                 {"session_released", RunAs::Autotime,
+                  "UPDATE autotime.activity_links l SET released_at = pg_catalog.now() FROM " + std::string(kSessionDraftsTable) +
+                      " d WHERE l.team_id" + eq + "d.team_id AND l.kind" + eq + kind + " AND l.source_key" + eq +
+                      "d.source_key AND l.dismissed_at IS NULL",
+                  ""},
+                 regroup_step(kSessionDraftsTable, "true")};
+      }
+      std::vector<Step> rest = {{"drafts", RunAs::Entries,
                "SELECT " + cast("e." + e.column("team_id"), "int8") + " AS team_id, " +
                    cast("e." + e.column("source_id"), "int8") + " AS source_id FROM " + e.qualified_name + " e WHERE " +
                    cast("e." + e.column("source_kind"), "text") + eq + kind + entry_space(b, "e") + " AND " +
@@ -673,6 +735,8 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                    eq + "g.team_id AND l.kind" + eq + kind + " AND l.source_id" + eq + "g.source_id" + ledger_space(b, "l") +
                    " AND l.dismissed_at IS NULL",
                ""}};
+      for (Step &step : rest) steps.push_back(std::move(step));
+      return steps;
     }
     case Driver::IdRange: {
       const std::string where = s.column("team_id") + eq + "$1::pg_catalog.int8 AND ($2::pg_catalog.int8 IS NULL OR " +
@@ -711,7 +775,6 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
       // Sessions (SPEC §6): an activity billed on a session's entry leaves the session instead (its
       // entry is the others' too): while that entry is a draft its link is released and the
       // member's day regrouped, which shrinks the session or removes its entry with its last one.
-      const BoundRelation &e = b.time_entries;
       if (b.sessions) {
         steps.insert(steps.end() - 1,
                      {"session_members", RunAs::Autotime,
@@ -720,12 +783,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                           " AND l.source_id" + eq + "r.source_id" + ledger_space(b, "l") +
                           " WHERE l.session_entry_id IS NOT NULL AND l.released_at IS NULL AND l.dismissed_at IS NULL",
                       std::string(kSessionMembersTable), true});
-        steps.push_back({"session_drafts", RunAs::Entries,
-                         "SELECT m.* FROM " + std::string(kSessionMembersTable) + " m WHERE EXISTS (SELECT 1 FROM " +
-                             e.qualified_name + " e WHERE e." + e.column("team_id") + eq + "m.team_id AND e." + e.column("id") +
-                             eq + "m.session_entry_id AND " + cast("e." + e.column("status"), "text") + eq +
-                             "'draft'::pg_catalog.text)",
-                         std::string(kSessionDraftsTable), true});
+        steps.push_back(session_drafts_step(b));
       }
       if (b.released_links)
         steps.push_back(
@@ -750,7 +808,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
       };
       const BoundRelation &c = b.cases;
       // Only to a case of the same team and client: anything else keeps the entry where it is.
-      return {{"moves", RunAs::Source,
+      std::vector<Step> steps = {{"moves", RunAs::Source,
                "SELECT n.team_id, n.source_id, n.case_id, n.client_id FROM (" + key_columns(kNewTable) + ") n JOIN (" +
                    key_columns(kOldTable) + ") o ON o.team_id" + eq + "n.team_id AND o.source_id" + eq +
                    "n.source_id WHERE n.case_id IS NOT NULL AND (o.case_id IS NULL OR n.case_id" + ne + "o.case_id)",
@@ -762,8 +820,24 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                std::string(kValidMovesTable)},
               {"move", RunAs::Entries,
                "UPDATE " + b.time_entries.qualified_name + " e SET " + b.time_entries.column("case_id") +
-                   " = r.case_id FROM " + std::string(kValidMovesTable) + " r WHERE " + own_draft(b),
+                   " = r.case_id FROM " + std::string(kValidMovesTable) + " r WHERE " + own_draft(b) +
+                   (b.sessions ? " AND NOT EXISTS (SELECT 1 FROM " + std::string(kSessionMembersTable) + " m WHERE m.team_id" +
+                                     eq + "r.team_id AND m.source_id" + eq + "r.source_id)"
+                               : std::string()),
                ""}};
+      if (b.sessions) {
+        // Sessions (SPEC §6): an activity in a session moves on its link, and its day is regrouped:
+        // it leaves its session for one on the new case (a session's entry takes its case).
+        steps.insert(steps.end() - 1,
+                     {"session_moves", RunAs::Autotime,
+                      "UPDATE autotime.activity_links l SET case_id = r.case_id FROM " + std::string(kValidMovesTable) +
+                          " r WHERE l.team_id" + eq + "r.team_id AND l.kind" + eq + kind + " AND l.source_id" + eq +
+                          "r.source_id" + ledger_space(b, "l") + " AND l.session_entry_id IS NOT NULL AND l.released_at IS NULL "
+                          "AND l.dismissed_at IS NULL RETURNING l.team_id, l.source_id, l.user_id, l.work_date",
+                      std::string(kSessionMembersTable), true});
+        steps.push_back(regroup_step(kSessionMembersTable, "true"));
+      }
+      return steps;
     }
     case Driver::RecordInsertFailures:
     case Driver::RecordUpdateFailures:

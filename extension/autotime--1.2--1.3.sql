@@ -1569,7 +1569,7 @@ COMMENT ON COLUMN autotime.activity_links.session_entry_id IS
   'The entry of the session this activity is billed on (NULL: its own entry, keyed by its kind and id)';
 CREATE INDEX activity_links_by_member_day ON autotime.activity_links (team_id, user_id, work_date)
   WHERE worked IS NOT NULL;
-CREATE INDEX activity_links_in_sessions ON autotime.activity_links (team_id) WHERE session_entry_id IS NOT NULL;
+CREATE INDEX activity_links_in_sessions ON autotime.activity_links (team_id, session_entry_id) WHERE session_entry_id IS NOT NULL;
 
 -- The core's session arithmetic (src/core/sessions.cpp), for the capture statements.
 CREATE FUNCTION autotime.rule_activity_seconds(minutes integer, duration_seconds bigint) RETURNS bigint
@@ -1638,15 +1638,21 @@ BEGIN
   PERFORM pg_advisory_xact_lock(autotime.member_lock_key(team, member));
   SELECT s.session_gap_minutes, s.billing_increment_minutes, s.daily_cap_minutes IS NOT NULL
     INTO gap, increment, capped FROM autotime.team_settings s WHERE s.team_id = team;
+  -- The entries the day's activities are billed on, found by key (index probes, never a scan of
+  -- the member's entries): sessions' entries by id, each activity's own entry by kind and id.
+  columns := format('e.%s::int8, e.%s::text, e.%s::text, e.%s::int8, nullif(%s::text, '''')', t.id, t.status,
+                    t.source_kind, t.source_id, coalesce('e.' || space_column, ''''''));
+  source_values := format('SELECT %s FROM %s e WHERE e.%s = $2 AND e.%s = ANY ($1)', columns, t.rel, t.team_id, t.id)
+    || coalesce((SELECT string_agg(format(' UNION SELECT %s FROM %s e WHERE e.%s = $2 AND e.%s = %L AND e.%s = ANY (%L::int8[])',
+                                          columns, t.rel, t.team_id, t.source_kind, k.kind, t.source_id, k.ids), '')
+                   FROM (SELECT l.kind, array_agg(DISTINCT l.source_id)::text AS ids FROM autotime.activity_links l
+                          WHERE l.team_id = team AND l.user_id = member AND l.work_date = day AND l.worked IS NOT NULL
+                          GROUP BY l.kind) k), '');
   WITH e AS (
-    SELECT * FROM autotime.query_as_owner(t.rel, format(
-        'SELECT e.%1$s::int8, e.%2$s::text, e.%3$s::text, e.%4$s::int8, nullif(%5$s::text, '''') FROM %6$s e '
-        'WHERE e.%7$s = $2 AND (e.%1$s = ANY ($1) OR (e.%8$s = $3 AND e.%9$s = %10$L::date))',
-        t.id, t.status, t.source_kind, t.source_id, coalesce('e.' || space_column, ''''''), t.rel, t.team_id, t.user_id,
-        t.work_date, to_char(day, 'YYYY-MM-DD')),
-      ARRAY(SELECT l.session_entry_id FROM autotime.activity_links l WHERE l.team_id = team AND l.user_id = member
+    SELECT * FROM autotime.query_as_owner(t.rel, source_values,
+      ARRAY(SELECT DISTINCT l.session_entry_id FROM autotime.activity_links l WHERE l.team_id = team AND l.user_id = member
               AND l.work_date = day AND l.worked IS NOT NULL AND l.session_entry_id IS NOT NULL),
-      team, member) AS q(id bigint, status text, kind text, source_id bigint, space text)),
+      team, NULL) AS q(id bigint, status text, kind text, source_id bigint, space text)),
   open AS (
     SELECT l.*, x.id AS entry_id, x.kind || ':' || coalesce(x.space, '') || ':' || x.source_id AS anchor
       FROM autotime.activity_links l
@@ -1790,3 +1796,32 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
       OR EXISTS (SELECT 1 FROM autotime.activity_links l WHERE l.session_entry_id IS NOT NULL)
 $$;
 REVOKE ALL ON FUNCTION autotime.sessions_in_use() FROM PUBLIC;
+
+-- The double-billing guard reads a session's entry's span from its activities: from the first
+-- start to the last end (each activity's own span). Other entries keep their link's span.
+CREATE OR REPLACE FUNCTION autotime.entry_spans(team bigint, members_of bigint[] DEFAULT NULL)
+RETURNS TABLE (team_id bigint, entry_id bigint, user_id bigint, client_id bigint, status text, span tstzrange)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record := autotime.entry_table();
+  space text := coalesce('e.' || autotime.entry_space_column(), '''''');  -- its source_table, else ''
+BEGIN
+  RETURN QUERY
+  SELECT team, e.id, e.user_id, e.client_id, e.status, coalesce(ss.span, l.span)
+  FROM autotime.query_as_owner(t.rel, format(
+         'SELECT e.%1$s::int8, e.%2$s::int8, e.%3$s::int8, e.%4$s::text, e.%5$s::text, e.%6$s::int8, '
+         'nullif(%7$s::text, '''') FROM %8$s e WHERE e.%9$s = $2 AND e.%5$s IS NOT NULL AND ($1 IS NULL OR e.%2$s IN '
+         '(SELECT x.%2$s FROM %8$s x WHERE x.%9$s = $2 AND x.%1$s = ANY ($1)))',
+         t.id, t.user_id, t.client_id, t.status, t.source_kind, t.source_id, space, t.rel, t.team_id),
+       members_of, team, NULL)
+       AS e(id bigint, user_id bigint, client_id bigint, status text, kind text, source_id bigint, space text)
+  LEFT JOIN autotime.activity_links l ON l.team_id = team AND l.kind = e.kind AND l.source_id = e.source_id
+   AND l.key_space IS NOT DISTINCT FROM e.space AND l.span IS NOT NULL AND l.released_at IS NULL AND l.dismissed_at IS NULL
+   AND l.session_entry_id IS NULL
+  LEFT JOIN LATERAL (
+    SELECT tstzrange(min(lower(s.worked)), max(upper(s.worked))) AS span FROM autotime.activity_links s
+     WHERE s.team_id = team AND s.session_entry_id = e.id AND s.worked IS NOT NULL AND s.released_at IS NULL
+       AND s.dismissed_at IS NULL HAVING count(*) > 0) ss ON true
+  WHERE coalesce(ss.span, l.span) IS NOT NULL;
+END
+$$;

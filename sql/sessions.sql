@@ -221,3 +221,30 @@ SELECT count(*) AS text_entries_left FROM time_entries WHERE team_id = 1 AND sou
 SELECT count(*) AS live_text_links_on_drafts FROM autotime.activity_links l
  WHERE l.team_id = 1 AND l.kind = 'sms' AND l.released_at IS NULL AND l.dismissed_at IS NULL
    AND EXISTS (SELECT 1 FROM time_entries e WHERE e.team_id = 1 AND e.id = l.session_entry_id AND e.status = 'draft');
+
+-- The double-billing guard sees a session's whole span: Ann's texts to Acme at 10:00 and 10:10
+-- (10:00 to 10:25) overlap her 10:20 text to Flat Co by 5 minutes.
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, sent_at) VALUES
+  (1, 90, 100, 10, 'outbound', 'sent', '2026-03-25 10:00-04'),
+  (1, 91, 100, 10, 'outbound', 'sent', '2026-03-25 10:10-04'),
+  (1, 92, 102, 10, 'outbound', 'sent', '2026-03-25 10:20-04');
+SELECT e.source_kind || ' ' || e.source_id AS entry, o.user_id, x.source_kind || ' ' || x.source_id AS other, o.overlap_minutes
+  FROM autotime.overlaps o JOIN time_entries e ON e.team_id = o.team_id AND e.id = o.entry_id
+  JOIN time_entries x ON x.team_id = o.team_id AND x.id = o.other_entry_id
+ WHERE o.team_id = 1 AND e.work_date = '2026-03-25' ORDER BY 1;
+SELECT * FROM autotime.capture_report(1) WHERE kind = 'sms';
+
+-- backfill_team builds sessions too, batch after committed batch: team 2's history, loaded with
+-- capture paused, in batches of two ids.
+UPDATE autotime.team_settings SET session_gap_minutes = 10 WHERE team_id = 2;
+SET autotime.capture = off;
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, sent_at) VALUES
+  (2, 13, 200, 20, 'outbound', 'sent', '2026-03-26 10:20+00'),
+  (2, 11, 200, 20, 'outbound', 'sent', '2026-03-26 10:00+00'),
+  (2, 12, 200, 20, 'outbound', 'sent', '2026-03-26 10:10+00'),
+  (2, 14, 200, 20, 'outbound', 'sent', '2026-03-26 12:00+00');
+RESET autotime.capture;
+\set VERBOSITY terse
+CALL autotime.backfill_team(2, since => '2026-03-26', batch_size => 2);
+\set VERBOSITY default
+SELECT * FROM pg_temp.sessions(2) WHERE work_date = '2026-03-26';

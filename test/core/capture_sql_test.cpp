@@ -707,4 +707,71 @@ TEST(Pipeline, KeySpaceConfinesEveryLookupById) {
   EXPECT_TRUE(contains(sql_of(Driver::Delete), ".key_space IS NULL"));
   EXPECT_TRUE(contains(sql_of(Driver::Delete), "OPERATOR(pg_catalog.=) ''::pg_catalog.text"));
 }
+
+// Sessions (SPEC §6 session_gap_minutes). While no team uses them, no statement changes: the hot
+// path's prepared statements are the ones without sessions.
+TEST(Pipeline, SessionsOffLeaveEveryStatementAsItWas) {
+  for (Kind kind : kAllKinds)
+    for (Driver driver : kAllDrivers)
+      for (const Step &step : capture_pipeline(reference_binding(kind), driver)) {
+        EXPECT_FALSE(contains(step.sql, "session")) << label(kind, driver, step);
+        EXPECT_FALSE(contains(step.name, "session")) << label(kind, driver, step);
+      }
+}
+
+// With sessions, capture locks the member before it claims a link and regroups after writing; the
+// pipeline keeps its rules: one owner's tables per step, only earlier outputs read, qualified SQL.
+TEST(Pipeline, SessionsLockBeforeClaimingAndKeepThePipelineRules) {
+  const std::vector<std::string_view> tables = {kRowsTable,    kUnlinkedTable, kCasedTable,      kFactsTable,
+                                                kClaimedTable, kChangedTable,  kRekeyedTable,    kTombstonedTable,
+                                                kReleasedTable, kDraftsTable,  kGoneTable,       kCheckedTable,
+                                                kValidMovesTable, kSessionMembersTable, kSessionDraftsTable};
+  for (Kind kind : kAllKinds)
+    for (bool caps : {false, true}) {
+      CaptureBinding b = mapped_binding(kind);
+      b.sessions = true;
+      b.daily_caps = caps;
+      for (Driver driver : kAllDrivers) {
+        const auto steps = capture_pipeline(b, driver);
+        std::set<std::string> registered;
+        int lock_at = -1, decide_at = -1, write_at = -1, regroup_at = -1;
+        for (std::size_t i = 0; i < steps.size(); i++) {
+          const Step &step = steps[i];
+          if (step.name == "session_locks") lock_at = static_cast<int>(i);
+          if (step.name == "decide") decide_at = static_cast<int>(i);
+          if (step.name == "write") write_at = static_cast<int>(i);
+          if (step.name == "sessions") regroup_at = static_cast<int>(i);
+          for (const auto &[owner, table] : firm_tables(b)) {
+            std::string sql = step.sql;  // (a regclass literal names a table without reading it)
+            const std::string literal = quote_literal(table) + "::pg_catalog.regclass";
+            for (auto pos = sql.find(literal); pos != std::string::npos; pos = sql.find(literal)) sql.erase(pos, literal.size());
+            if (contains(sql, table)) {
+              EXPECT_EQ(owner, step.run_as) << table << " in " << label(kind, driver, step);
+            }
+          }
+          if (contains(step.sql, "autotime.")) {
+            EXPECT_EQ(step.run_as, RunAs::Autotime) << label(kind, driver, step);
+          }
+          for (std::string_view table : tables)
+            if (contains(step.sql, std::string(table) + " ")) {
+              EXPECT_EQ(registered.count(std::string(table)), 1u) << table << " in " << label(kind, driver, step);
+            }
+          if (!step.output.empty()) registered.insert(step.output);
+          EXPECT_TRUE(parentheses_balanced(step.sql)) << label(kind, driver, step);
+          std::string rest = without_qualified_operators(step.sql);
+          for (std::string_view allowed : {" = r.", " = EXCLUDED.", " = pg_catalog.now()", " = NULL", " => ", "OPERATOR(pg_catalog.+)"})
+            for (auto pos = rest.find(allowed); pos != std::string::npos; pos = rest.find(allowed))
+              rest.replace(pos, allowed.size(), std::string(allowed.size(), ' '));
+          for (char op : {'=', '<', '>', '|', '+', '-'})
+            EXPECT_EQ(rest.find(op), std::string::npos) << "bare '" << op << "' in " << label(kind, driver, step) << "\n"
+                                                        << rest;
+        }
+        if (decide_at >= 0) {  // every capture: the member's lock, then the claim, the entry, the regrouping
+          EXPECT_GE(lock_at, 0) << label(kind, driver, steps[decide_at]);
+          EXPECT_LT(lock_at, decide_at);
+          EXPECT_GT(regroup_at, write_at);
+        }
+      }
+    }
+}
 }  // namespace autotime

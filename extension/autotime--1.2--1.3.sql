@@ -1639,15 +1639,19 @@ BEGIN
   SELECT s.session_gap_minutes, s.billing_increment_minutes, s.daily_cap_minutes IS NOT NULL
     INTO gap, increment, capped FROM autotime.team_settings s WHERE s.team_id = team;
   -- The entries the day's activities are billed on, found by key (index probes, never a scan of
-  -- the member's entries): sessions' entries by id, each activity's own entry by kind and id.
+  -- the member's entries): sessions' entries by id, each activity's own entry by kind and id. They
+  -- are locked (FOR UPDATE) and read as committed now: a review function changing one of them
+  -- (approve with allow_overlap, which takes no member lock; dismiss) is waited for, and an entry
+  -- it approved is seen approved (closed), never grown.
   columns := format('e.%s::int8, e.%s::text, e.%s::text, e.%s::int8, nullif(%s::text, '''')', t.id, t.status,
                     t.source_kind, t.source_id, coalesce('e.' || space_column, ''''''));
-  source_values := format('SELECT %s FROM %s e WHERE e.%s = $2 AND e.%s = ANY ($1)', columns, t.rel, t.team_id, t.id)
-    || coalesce((SELECT string_agg(format(' UNION SELECT %s FROM %s e WHERE e.%s = $2 AND e.%s = %L AND e.%s = ANY (%L::int8[])',
-                                          columns, t.rel, t.team_id, t.source_kind, k.kind, t.source_id, k.ids), '')
+  source_values := format('SELECT %s FROM %s e WHERE e.%s = $2 AND (e.%s = ANY ($1)', columns, t.rel, t.team_id, t.id)
+    || coalesce((SELECT string_agg(format(' OR e.%s = %L AND e.%s = ANY (%L::int8[])', t.source_kind, k.kind, t.source_id,
+                                          k.ids), '')
                    FROM (SELECT l.kind, array_agg(DISTINCT l.source_id)::text AS ids FROM autotime.activity_links l
                           WHERE l.team_id = team AND l.user_id = member AND l.work_date = day AND l.worked IS NOT NULL
-                          GROUP BY l.kind) k), '');
+                          GROUP BY l.kind) k), '')
+    || ') FOR UPDATE OF e';
   WITH e AS (
     SELECT * FROM autotime.query_as_owner(t.rel, source_values,
       ARRAY(SELECT DISTINCT l.session_entry_id FROM autotime.activity_links l WHERE l.team_id = team AND l.user_id = member

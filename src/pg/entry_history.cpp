@@ -1,0 +1,279 @@
+// The triggers autotime puts on the bound time_entries table (SPEC §7):
+// - autotime_entry_history (AFTER INSERT OR UPDATE OR DELETE, rows with a source_kind): one row of
+//   autotime.entry_history per change to an entry autotime made, whoever made it, with the changed
+//   columns' values before and after; then the entry's flags against its client's billing rules.
+// - autotime_entry_guidelines (BEFORE INSERT, rows with a source_kind): an entry of a kind its
+//   client's guidelines don't bill (billing_rules nonbillable_kinds) is born non-billable.
+// Neither is SECURITY DEFINER: they read the row as the role that changed it and write autotime's
+// tables as autotime (identity.hpp), with fixed statements; column values become JSON through their
+// types' output functions (C functions only a superuser creates), never through a cast a table's
+// owner could define. The actor is the session's role (GetOuterUserId: SET ROLE counts,
+// SECURITY DEFINER functions and autotime's own switches don't).
+#include "capture_plans.hpp"
+#include "entry_actions.hpp"
+#include "identity.hpp"
+
+extern "C" {
+#include "catalog/partition.h"
+#include "nodes/pg_list.h"
+#include "utils/json.h"
+}
+
+namespace autotime::pg {
+namespace {
+
+EntryAction current_action;
+
+// The column of the trigger's table named by trigger argument `n`; an error naming the fix when
+// the table no longer has it (renamed or dropped after bind).
+int column_of(TriggerData *trigger, int n) {
+  const char *name = trigger->tg_trigger->tgargs[n];
+  const int attnum = SPI_fnumber(RelationGetDescr(trigger->tg_relation), name);
+  if (attnum <= 0)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("the time entries table %s has no column \"%s\" any more", RelationGetRelationName(trigger->tg_relation), name),
+                    errdetail("autotime keeps the history and flags of its entries by that column."),
+                    errhint("Bind the table again with its current columns: SELECT autotime.bind('time_entries', '%s'::regclass, columns => ...).",
+                            RelationGetRelationName(trigger->tg_relation))));
+  return attnum;
+}
+
+// A value as the JSON the history keeps: numbers and booleans as such, everything else as a string
+// of its text form, NULL as null.
+void append_json_value(StringInfo out, Oid type, const char *text) {
+  if (text == nullptr) {
+    appendStringInfoString(out, "null");
+    return;
+  }
+  switch (getBaseType(type)) {
+    case INT2OID:
+    case INT4OID:
+    case INT8OID:
+    case NUMERICOID:
+      if (strcmp(text, "NaN") != 0 && strstr(text, "Infinity") == nullptr) {
+        appendStringInfoString(out, text);
+        return;
+      }
+      break;
+    case BOOLOID: appendStringInfoString(out, text[0] == 't' ? "true" : "false"); return;
+    default: break;
+  }
+  escape_json(out, text);
+}
+
+// Column `attnum` of `tuple` as text (nullptr when NULL).
+const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum) {
+  if (tuple == nullptr) return nullptr;
+  bool isnull = false;
+  const Datum value = heap_getattr(tuple, attnum, desc, &isnull);
+  if (isnull) return nullptr;
+  Oid output;
+  bool varlena;
+  getTypeOutputInfo(TupleDescAttr(desc, attnum - 1)->atttypid, &output, &varlena);
+  return OidOutputFunctionCall(output, value);
+}
+
+int64 column_int8(HeapTuple tuple, TupleDesc desc, int attnum) {
+  const char *text = column_text(tuple, desc, attnum);
+  return text == nullptr ? 0 : DatumGetInt64(DirectFunctionCall1(int8in, CStringGetDatum(text)));
+}
+
+// {"column": {"before": ..., "after": ...}, ...} over the columns that differ (an inserted row:
+// every non-null column's "after"; a deleted one: its "before"); nullptr when none differs.
+Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
+  StringInfoData out;
+  initStringInfo(&out);
+  appendStringInfoChar(&out, '{');
+  bool any = false;
+  for (int i = 0; i < desc->natts; i++) {
+    const Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (att->attisdropped) continue;
+    const char *old_text = column_text(before, desc, i + 1);
+    const char *new_text = column_text(after, desc, i + 1);
+    const bool same = (old_text == nullptr && new_text == nullptr) ||
+                      (old_text != nullptr && new_text != nullptr && strcmp(old_text, new_text) == 0);
+    if (same || (before != nullptr && after == nullptr && old_text == nullptr)) continue;
+    if (any) appendStringInfoString(&out, ", ");
+    escape_json(&out, NameStr(att->attname));
+    appendStringInfoString(&out, ": {");
+    if (before != nullptr) {
+      appendStringInfoString(&out, "\"before\": ");
+      append_json_value(&out, att->atttypid, old_text);
+    }
+    if (after != nullptr) {
+      if (before != nullptr) appendStringInfoString(&out, ", ");
+      appendStringInfoString(&out, "\"after\": ");
+      append_json_value(&out, att->atttypid, new_text);
+    }
+    appendStringInfoChar(&out, '}');
+    any = true;
+  }
+  appendStringInfoChar(&out, '}');
+  if (!any) return (Datum)0;
+  return DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data));
+}
+
+// Runs `statement` as autotime with `n` arguments; saved plans live for the backend (PostgreSQL
+// re-plans them when autotime's tables change).
+void run_as_autotime(SPIPlanPtr *plan, const char *statement, int n, Oid *types, Datum *values, const char *nulls) {
+  const SavedIdentity saved = become(autotime_owner());
+  if (*plan == nullptr) {
+    SPIPlanPtr prepared = SPI_prepare(statement, n, types);
+    if (prepared == nullptr)
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not prepare: %s", statement)));
+    SPI_keepplan(prepared);
+    *plan = prepared;
+  }
+  const int rc = SPI_execute_plan(*plan, values, nulls, false, 0);
+  restore_identity(saved);
+  if (rc < 0)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not keep an entry's history: %s",
+                                                           SPI_result_code_string(rc))));
+}
+
+bool team_rules_exist() {
+  const SavedIdentity saved = become(autotime_owner());
+  const bool exist = (settings_features() & kBillingRules) != 0;
+  restore_identity(saved);
+  return exist;
+}
+
+SPIPlanPtr record_plan = nullptr;
+SPIPlanPtr refresh_plan = nullptr;
+SPIPlanPtr forget_plan = nullptr;
+SPIPlanPtr born_plan = nullptr;
+
+}  // namespace
+
+EntryAction begin_entry_action(Oid relid, const char *name) {
+  const EntryAction previous = current_action;
+  current_action = {relid, name};
+  return previous;
+}
+
+void end_entry_action(const EntryAction &previous) { current_action = previous; }
+
+const char *entry_action_on(Oid relid) { return current_action.relid == relid ? current_action.name : nullptr; }
+
+}  // namespace autotime::pg
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_entry_history);
+PG_FUNCTION_INFO_V1(autotime_entry_guidelines);
+
+// autotime_entry_history AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW: arguments are the table's
+// id, team_id and source_kind columns.
+Datum autotime_entry_history(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("autotime.entry_history() is a trigger")));
+  auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+  if (!TRIGGER_FIRED_AFTER(trigger->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigger->tg_event) || trigger->tg_trigger->tgnargs != 3)
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("autotime.entry_history() runs AFTER each row, with the id, team_id and source_kind columns")));
+  const bool inserted = TRIGGER_FIRED_BY_INSERT(trigger->tg_event);
+  const bool deleted = TRIGGER_FIRED_BY_DELETE(trigger->tg_event);
+  HeapTuple before = inserted ? nullptr : trigger->tg_trigtuple;
+  HeapTuple after = inserted ? trigger->tg_trigtuple : (deleted ? nullptr : trigger->tg_newtuple);
+  TupleDesc desc = RelationGetDescr(trigger->tg_relation);
+  // Only entries autotime made (a source_kind before or after) have a history.
+  const int kind_column = autotime::pg::column_of(trigger, 2);
+  bool no_kind_before = true, no_kind_after = true;
+  if (before != nullptr) (void)heap_getattr(before, kind_column, desc, &no_kind_before);
+  if (after != nullptr) (void)heap_getattr(after, kind_column, desc, &no_kind_after);
+  if (no_kind_before && no_kind_after) return PointerGetDatum(nullptr);
+  const Oid relid = RelationGetRelid(trigger->tg_relation);
+  // A partition's trigger is its parent's clone: the action was begun on the table bound.
+  const char *action = autotime::pg::entry_action_on(relid);
+  if (action == nullptr && trigger->tg_relation->rd_rel->relispartition) {
+    List *ancestors = get_partition_ancestors(relid);
+    ListCell *cell;
+    foreach (cell, ancestors)
+      if (action == nullptr) action = autotime::pg::entry_action_on(lfirst_oid(cell));
+  }
+  if (inserted) action = "created";
+  else if (action == nullptr) action = deleted ? "deleted" : "edited";
+
+  // Values are kept in one form whatever the session's settings: ISO dates, times in UTC.
+  const int level = NewGUCNestLevel();
+  (void)set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  (void)set_config_option("timezone", "UTC", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  (void)set_config_option("intervalstyle", "iso_8601", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  const Datum changes = autotime::pg::changed_columns(before, after, desc);
+  AtEOXact_GUC(true, level);
+  if (changes == (Datum)0) return PointerGetDatum(nullptr);  // an UPDATE that changed nothing
+  HeapTuple row = after != nullptr ? after : before;
+  const int64 entry_id = autotime::pg::column_int8(row, desc, autotime::pg::column_of(trigger, 0));
+  const int64 team_id = autotime::pg::column_int8(row, desc, autotime::pg::column_of(trigger, 1));
+  const char *actor = GetUserNameFromId(GetOuterUserId(), true);
+
+  SPI_connect();
+  Oid record_types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
+  Datum record_values[5] = {Int64GetDatum(team_id), Int64GetDatum(entry_id),
+                            actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor), CStringGetTextDatum(action), changes};
+  const char record_nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', ' '};
+  autotime::pg::run_as_autotime(&autotime::pg::record_plan,
+                                "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
+                                "VALUES ($1, $2, $3, $4, $5)",
+                                5, record_types, record_values, record_nulls);
+  if (autotime::pg::team_rules_exist()) {
+    Oid types[2] = {INT8OID, INT8OID};
+    Datum values[2] = {Int64GetDatum(team_id), Int64GetDatum(entry_id)};
+    if (deleted)
+      autotime::pg::run_as_autotime(&autotime::pg::forget_plan,
+                                    "DELETE FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
+                                    "AND f.entry_id OPERATOR(pg_catalog.=) $2",
+                                    2, types, values, nullptr);
+    else
+      autotime::pg::run_as_autotime(&autotime::pg::refresh_plan,
+                                    "SELECT autotime.refresh_entry_flags($1, ARRAY[$2::pg_catalog.int8])", 2, types,
+                                    values, nullptr);
+  }
+  SPI_finish();
+  return PointerGetDatum(nullptr);
+}
+
+// autotime_entry_guidelines BEFORE INSERT FOR EACH ROW: arguments are the table's team_id,
+// client_id, source_kind and billable columns.
+Datum autotime_entry_guidelines(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("autotime.entry_guidelines() is a trigger")));
+  auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+  if (!TRIGGER_FIRED_BEFORE(trigger->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigger->tg_event) ||
+      !TRIGGER_FIRED_FOR_ROW(trigger->tg_event) || trigger->tg_trigger->tgnargs != 4)
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("autotime.entry_guidelines() runs BEFORE INSERT of each row, with the team_id, client_id, "
+                           "source_kind and billable columns")));
+  HeapTuple row = trigger->tg_trigtuple;
+  TupleDesc desc = RelationGetDescr(trigger->tg_relation);
+  SPI_connect();
+  if (!autotime::pg::team_rules_exist()) {
+    SPI_finish();
+    return PointerGetDatum(row);
+  }
+  const int billable = autotime::pg::column_of(trigger, 3);
+  bool isnull = false;
+  const Datum is_billable = heap_getattr(row, billable, desc, &isnull);
+  const char *kind = autotime::pg::column_text(row, desc, autotime::pg::column_of(trigger, 2));
+  if (TupleDescAttr(desc, billable - 1)->atttypid != BOOLOID || isnull || !DatumGetBool(is_billable) || kind == nullptr) {
+    SPI_finish();
+    return PointerGetDatum(row);
+  }
+  const char *client = autotime::pg::column_text(row, desc, autotime::pg::column_of(trigger, 1));
+  Oid types[3] = {INT8OID, INT8OID, TEXTOID};
+  Datum values[3] = {Int64GetDatum(autotime::pg::column_int8(row, desc, autotime::pg::column_of(trigger, 0))),
+                     client == nullptr ? (Datum)0 : DirectFunctionCall1(int8in, CStringGetDatum(client)),
+                     CStringGetTextDatum(kind)};
+  const char nulls[3] = {' ', client == nullptr ? 'n' : ' ', ' '};
+  autotime::pg::run_as_autotime(&autotime::pg::born_plan, "SELECT autotime.born_non_billable($1, $2, $3)", 3, types,
+                                values, nulls);
+  const bool non_billable = SPI_processed == 1 && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
+  SPI_finish();
+  if (!non_billable) return PointerGetDatum(row);
+  int columns[1] = {billable};
+  Datum replaced[1] = {BoolGetDatum(false)};
+  bool replaced_nulls[1] = {false};
+  return PointerGetDatum(heap_modify_tuple_by_cols(row, desc, 1, columns, replaced, replaced_nulls));
+}
+
+}  // extern "C"

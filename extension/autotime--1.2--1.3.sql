@@ -329,6 +329,8 @@ CREATE TABLE autotime.backfill_runs (
 COMMENT ON TABLE autotime.backfill_runs IS
   'One row per backfill: team, client (NULL for a team run), when, entries created; running until it finishes';
 SELECT pg_catalog.pg_extension_config_dump('autotime.backfill_runs', '');
+-- Its id sequence too: a restored database numbers new runs after the restored ones.
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('autotime.backfill_runs', 'id'), '');
 REVOKE ALL ON autotime.backfill_runs FROM PUBLIC;
 
 -- backfill_team's bookkeeping (it runs with its caller's rights: it commits).
@@ -1573,6 +1575,7 @@ CREATE TABLE autotime.entry_history (
 COMMENT ON TABLE autotime.entry_history IS
   'Every change to an entry autotime made: who (the session''s role), what (action) and the changed columns before and after; append-only';
 SELECT pg_catalog.pg_extension_config_dump('autotime.entry_history', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('autotime.entry_history', 'change_id'), '');
 REVOKE ALL ON autotime.entry_history FROM PUBLIC;
 
 -- Append-only for everyone, its owner and superusers included (a superuser who must purge it

@@ -39,6 +39,8 @@ SELECT * FROM pg_temp.flags;
 -- An edit computes the entry's flags again: 36 minutes passes Acme's maximum; 24 clears both.
 UPDATE time_entries SET minutes = 36 WHERE team_id = 1 AND source_kind = 'call' AND source_id = 1;
 SELECT * FROM pg_temp.flags WHERE source_kind = 'call';
+-- explain names the flags of the entry an activity made (and says nothing of flags when it has none).
+SELECT autotime.explain('call', 1, 1) -> 'flags' AS call_flags, autotime.explain('sms', 2, 1) ? 'flags' AS lucky_text_has_flags;
 UPDATE time_entries SET minutes = 24 WHERE team_id = 1 AND source_kind = 'call' AND source_id = 1;
 SELECT * FROM pg_temp.flags WHERE source_kind = 'call';
 -- Making a clerical entry billable again is flagged too.

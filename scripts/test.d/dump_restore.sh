@@ -82,10 +82,13 @@ INSERT INTO ir_reports (team_id, id, client_id, user_id, title, created_at) VALU
 UPDATE autotime.team_settings SET enabled = true WHERE team_id = 1;
 INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at) VALUES
   (3, 60, 300, 30, 'outbound', 'completed', '2026-02-01 15:00+00');
--- SPEC §7: a billing rule (Acme's entries may be at most 10 minutes: each is flagged) and an
+-- SPEC §7: a billing rule (Acme's entries may be at most 5 minutes: each is flagged) and an
 -- application's edit of an entry (in its history).
-INSERT INTO autotime.billing_rules (team_id, client_id, rule, value) VALUES (1, 100, 'max_entry_minutes', '10');
+INSERT INTO autotime.billing_rules (team_id, client_id, rule, value) VALUES (1, 100, 'max_entry_minutes', '5');
 UPDATE time_entries SET description = 'Edited by the app' WHERE team_id = 1 AND source_kind = 'call' AND source_id = 3;
+-- A backfill with nothing to do: a row of autotime.backfill_runs (after a restore, new runs are
+-- numbered after it).
+SELECT autotime.backfill_automatic_time(101);
 -- Later ids come from the identity sequences, which the restore must carry over.
 SELECT setval(pg_get_serial_sequence('$S.calls', 'id'), 100);
 SELECT setval(pg_get_serial_sequence('$S.sms', 'id'), 100);
@@ -99,6 +102,7 @@ SELECT 'link', l::text FROM autotime.activity_links l ORDER BY team_id, kind, so
 SELECT 'entry', e::text FROM $S.time_entries e ORDER BY team_id, id;
 SELECT 'attachment', source::text, kind, columns, qualifies, attached_at FROM autotime.attachments ORDER BY source::text;
 SELECT 'binding', role, rel::text, columns FROM autotime.bindings ORDER BY role;
+SELECT 'run', r.id, r.team_id, r.client_id, r.entries_created FROM autotime.backfill_runs r ORDER BY id;
 SELECT 'rule', r::text FROM autotime.billing_rules r ORDER BY team_id, client_id, rule;
 SELECT 'flag', f::text FROM autotime.entry_flags f ORDER BY team_id, entry_id, rule;
 SELECT 'history', h.change_id, h.team_id, h.entry_id, h.at, h.actor, h.action, h.changes FROM autotime.entry_history h

@@ -218,6 +218,17 @@ Datum autotime_entry_history(PG_FUNCTION_ARGS) {
                                 5, record_types, record_values, record_nulls);
   if (autotime::pg::team_rules_exist()) {
     Oid types[2] = {INT8OID, INT8OID};
+    // An entry an application moved to another id or firm leaves no flags under its old key.
+    if (before != nullptr && after != nullptr) {
+      Datum old_key[2] = {
+          Int64GetDatum(autotime::pg::column_int8(before, desc, autotime::pg::column_of(trigger, 1))),
+          Int64GetDatum(autotime::pg::column_int8(before, desc, autotime::pg::column_of(trigger, 0)))};
+      if (DatumGetInt64(old_key[0]) != team_id || DatumGetInt64(old_key[1]) != entry_id)
+        autotime::pg::run_as_autotime(&autotime::pg::forget_plan,
+                                      "DELETE FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
+                                      "AND f.entry_id OPERATOR(pg_catalog.=) $2",
+                                      2, types, old_key, nullptr);
+    }
     Datum values[2] = {Int64GetDatum(team_id), Int64GetDatum(entry_id)};
     if (deleted)
       autotime::pg::run_as_autotime(&autotime::pg::forget_plan,

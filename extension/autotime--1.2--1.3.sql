@@ -1627,6 +1627,7 @@ REVOKE ALL ON FUNCTION autotime.history(bigint, bigint) FROM PUBLIC;
 
 CREATE FUNCTION autotime.entry_history() RETURNS trigger AS 'MODULE_PATHNAME', 'autotime_entry_history' LANGUAGE c;
 CREATE FUNCTION autotime.entry_guidelines() RETURNS trigger AS 'MODULE_PATHNAME', 'autotime_entry_guidelines' LANGUAGE c;
+CREATE FUNCTION autotime.entry_truncate() RETURNS trigger AS 'MODULE_PATHNAME', 'autotime_entry_truncate' LANGUAGE c;
 
 -- Client billing rules: per team, for one client or (client_id NULL) every client of the team; a
 -- client's own row wins over the team's for the same rule. Values are checked by the C++ core.
@@ -1800,6 +1801,7 @@ CREATE FUNCTION autotime.install_entry_triggers(rel regclass, columns jsonb) RET
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   old record;
+  part regclass;
   id_column text := coalesce(columns ->> 'id', 'id');
   team_column text := coalesce(columns ->> 'team_id', 'team_id');
   client_column text := coalesce(columns ->> 'client_id', 'client_id');
@@ -1808,9 +1810,10 @@ DECLARE
 BEGIN
   FOR old IN
     SELECT t.tgname, t.tgrelid::regclass AS on_table FROM pg_trigger t
-     WHERE t.tgname IN ('autotime_entry_history', 'autotime_entry_guidelines')
+     WHERE t.tgname IN ('autotime_entry_history', 'autotime_entry_guidelines', 'autotime_entry_history_truncate')
        AND NOT t.tgisinternal AND t.tgparentid = 0
-       AND t.tgfoid IN ('autotime.entry_history()'::regprocedure, 'autotime.entry_guidelines()'::regprocedure)
+       AND t.tgfoid IN ('autotime.entry_history()'::regprocedure, 'autotime.entry_guidelines()'::regprocedure,
+                        'autotime.entry_truncate()'::regprocedure)
        AND pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = t.tgrelid), 'MEMBER')
      ORDER BY t.tgrelid, t.tgname
   LOOP
@@ -1820,6 +1823,12 @@ BEGIN
   -- row without a source_kind themselves.
   EXECUTE format('CREATE TRIGGER autotime_entry_history AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW '
                  'EXECUTE FUNCTION autotime.entry_history(%L, %L, %L)', rel, id_column, team_column, kind_column);
+  -- TRUNCATE is a deletion of every entry: statement triggers are not cloned to partitions, so the
+  -- table and each partition it has now get one (each records the rows it holds itself).
+  FOR part IN SELECT t.relid FROM (SELECT rel AS relid UNION SELECT p.relid FROM pg_partition_tree(rel) p) t ORDER BY 1 LOOP
+    EXECUTE format('CREATE TRIGGER autotime_entry_history_truncate BEFORE TRUNCATE ON %s FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION autotime.entry_truncate(%L, %L, %L)', part, id_column, team_column, kind_column);
+  END LOOP;
   EXECUTE format('CREATE TRIGGER autotime_entry_guidelines BEFORE INSERT ON %s FOR EACH ROW '
                  'EXECUTE FUNCTION autotime.entry_guidelines(%L, %L, %L, %L)',
                  rel, team_column, client_column, kind_column, billable_column);

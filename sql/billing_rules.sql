@@ -80,6 +80,10 @@ SELECT count(*) AS flags_before_approval FROM autotime.entry_flags WHERE team_id
 \set VERBOSITY terse
 SELECT autotime.approve(ARRAY[:lucky_call]::bigint[], 10, team_id => 1);
 \set VERBOSITY default
+-- An entry an application renumbers keeps its flags under its new id only.
+UPDATE time_entries SET id = 9999 WHERE team_id = 1 AND id = :lucky_call;
+SELECT entry_id, rule FROM autotime.entry_flags WHERE team_id = 1 AND entry_id IN (:lucky_call, 9999);
+UPDATE time_entries SET id = :lucky_call WHERE team_id = 1 AND id = 9999;
 -- A deleted entry takes its flags along; the other firm never had any.
 DELETE FROM time_entries WHERE team_id = 1 AND id = :lucky_call;
 SELECT count(*) AS flags_of_deleted FROM autotime.entry_flags WHERE team_id = 1 AND entry_id = :lucky_call;

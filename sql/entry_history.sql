@@ -91,5 +91,27 @@ RESET autotime.capture;
 SELECT autotime.backfill_automatic_time(100, 1) AS backfilled;
 SELECT h.actor, h.action, h.changes -> 'source_kind' -> 'after' AS kind
   FROM time_entries e, autotime.history(e.id, 1) h WHERE e.team_id = 1 AND e.source_kind = 'sms';
+-- TRUNCATE deletes every entry: each of autotime's gets its `deleted` change, whether the table
+-- or (partitioned schema) one of its partitions is truncated; the application's own rows none.
+SELECT count(*) AS auto_entries FROM time_entries WHERE source_kind IS NOT NULL \gset
+SELECT count(*) AS deleted_before FROM autotime.entry_history WHERE action = 'deleted' \gset
+DO $$
+DECLARE
+  leaf regclass;
+BEGIN
+  SELECT p.relid INTO leaf FROM pg_partition_tree('firm.time_entries') p WHERE p.isleaf ORDER BY p.relid LIMIT 1;
+  IF leaf IS NOT NULL THEN
+    EXECUTE format('TRUNCATE %s', leaf);
+  END IF;
+END
+$$;
+GRANT TRUNCATE ON ALL TABLES IN SCHEMA firm TO history_app;
+SET ROLE history_app;
+TRUNCATE time_entries;
+RESET ROLE;
+SELECT count(*) - :deleted_before = :auto_entries AS every_auto_entry_deleted
+  FROM autotime.entry_history WHERE action = 'deleted';
+SELECT changes -> 'minutes' AS minutes, changes -> 'source_kind' AS kind
+  FROM autotime.entry_history WHERE action = 'deleted' AND team_id = 2 AND entry_id = :entry1;
 DROP OWNED BY history_app;
 DROP ROLE history_app;

@@ -288,3 +288,71 @@ Datum autotime_entry_guidelines(PG_FUNCTION_ARGS) {
 }
 
 }  // extern "C"
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_entry_truncate);
+
+// autotime_entry_history_truncate BEFORE TRUNCATE FOR EACH STATEMENT, on the entries table and
+// each of its partitions: every entry autotime made in the table itself (not its partitions,
+// whose own triggers fire) gets its `deleted` change, and its flags go. Arguments as
+// autotime_entry_history's. The rows are read as the table's owner.
+Datum autotime_entry_truncate(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("autotime.entry_truncate() is a trigger")));
+  auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+  if (!TRIGGER_FIRED_BEFORE(trigger->tg_event) || !TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event) ||
+      trigger->tg_trigger->tgnargs != 3)
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("autotime.entry_truncate() runs BEFORE TRUNCATE, with the id, team_id and source_kind columns")));
+  Relation rel = trigger->tg_relation;
+  const char *table = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
+  (void)autotime::pg::column_of(trigger, 2);  // still there (an error naming the fix, else)
+  const char *query = psprintf("SELECT * FROM ONLY %s WHERE %s IS NOT NULL", table,
+                               quote_identifier(trigger->tg_trigger->tgargs[2]));
+  const char *actor = GetUserNameFromId(GetOuterUserId(), true);
+
+  SPI_connect();
+  const autotime::pg::SavedIdentity saved = autotime::pg::become(autotime::pg::relation_owner(RelationGetRelid(rel)));
+  const int rc = SPI_execute(query, true, 0);
+  autotime::pg::restore_identity(saved);
+  if (rc != SPI_OK_SELECT)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read the truncated entries of %s", table)));
+  SPITupleTable *rows = SPI_tuptable;  // kept until SPI_finish (the statements below make their own)
+  const uint64 count = SPI_processed;
+  const int id_column = SPI_fnumber(rows->tupdesc, trigger->tg_trigger->tgargs[0]);
+  const int team_column = SPI_fnumber(rows->tupdesc, trigger->tg_trigger->tgargs[1]);
+  if (id_column <= 0 || team_column <= 0) (void)autotime::pg::column_of(trigger, id_column <= 0 ? 0 : 1);
+  const bool rules = autotime::pg::team_rules_exist();
+  for (uint64 i = 0; i < count; i++) {
+    HeapTuple row = rows->vals[i];
+    const int level = NewGUCNestLevel();
+    (void)set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    (void)set_config_option("timezone", "UTC", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    (void)set_config_option("intervalstyle", "iso_8601", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    const Datum changes = autotime::pg::changed_columns(row, nullptr, rows->tupdesc);
+    AtEOXact_GUC(true, level);
+    const Datum team_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, team_column));
+    const Datum entry_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, id_column));
+    Oid record_types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
+    Datum record_values[5] = {team_id, entry_id, actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor),
+                              CStringGetTextDatum("deleted"), changes};
+    const char record_nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', changes == (Datum)0 ? 'n' : ' '};
+    autotime::pg::run_as_autotime(&autotime::pg::record_plan,
+                                  "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
+                                  "VALUES ($1, $2, $3, $4, $5)",
+                                  5, record_types, record_values, record_nulls);
+    if (rules) {
+      Oid types[2] = {INT8OID, INT8OID};
+      Datum key[2] = {team_id, entry_id};
+      autotime::pg::run_as_autotime(&autotime::pg::forget_plan,
+                                    "DELETE FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
+                                    "AND f.entry_id OPERATOR(pg_catalog.=) $2",
+                                    2, types, key, nullptr);
+    }
+  }
+  SPI_finish();
+  return PointerGetDatum(nullptr);
+}
+
+}  // extern "C"

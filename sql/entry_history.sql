@@ -64,6 +64,15 @@ RESET datestyle;
 RESET timezone;
 SELECT changes -> 'work_date' AS work_date, changes -> 'reviewed_at' -> 'after' AS reviewed_at
   FROM autotime.history(:entry1, 1) ORDER BY change_id DESC LIMIT 1;
+-- Columns an adopter adds are kept too: intervals in ISO 8601, timestamps without a zone as they are.
+ALTER TABLE time_entries ADD COLUMN spent interval, ADD COLUMN noted_at timestamp;
+SET intervalstyle = 'postgres_verbose';
+SET datestyle = 'German';
+UPDATE time_entries SET spent = '1 hour 30 minutes', noted_at = '2026-03-11 09:30' WHERE team_id = 1 AND id = :entry1;
+RESET intervalstyle;
+RESET datestyle;
+SELECT changes FROM autotime.history(:entry1, 1) ORDER BY change_id DESC LIMIT 1;
+ALTER TABLE time_entries DROP COLUMN spent, DROP COLUMN noted_at;
 -- One firm's history is not another's: an id both firms hold needs team_id.
 SELECT setval(pg_get_serial_sequence('firm.time_entries', 'id'), :entry1, false) IS NOT NULL AS reused;
 INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at) VALUES

@@ -15,6 +15,9 @@
 
 extern "C" {
 #include "catalog/partition.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
 #include "nodes/pg_list.h"
 #include "utils/json.h"
 }
@@ -61,12 +64,47 @@ void append_json_value(StringInfo out, Oid type, const char *text) {
   escape_json(out, text);
 }
 
+// A date or time in one form whatever the session's DateStyle, TimeZone and IntervalStyle: ISO
+// dates, times in UTC, ISO 8601 intervals; nullptr for other types and values out of the range
+// PostgreSQL's own output would print otherwise (infinities), which then use the output function.
+const char *settled_time_text(Oid type, Datum value) {
+  char buf[MAXDATELEN + 1];
+  struct pg_tm tm;
+  fsec_t fsec;
+  switch (type) {
+    case DATEOID: {
+      const DateADT date = DatumGetDateADT(value);
+      if (DATE_NOT_FINITE(date)) return nullptr;
+      j2date(date + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+      EncodeDateOnly(&tm, USE_ISO_DATES, buf);
+      return pstrdup(buf);
+    }
+    case TIMESTAMPOID:
+    case TIMESTAMPTZOID: {
+      const Timestamp at = DatumGetTimestamp(value);
+      if (TIMESTAMP_NOT_FINITE(at) || timestamp2tm(at, nullptr, &tm, &fsec, nullptr, nullptr) != 0) return nullptr;
+      tm.tm_isdst = 0;  // UTC: a zone to print (+00) for a timestamptz
+      EncodeDateTime(&tm, fsec, type == TIMESTAMPTZOID, 0, nullptr, USE_ISO_DATES, buf);
+      return pstrdup(buf);
+    }
+    case INTERVALOID: {
+      struct pg_itm itm;
+      interval2itm(*DatumGetIntervalP(value), &itm);
+      EncodeInterval(&itm, INTSTYLE_ISO_8601, buf);
+      return pstrdup(buf);
+    }
+    default: return nullptr;
+  }
+}
+
 // Column `attnum` of `tuple` as text (nullptr when NULL).
 const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum) {
   if (tuple == nullptr) return nullptr;
   bool isnull = false;
   const Datum value = heap_getattr(tuple, attnum, desc, &isnull);
   if (isnull) return nullptr;
+  const char *settled = settled_time_text(getBaseType(TupleDescAttr(desc, attnum - 1)->atttypid), value);
+  if (settled != nullptr) return settled;
   Oid output;
   bool varlena;
   getTypeOutputInfo(TupleDescAttr(desc, attnum - 1)->atttypid, &output, &varlena);
@@ -115,8 +153,9 @@ Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
 
 // Runs `statement` as autotime with `n` arguments; saved plans live for the backend (PostgreSQL
 // re-plans them when autotime's tables change).
-void run_as_autotime(SPIPlanPtr *plan, const char *statement, int n, Oid *types, Datum *values, const char *nulls) {
-  const SavedIdentity saved = become(autotime_owner());
+void run_as_autotime(Oid autotime, SPIPlanPtr *plan, const char *statement, int n, Oid *types, Datum *values,
+                     const char *nulls) {
+  const SavedIdentity saved = become(autotime);
   if (*plan == nullptr) {
     SPIPlanPtr prepared = SPI_prepare(statement, n, types);
     if (prepared == nullptr)
@@ -131,8 +170,8 @@ void run_as_autotime(SPIPlanPtr *plan, const char *statement, int n, Oid *types,
                                                            SPI_result_code_string(rc))));
 }
 
-bool team_rules_exist() {
-  const SavedIdentity saved = become(autotime_owner());
+bool team_rules_exist(Oid autotime) {
+  const SavedIdentity saved = become(autotime);
   const bool exist = (settings_features() & kBillingRules) != 0;
   restore_identity(saved);
   return exist;
@@ -194,13 +233,7 @@ Datum autotime_entry_history(PG_FUNCTION_ARGS) {
   if (inserted) action = "created";
   else if (action == nullptr) action = deleted ? "deleted" : "edited";
 
-  // Values are kept in one form whatever the session's settings: ISO dates, times in UTC.
-  const int level = NewGUCNestLevel();
-  (void)set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-  (void)set_config_option("timezone", "UTC", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-  (void)set_config_option("intervalstyle", "iso_8601", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
   const Datum changes = autotime::pg::changed_columns(before, after, desc);
-  AtEOXact_GUC(true, level);
   if (changes == (Datum)0) return PointerGetDatum(nullptr);  // an UPDATE that changed nothing
   HeapTuple row = after != nullptr ? after : before;
   const int64 entry_id = autotime::pg::column_int8(row, desc, autotime::pg::column_of(trigger, 0));
@@ -208,15 +241,16 @@ Datum autotime_entry_history(PG_FUNCTION_ARGS) {
   const char *actor = GetUserNameFromId(GetOuterUserId(), true);
 
   SPI_connect();
+  const Oid autotime = autotime::pg::autotime_owner();
   Oid record_types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
   Datum record_values[5] = {Int64GetDatum(team_id), Int64GetDatum(entry_id),
                             actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor), CStringGetTextDatum(action), changes};
   const char record_nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', ' '};
-  autotime::pg::run_as_autotime(&autotime::pg::record_plan,
+  autotime::pg::run_as_autotime(autotime, &autotime::pg::record_plan,
                                 "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
                                 "VALUES ($1, $2, $3, $4, $5)",
                                 5, record_types, record_values, record_nulls);
-  if (autotime::pg::team_rules_exist()) {
+  if (autotime::pg::team_rules_exist(autotime)) {
     Oid types[2] = {INT8OID, INT8OID};
     // An entry an application moved to another id or firm leaves no flags under its old key.
     if (before != nullptr && after != nullptr) {
@@ -224,19 +258,19 @@ Datum autotime_entry_history(PG_FUNCTION_ARGS) {
           Int64GetDatum(autotime::pg::column_int8(before, desc, autotime::pg::column_of(trigger, 1))),
           Int64GetDatum(autotime::pg::column_int8(before, desc, autotime::pg::column_of(trigger, 0)))};
       if (DatumGetInt64(old_key[0]) != team_id || DatumGetInt64(old_key[1]) != entry_id)
-        autotime::pg::run_as_autotime(&autotime::pg::forget_plan,
+        autotime::pg::run_as_autotime(autotime, &autotime::pg::forget_plan,
                                       "DELETE FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
                                       "AND f.entry_id OPERATOR(pg_catalog.=) $2",
                                       2, types, old_key, nullptr);
     }
     Datum values[2] = {Int64GetDatum(team_id), Int64GetDatum(entry_id)};
     if (deleted)
-      autotime::pg::run_as_autotime(&autotime::pg::forget_plan,
+      autotime::pg::run_as_autotime(autotime, &autotime::pg::forget_plan,
                                     "DELETE FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
                                     "AND f.entry_id OPERATOR(pg_catalog.=) $2",
                                     2, types, values, nullptr);
     else
-      autotime::pg::run_as_autotime(&autotime::pg::refresh_plan,
+      autotime::pg::run_as_autotime(autotime, &autotime::pg::refresh_plan,
                                     "SELECT autotime.refresh_entry_flags($1, ARRAY[$2::pg_catalog.int8])", 2, types,
                                     values, nullptr);
   }
@@ -258,7 +292,8 @@ Datum autotime_entry_guidelines(PG_FUNCTION_ARGS) {
   HeapTuple row = trigger->tg_trigtuple;
   TupleDesc desc = RelationGetDescr(trigger->tg_relation);
   SPI_connect();
-  if (!autotime::pg::team_rules_exist()) {
+  const Oid autotime = autotime::pg::autotime_owner();
+  if (!autotime::pg::team_rules_exist(autotime)) {
     SPI_finish();
     return PointerGetDatum(row);
   }
@@ -276,7 +311,7 @@ Datum autotime_entry_guidelines(PG_FUNCTION_ARGS) {
                      client == nullptr ? (Datum)0 : DirectFunctionCall1(int8in, CStringGetDatum(client)),
                      CStringGetTextDatum(kind)};
   const char nulls[3] = {' ', client == nullptr ? 'n' : ' ', ' '};
-  autotime::pg::run_as_autotime(&autotime::pg::born_plan, "SELECT autotime.born_non_billable($1, $2, $3)", 3, types,
+  autotime::pg::run_as_autotime(autotime, &autotime::pg::born_plan, "SELECT autotime.born_non_billable($1, $2, $3)", 3, types,
                                 values, nulls);
   const bool non_billable = SPI_processed == 1 && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
   SPI_finish();
@@ -319,33 +354,29 @@ Datum autotime_entry_truncate(PG_FUNCTION_ARGS) {
   if (rc != SPI_OK_SELECT)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read the truncated entries of %s", table)));
   SPITupleTable *rows = SPI_tuptable;  // kept until SPI_finish (the statements below make their own)
+  const Oid autotime = autotime::pg::autotime_owner();
   const uint64 count = SPI_processed;
   const int id_column = SPI_fnumber(rows->tupdesc, trigger->tg_trigger->tgargs[0]);
   const int team_column = SPI_fnumber(rows->tupdesc, trigger->tg_trigger->tgargs[1]);
   if (id_column <= 0 || team_column <= 0) (void)autotime::pg::column_of(trigger, id_column <= 0 ? 0 : 1);
-  const bool rules = autotime::pg::team_rules_exist();
+  const bool rules = autotime::pg::team_rules_exist(autotime);
   for (uint64 i = 0; i < count; i++) {
     HeapTuple row = rows->vals[i];
-    const int level = NewGUCNestLevel();
-    (void)set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    (void)set_config_option("timezone", "UTC", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    (void)set_config_option("intervalstyle", "iso_8601", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     const Datum changes = autotime::pg::changed_columns(row, nullptr, rows->tupdesc);
-    AtEOXact_GUC(true, level);
     const Datum team_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, team_column));
     const Datum entry_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, id_column));
     Oid record_types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
     Datum record_values[5] = {team_id, entry_id, actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor),
                               CStringGetTextDatum("deleted"), changes};
     const char record_nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', changes == (Datum)0 ? 'n' : ' '};
-    autotime::pg::run_as_autotime(&autotime::pg::record_plan,
+    autotime::pg::run_as_autotime(autotime, &autotime::pg::record_plan,
                                   "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
                                   "VALUES ($1, $2, $3, $4, $5)",
                                   5, record_types, record_values, record_nulls);
     if (rules) {
       Oid types[2] = {INT8OID, INT8OID};
       Datum key[2] = {team_id, entry_id};
-      autotime::pg::run_as_autotime(&autotime::pg::forget_plan,
+      autotime::pg::run_as_autotime(autotime, &autotime::pg::forget_plan,
                                     "DELETE FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
                                     "AND f.entry_id OPERATOR(pg_catalog.=) $2",
                                     2, types, key, nullptr);

@@ -1567,8 +1567,9 @@ CREATE TABLE autotime.entry_history (
   entry_id bigint NOT NULL,
   at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
   actor text,
-  action text NOT NULL CONSTRAINT entry_history_action_known CHECK (action IN ('created', 'joined_session', 'approved',
-    'non_billable', 'reassigned', 'dismissed', 'edited', 'deleted')),
+  -- created, joined_session, approved, non_billable, reassigned, dismissed, edited or deleted: only
+  -- autotime's C triggers write it (no CHECK: it would be parsed again by every capture's insert).
+  action text NOT NULL,
   changes jsonb NOT NULL,
   PRIMARY KEY (team_id, entry_id, change_id)
 );

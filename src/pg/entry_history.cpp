@@ -19,7 +19,7 @@ extern "C" {
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 #include "nodes/pg_list.h"
-#include "utils/json.h"
+#include "utils/numeric.h"
 }
 
 namespace autotime::pg {
@@ -43,10 +43,11 @@ int column_of(TriggerData *trigger, int n) {
 
 // A value as the JSON the history keeps: numbers and booleans as such, everything else as a string
 // of its text form, NULL as null.
-void append_json_value(StringInfo out, Oid type, const char *text) {
+JsonbValue json_value(Oid type, const char *text) {
+  JsonbValue value;
   if (text == nullptr) {
-    appendStringInfoString(out, "null");
-    return;
+    value.type = jbvNull;
+    return value;
   }
   switch (getBaseType(type)) {
     case INT2OID:
@@ -54,14 +55,30 @@ void append_json_value(StringInfo out, Oid type, const char *text) {
     case INT8OID:
     case NUMERICOID:
       if (strcmp(text, "NaN") != 0 && strstr(text, "Infinity") == nullptr) {
-        appendStringInfoString(out, text);
-        return;
+        value.type = jbvNumeric;
+        value.val.numeric = DatumGetNumeric(
+            DirectFunctionCall3(numeric_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+        return value;
       }
       break;
-    case BOOLOID: appendStringInfoString(out, text[0] == 't' ? "true" : "false"); return;
+    case BOOLOID:
+      value.type = jbvBool;
+      value.val.boolean = text[0] == 't';
+      return value;
     default: break;
   }
-  escape_json(out, text);
+  value.type = jbvString;
+  value.val.string.val = const_cast<char *>(text);
+  value.val.string.len = static_cast<int>(strlen(text));
+  return value;
+}
+
+void push_key(JsonbParseState **state, const char *key) {
+  JsonbValue name;
+  name.type = jbvString;
+  name.val.string.val = const_cast<char *>(key);
+  name.val.string.len = static_cast<int>(strlen(key));
+  (void)pushJsonbValue(state, WJB_KEY, &name);
 }
 
 // A date or time in one form whatever the session's DateStyle, TimeZone and IntervalStyle: ISO
@@ -117,11 +134,11 @@ int64 column_int8(HeapTuple tuple, TupleDesc desc, int attnum) {
 }
 
 // {"column": {"before": ..., "after": ...}, ...} over the columns that differ (an inserted row:
-// every non-null column's "after"; a deleted one: its "before"); nullptr when none differs.
+// every non-null column's "after"; a deleted one: its "before"); (Datum) 0 when none differs. Built
+// as a jsonb directly (no JSON text to parse).
 Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
-  StringInfoData out;
-  initStringInfo(&out);
-  appendStringInfoChar(&out, '{');
+  JsonbParseState *state = nullptr;
+  (void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
   bool any = false;
   for (int i = 0; i < desc->natts; i++) {
     const Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -131,24 +148,24 @@ Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
     const bool same = (old_text == nullptr && new_text == nullptr) ||
                       (old_text != nullptr && new_text != nullptr && strcmp(old_text, new_text) == 0);
     if (same || (before != nullptr && after == nullptr && old_text == nullptr)) continue;
-    if (any) appendStringInfoString(&out, ", ");
-    escape_json(&out, NameStr(att->attname));
-    appendStringInfoString(&out, ": {");
+    push_key(&state, NameStr(att->attname));
+    (void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
     if (before != nullptr) {
-      appendStringInfoString(&out, "\"before\": ");
-      append_json_value(&out, att->atttypid, old_text);
+      push_key(&state, "before");
+      JsonbValue value = json_value(att->atttypid, old_text);
+      (void)pushJsonbValue(&state, WJB_VALUE, &value);
     }
     if (after != nullptr) {
-      if (before != nullptr) appendStringInfoString(&out, ", ");
-      appendStringInfoString(&out, "\"after\": ");
-      append_json_value(&out, att->atttypid, new_text);
+      push_key(&state, "after");
+      JsonbValue value = json_value(att->atttypid, new_text);
+      (void)pushJsonbValue(&state, WJB_VALUE, &value);
     }
-    appendStringInfoChar(&out, '}');
+    (void)pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
     any = true;
   }
-  appendStringInfoChar(&out, '}');
+  JsonbValue *object = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
   if (!any) return (Datum)0;
-  return DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data));
+  return JsonbPGetDatum(JsonbValueToJsonb(object));
 }
 
 // Runs `statement` as autotime with `n` arguments; saved plans live for the backend (PostgreSQL

@@ -26,6 +26,8 @@ for variant in none floor autotime plpgsql owner; do
   psql -X -q -v ON_ERROR_STOP=1 -d "at_$variant" -f bench/setup.sql >/dev/null
   if [ "$variant" = none ] || [ "$variant" = floor ] || [ "$variant" = plpgsql ]; then
     for t in calls sms documents ir_reports events; do psql -X -q -d "at_$variant" -c "SELECT autotime.detach('bench.$t')" >/dev/null; done
+    # The entries' history and guideline triggers (1.3) are autotime's logic, not the floor's.
+    psql -X -q -d "at_$variant" -c "DROP TRIGGER IF EXISTS autotime_entry_history ON bench.time_entries; DROP TRIGGER IF EXISTS autotime_entry_guidelines ON bench.time_entries;" >/dev/null
   fi
   if [ "$variant" = plpgsql ]; then
     psql -X -q -v ON_ERROR_STOP=1 -v schema=bench -d "at_$variant" -f bench/plpgsql_reference.sql >/dev/null

@@ -36,10 +36,14 @@ GRANT SELECT ON autotime.unreviewed, autotime.unbilled TO recipe_reviewer;
 GRANT EXECUTE ON FUNCTION autotime.approve, autotime.set_non_billable, autotime.reassign, autotime.dismiss,
   autotime.explain, autotime.entry_for, autotime.capture_report TO recipe_reviewer;
 GRANT EXECUTE ON FUNCTION autotime.review_rows TO recipe_reviewer;  -- what the two views read
+-- The entries' history and the flags their clients' billing rules raise (SPEC §7).
+GRANT EXECUTE ON FUNCTION autotime.history TO recipe_reviewer;
+GRANT SELECT ON autotime.entry_flags TO recipe_reviewer;
 
 -- DBA: team settings, backfills and their history, explain and the capture report.
 CREATE ROLE recipe_dba LOGIN;
 GRANT SELECT, INSERT, UPDATE ON autotime.team_settings TO recipe_dba;
+GRANT SELECT, INSERT, UPDATE, DELETE ON autotime.billing_rules TO recipe_dba;  -- clients' guidelines
 GRANT SELECT ON autotime.backfill_runs, autotime.capture_failures TO recipe_dba;
 GRANT EXECUTE ON FUNCTION autotime.backfill_automatic_time, autotime.explain, autotime.entry_for,
   autotime.capture_report, autotime.backfill_dry_run TO recipe_dba;
@@ -112,6 +116,9 @@ SELECT autotime.set_non_billable(ARRAY[autotime.entry_for('call', 2, team_id => 
 SELECT autotime.reassign(autotime.entry_for('document', 1, team_id => 1), 1000, team_id => 1);
 SELECT autotime.dismiss(ARRAY[autotime.entry_for('sms', 1, team_id => 1)], team_id => 1) AS dismissed;
 SELECT autotime.explain('sms', 1, team_id => 1) ->> 'reason' AS dismissed_sms;
+-- Its reviews are in the entries' history, under its role.
+SELECT actor, action FROM autotime.history(autotime.entry_for('document', 1, team_id => 1), team_id => 1);
+SELECT count(*) AS flags FROM autotime.entry_flags;
 SELECT team_id, client_id, case_id, approved_minutes, approved_amount, draft_minutes, draft_amount
   FROM autotime.unbilled ORDER BY team_id, client_id, case_id NULLS LAST;
 -- It can't reach the entries around the review functions, the settings, the ledger or the
@@ -123,6 +130,8 @@ SELECT count(*) FROM autotime.team_settings;
 UPDATE autotime.team_settings SET flat_fee_policy = 'billable' WHERE team_id = 1;
 SELECT count(*) FROM autotime.activity_links;
 SELECT count(*) FROM autotime.backfill_runs;
+SELECT count(*) FROM autotime.entry_history;
+INSERT INTO autotime.billing_rules (team_id, client_id, rule, value) VALUES (1, NULL, 'max_entry_minutes', '5');
 SELECT autotime.backfill_automatic_time(100, team_id => 1);
 CALL autotime.backfill_team(1);
 SELECT autotime.detach(source) FROM autotime.attachments WHERE kind = 'call';
@@ -154,6 +163,11 @@ SELECT * FROM autotime.capture_report(3);
 SELECT autotime.backfill_automatic_time(300, team_id => 3) AS created;
 SELECT team_id, client_id, status, entries_created, run_by FROM autotime.backfill_runs ORDER BY id;
 SELECT count(*) AS capture_failures FROM autotime.capture_failures;
+-- The firm's guidelines: entries of at most 5 minutes. Its backfilled 6-minute call is flagged.
+INSERT INTO autotime.billing_rules (team_id, client_id, rule, value) VALUES (3, NULL, 'max_entry_minutes', '5');
+SELECT autotime.explain('call', 3, team_id => 3) -> 'flags' AS flags;
+DELETE FROM autotime.billing_rules WHERE team_id = 3;
+SELECT autotime.explain('call', 3, team_id => 3) ? 'flags' AS still_flagged;
 -- It can't delete settings, reach the ledger or the entries, review, pause capture, or change
 -- what is captured (nor write autotime's catalogue of it).
 DELETE FROM autotime.team_settings WHERE team_id = 3;

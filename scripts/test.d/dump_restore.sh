@@ -82,6 +82,13 @@ INSERT INTO ir_reports (team_id, id, client_id, user_id, title, created_at) VALU
 UPDATE autotime.team_settings SET enabled = true WHERE team_id = 1;
 INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at) VALUES
   (3, 60, 300, 30, 'outbound', 'completed', '2026-02-01 15:00+00');
+-- SPEC §7: a billing rule (Acme's entries may be at most 5 minutes: each is flagged) and an
+-- application's edit of an entry (in its history).
+INSERT INTO autotime.billing_rules (team_id, client_id, rule, value) VALUES (1, 100, 'max_entry_minutes', '5');
+UPDATE time_entries SET description = 'Edited by the app' WHERE team_id = 1 AND source_kind = 'call' AND source_id = 3;
+-- A backfill with nothing to do: a row of autotime.backfill_runs (after a restore, new runs are
+-- numbered after it).
+SELECT autotime.backfill_automatic_time(101);
 -- Later ids come from the identity sequences, which the restore must carry over.
 SELECT setval(pg_get_serial_sequence('$S.calls', 'id'), 100);
 SELECT setval(pg_get_serial_sequence('$S.sms', 'id'), 100);
@@ -95,6 +102,11 @@ SELECT 'link', l::text FROM autotime.activity_links l ORDER BY team_id, kind, so
 SELECT 'entry', e::text FROM $S.time_entries e ORDER BY team_id, id;
 SELECT 'attachment', source::text, kind, columns, qualifies, attached_at FROM autotime.attachments ORDER BY source::text;
 SELECT 'binding', role, rel::text, columns FROM autotime.bindings ORDER BY role;
+SELECT 'run', r.id, r.team_id, r.client_id, r.entries_created FROM autotime.backfill_runs r ORDER BY id;
+SELECT 'rule', r::text FROM autotime.billing_rules r ORDER BY team_id, client_id, rule;
+SELECT 'flag', f::text FROM autotime.entry_flags f ORDER BY team_id, entry_id, rule;
+SELECT 'history', h.change_id, h.team_id, h.entry_id, h.at, h.actor, h.action, h.changes FROM autotime.entry_history h
+ ORDER BY change_id;
 SELECT 'explain', kind, id, autotime.explain(kind, id) - 'time_entry_id' FROM (
   SELECT 'call' AS kind, id FROM $S.calls UNION ALL SELECT 'sms', id FROM $S.sms UNION ALL
   SELECT 'document', id FROM $S.documents UNION ALL SELECT 'ir_report', id FROM $S.ir_reports UNION ALL
@@ -138,6 +150,11 @@ verify() {  # db, how it was restored
   out=$(psql -X -At -d "$db" -c "SELECT count(*) FROM autotime.bindings b JOIN pg_class c ON c.oid = b.rel
     JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'Practice Data'")
   check "bindings point at the restored tables: $out of 3" [ "$out" = 3 ]
+  out=$(psql -X -At -d "$db" -c "SELECT count(*) FROM autotime.bindings b JOIN pg_trigger t ON t.tgrelid = b.rel
+    AND t.tgname IN ('autotime_entry_history', 'autotime_entry_guidelines') AND NOT t.tgisinternal")
+  check "history and guideline triggers on the entries table: $out of 2" [ "$out" = 2 ]
+  local restored_history
+  restored_history=$(psql -X -At -d "$db" -c "SELECT coalesce(max(change_id), 0) FROM autotime.entry_history")
 
   # Capture continues: two new calls, a new text and a replay of SM-1 (already linked) in one statement each.
   out=$("${PSQL[@]}" -At -d "$db" 2>&1 <<SQL
@@ -154,6 +171,13 @@ SQL
 ) || true
   out=$(echo "$out" | tr '\n' ' ' | sed 's/ *$//')
   check "new activity captured (new calls: 2 entries, new texts: 1 entry, the SM-1 replay none): $out" [ "$out" = "2 1" ]
+  out=$(psql -X -At -d "$db" -c "SELECT count(*) FILTER (WHERE h.action = 'created'), min(h.change_id) > $restored_history,
+      (SELECT count(*) FROM autotime.entry_flags f JOIN $S.time_entries e ON e.team_id = f.team_id AND e.id = f.entry_id
+        WHERE e.source_kind = 'call' AND e.source_id > 100 AND e.team_id = 1)
+    FROM autotime.entry_history h JOIN $S.time_entries e ON e.team_id = h.team_id AND e.id = h.entry_id
+   WHERE e.source_kind IN ('call', 'sms') AND e.source_id > 100" | tr '|' ' ')
+  check "the new entries' history continues the restored one (3 created, after change $restored_history) and Acme's new call is flagged: $out" \
+    [ "$out" = "3 t 1" ]
 
   # Backfill: the history rows (call 50 and report 50 of team 1) and nothing else; team 3 stays disabled.
   local b1 b2 b3

@@ -926,6 +926,15 @@ int settings_features() {
     PopActiveSnapshot();
     if (sessions_rc != SPI_OK_SELECT)
       ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its session settings")));
+    const Oid rules = OidIsValid(schema) ? get_relname_relid("billing_rules", schema) : InvalidOid;
+    if (OidIsValid(rules)) {
+      PushActiveSnapshot(GetLatestSnapshot());
+      const int rules_rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM autotime.billing_rules)", true, 1);
+      PopActiveSnapshot();
+      if (rules_rc != SPI_OK_SELECT)
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its billing rules")));
+      if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) features |= kBillingRules;
+    }
     feature_mode = features;
   }
   return feature_mode;

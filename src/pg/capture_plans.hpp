@@ -149,9 +149,17 @@ bool any_team_records_errors();
 // Settings some team uses that make capture statements do more: a daily cap (SPEC §6: statements
 // count members' days), a case_fallback other than latest_open (SPEC §7: they count open cases),
 // a team's own activity code (SPEC §7: they look it up); and on_error = 'record' (which changes how a
-// failure is handled, not the statements).
-// Sessions (SPEC §6): some team has session_gap_minutes, or an activity is billed on a session's entry.
-enum SettingsFeature { kDailyCaps = 1, kCaseFallbacks = 2, kTeamCodes = 4, kSessions = 8, kRecordsErrors = 16 };
+// failure is handled, not the statements); sessions (SPEC §6: some team has session_gap_minutes,
+// or an activity is billed on a session's entry); some team has billing rules (SPEC §7: its
+// entries get flags, computed by the entries table's triggers, not the capture statements).
+enum SettingsFeature {
+  kDailyCaps = 1,
+  kCaseFallbacks = 2,
+  kTeamCodes = 4,
+  kSessions = 8,
+  kRecordsErrors = 16,
+  kBillingRules = 32
+};
 int settings_features();
 
 static_assert(std::is_trivially_destructible_v<RowPrecheck>);

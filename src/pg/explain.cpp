@@ -119,10 +119,27 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
   const char *team_json = matches == 1 ? psprintf(INT64_FORMAT, found.team_id) : "null";
   const char *entry_json =
       verdict.outcome == autotime::Outcome::Created ? psprintf(INT64_FORMAT, found.time_entry_id) : "null";
+  // The client's billing rules the entry breaks (SPEC §7), when it breaks any.
+  const char *flags_json = "";
+  if (verdict.outcome == autotime::Outcome::Created) {
+    SPI_connect();
+    Oid types[2] = {INT8OID, INT8OID};
+    Datum values[2] = {Int64GetDatum(found.team_id), Int64GetDatum(found.time_entry_id)};
+    const int rc = SPI_execute_with_args(
+        "SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('rule', f.rule, 'detail', f.detail) ORDER BY f.rule)"
+        "::pg_catalog.text FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
+        "AND f.entry_id OPERATOR(pg_catalog.=) $2",
+        2, types, values, nullptr, true, 1);
+    if (rc == SPI_OK_SELECT && SPI_processed == 1) {
+      const char *flags = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+      if (flags != nullptr) flags_json = MemoryContextStrdup(caller_context, psprintf(", \"flags\": %s", flags));
+    }
+    SPI_finish();
+  }
   const char *json = psprintf(
       "{\"kind\": \"%s\", \"source_id\": " INT64_FORMAT ", \"team_id\": %s, \"outcome\": \"%s\", \"reason\": %s, "
-      "\"time_entry_id\": %s}",
-      autotime::kind_name(*kind).data(), source_id, team_json, outcome.data(), reason_json, entry_json);
+      "\"time_entry_id\": %s%s}",
+      autotime::kind_name(*kind).data(), source_id, team_json, outcome.data(), reason_json, entry_json, flags_json);
   PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }
 

@@ -3,6 +3,7 @@
 // approve() must not run the entries owner's triggers with the reviewer's or autotime's rights.
 // Internal: revoked from PUBLIC, called by autotime's own SECURITY DEFINER functions with
 // statements they build from the binding; the arguments reach the statement as $1..$3.
+#include "entry_actions.hpp"
 #include "identity.hpp"
 
 extern "C" {
@@ -13,7 +14,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(autotime_query_as_owner);
 
-// query_as_owner(rel regclass, statement text, ids bigint[], a bigint, b bigint) RETURNS SETOF record
+// query_as_owner(rel regclass, statement text, ids bigint[], a bigint, b bigint [, action text]) RETURNS SETOF record
 Datum autotime_query_as_owner(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.query_as_owner needs a table and a statement")));
@@ -44,6 +45,10 @@ Datum autotime_query_as_owner(PG_FUNCTION_ARGS) {
   const int level = NewGUCNestLevel();
   (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
                           false);
+  // The review action the statement carries out on the entries table, for their history.
+  const char *action = PG_NARGS() > 5 && !PG_ARGISNULL(5) ? MemoryContextStrdup(TopTransactionContext, text_to_cstring(PG_GETARG_TEXT_PP(5))) : nullptr;
+  const autotime::pg::EntryAction previous_action =
+      autotime::pg::begin_entry_action(action == nullptr ? InvalidOid : PG_GETARG_OID(0), action);
   const autotime::pg::SavedIdentity saved = autotime::pg::become(owner);
   int rc = 0;
   PG_TRY();
@@ -51,10 +56,12 @@ Datum autotime_query_as_owner(PG_FUNCTION_ARGS) {
   PG_CATCH();
   {
     autotime::pg::restore_identity(saved);
+    autotime::pg::end_entry_action(previous_action);
     PG_RE_THROW();
   }
   PG_END_TRY();
   autotime::pg::restore_identity(saved);
+  autotime::pg::end_entry_action(previous_action);
   AtEOXact_GUC(true, level);
   if (rc < 0)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime review statement failed: %s", SPI_result_code_string(rc))));

@@ -1,0 +1,406 @@
+// The triggers autotime puts on the bound time_entries table (SPEC §7):
+// - autotime_entry_history (AFTER INSERT OR UPDATE OR DELETE, rows with a source_kind): one row of
+//   autotime.entry_history per change to an entry autotime made, whoever made it, with the changed
+//   columns' values before and after; then the entry's flags against its client's billing rules.
+// - autotime_entry_guidelines (BEFORE INSERT, rows with a source_kind): an entry of a kind its
+//   client's guidelines don't bill (billing_rules nonbillable_kinds) is born non-billable.
+// Neither is SECURITY DEFINER: they read the row as the role that changed it and write autotime's
+// tables as autotime (identity.hpp), with fixed statements; column values become JSON through their
+// types' output functions (C functions only a superuser creates), never through a cast a table's
+// owner could define. The actor is the session's role (GetOuterUserId: SET ROLE counts,
+// SECURITY DEFINER functions and autotime's own switches don't).
+#include "capture_plans.hpp"
+#include "entry_actions.hpp"
+#include "identity.hpp"
+
+extern "C" {
+#include "catalog/partition.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+#include "nodes/pg_list.h"
+#include "utils/numeric.h"
+}
+
+namespace autotime::pg {
+namespace {
+
+EntryAction current_action;
+
+// The column of the trigger's table named by trigger argument `n`; an error naming the fix when
+// the table no longer has it (renamed or dropped after bind).
+int column_of(TriggerData *trigger, int n) {
+  const char *name = trigger->tg_trigger->tgargs[n];
+  const int attnum = SPI_fnumber(RelationGetDescr(trigger->tg_relation), name);
+  if (attnum <= 0)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("the time entries table %s has no column \"%s\" any more", RelationGetRelationName(trigger->tg_relation), name),
+                    errdetail("autotime keeps the history and flags of its entries by that column."),
+                    errhint("Bind the table again with its current columns: SELECT autotime.bind('time_entries', '%s'::regclass, columns => ...).",
+                            RelationGetRelationName(trigger->tg_relation))));
+  return attnum;
+}
+
+// A value as the JSON the history keeps: numbers and booleans as such, everything else as a string
+// of its text form, NULL as null.
+JsonbValue json_value(Oid type, const char *text) {
+  JsonbValue value;
+  if (text == nullptr) {
+    value.type = jbvNull;
+    return value;
+  }
+  switch (getBaseType(type)) {
+    case INT2OID:
+    case INT4OID:
+    case INT8OID:
+    case NUMERICOID:
+      if (strcmp(text, "NaN") != 0 && strstr(text, "Infinity") == nullptr) {
+        value.type = jbvNumeric;
+        value.val.numeric = DatumGetNumeric(
+            DirectFunctionCall3(numeric_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+        return value;
+      }
+      break;
+    case BOOLOID:
+      value.type = jbvBool;
+      value.val.boolean = text[0] == 't';
+      return value;
+    default: break;
+  }
+  value.type = jbvString;
+  value.val.string.val = const_cast<char *>(text);
+  value.val.string.len = static_cast<int>(strlen(text));
+  return value;
+}
+
+void push_key(JsonbParseState **state, const char *key) {
+  JsonbValue name;
+  name.type = jbvString;
+  name.val.string.val = const_cast<char *>(key);
+  name.val.string.len = static_cast<int>(strlen(key));
+  (void)pushJsonbValue(state, WJB_KEY, &name);
+}
+
+// A date or time in one form whatever the session's DateStyle, TimeZone and IntervalStyle: ISO
+// dates, times in UTC, ISO 8601 intervals; nullptr for other types and values out of the range
+// PostgreSQL's own output would print otherwise (infinities), which then use the output function.
+const char *settled_time_text(Oid type, Datum value) {
+  char buf[MAXDATELEN + 1];
+  struct pg_tm tm;
+  fsec_t fsec;
+  switch (type) {
+    case DATEOID: {
+      const DateADT date = DatumGetDateADT(value);
+      if (DATE_NOT_FINITE(date)) return nullptr;
+      j2date(date + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+      EncodeDateOnly(&tm, USE_ISO_DATES, buf);
+      return pstrdup(buf);
+    }
+    case TIMESTAMPOID:
+    case TIMESTAMPTZOID: {
+      const Timestamp at = DatumGetTimestamp(value);
+      if (TIMESTAMP_NOT_FINITE(at) || timestamp2tm(at, nullptr, &tm, &fsec, nullptr, nullptr) != 0) return nullptr;
+      tm.tm_isdst = 0;  // UTC: a zone to print (+00) for a timestamptz
+      EncodeDateTime(&tm, fsec, type == TIMESTAMPTZOID, 0, nullptr, USE_ISO_DATES, buf);
+      return pstrdup(buf);
+    }
+    case INTERVALOID: {
+      struct pg_itm itm;
+      interval2itm(*DatumGetIntervalP(value), &itm);
+      EncodeInterval(&itm, INTSTYLE_ISO_8601, buf);
+      return pstrdup(buf);
+    }
+    default: return nullptr;
+  }
+}
+
+// Column `attnum` of `tuple` as text (nullptr when NULL).
+const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum) {
+  if (tuple == nullptr) return nullptr;
+  bool isnull = false;
+  const Datum value = heap_getattr(tuple, attnum, desc, &isnull);
+  if (isnull) return nullptr;
+  const char *settled = settled_time_text(getBaseType(TupleDescAttr(desc, attnum - 1)->atttypid), value);
+  if (settled != nullptr) return settled;
+  Oid output;
+  bool varlena;
+  getTypeOutputInfo(TupleDescAttr(desc, attnum - 1)->atttypid, &output, &varlena);
+  return OidOutputFunctionCall(output, value);
+}
+
+int64 column_int8(HeapTuple tuple, TupleDesc desc, int attnum) {
+  const char *text = column_text(tuple, desc, attnum);
+  return text == nullptr ? 0 : DatumGetInt64(DirectFunctionCall1(int8in, CStringGetDatum(text)));
+}
+
+// {"column": {"before": ..., "after": ...}, ...} over the columns that differ (an inserted row:
+// every non-null column's "after"; a deleted one: its "before"); (Datum) 0 when none differs. Built
+// as a jsonb directly (no JSON text to parse).
+Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
+  JsonbParseState *state = nullptr;
+  (void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+  bool any = false;
+  for (int i = 0; i < desc->natts; i++) {
+    const Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (att->attisdropped) continue;
+    const char *old_text = column_text(before, desc, i + 1);
+    const char *new_text = column_text(after, desc, i + 1);
+    const bool same = (old_text == nullptr && new_text == nullptr) ||
+                      (old_text != nullptr && new_text != nullptr && strcmp(old_text, new_text) == 0);
+    if (same || (before != nullptr && after == nullptr && old_text == nullptr)) continue;
+    push_key(&state, NameStr(att->attname));
+    (void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+    if (before != nullptr) {
+      push_key(&state, "before");
+      JsonbValue value = json_value(att->atttypid, old_text);
+      (void)pushJsonbValue(&state, WJB_VALUE, &value);
+    }
+    if (after != nullptr) {
+      push_key(&state, "after");
+      JsonbValue value = json_value(att->atttypid, new_text);
+      (void)pushJsonbValue(&state, WJB_VALUE, &value);
+    }
+    (void)pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
+    any = true;
+  }
+  JsonbValue *object = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
+  if (!any) return (Datum)0;
+  return JsonbPGetDatum(JsonbValueToJsonb(object));
+}
+
+// Runs `statement` as autotime with `n` arguments; saved plans live for the backend (PostgreSQL
+// re-plans them when autotime's tables change).
+void run_as_autotime(Oid autotime, SPIPlanPtr *plan, const char *statement, int n, Oid *types, Datum *values,
+                     const char *nulls) {
+  const SavedIdentity saved = become(autotime);
+  if (*plan == nullptr) {
+    SPIPlanPtr prepared = SPI_prepare(statement, n, types);
+    if (prepared == nullptr)
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not prepare: %s", statement)));
+    SPI_keepplan(prepared);
+    *plan = prepared;
+  }
+  const int rc = SPI_execute_plan(*plan, values, nulls, false, 0);
+  restore_identity(saved);
+  if (rc < 0)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not keep an entry's history: %s",
+                                                           SPI_result_code_string(rc))));
+}
+
+bool team_rules_exist(Oid autotime) {
+  const SavedIdentity saved = become(autotime);
+  const bool exist = (settings_features() & kBillingRules) != 0;
+  restore_identity(saved);
+  return exist;
+}
+
+SPIPlanPtr record_plan = nullptr;
+SPIPlanPtr refresh_plan = nullptr;
+SPIPlanPtr forget_plan = nullptr;
+SPIPlanPtr born_plan = nullptr;
+
+}  // namespace
+
+EntryAction begin_entry_action(Oid relid, const char *name) {
+  const EntryAction previous = current_action;
+  current_action = {relid, name};
+  return previous;
+}
+
+void end_entry_action(const EntryAction &previous) { current_action = previous; }
+
+const char *entry_action_on(Oid relid) { return current_action.relid == relid ? current_action.name : nullptr; }
+
+}  // namespace autotime::pg
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_entry_history);
+PG_FUNCTION_INFO_V1(autotime_entry_guidelines);
+
+// autotime_entry_history AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW: arguments are the table's
+// id, team_id and source_kind columns.
+Datum autotime_entry_history(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("autotime.entry_history() is a trigger")));
+  auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+  if (!TRIGGER_FIRED_AFTER(trigger->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigger->tg_event) || trigger->tg_trigger->tgnargs != 3)
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("autotime.entry_history() runs AFTER each row, with the id, team_id and source_kind columns")));
+  const bool inserted = TRIGGER_FIRED_BY_INSERT(trigger->tg_event);
+  const bool deleted = TRIGGER_FIRED_BY_DELETE(trigger->tg_event);
+  HeapTuple before = inserted ? nullptr : trigger->tg_trigtuple;
+  HeapTuple after = inserted ? trigger->tg_trigtuple : (deleted ? nullptr : trigger->tg_newtuple);
+  TupleDesc desc = RelationGetDescr(trigger->tg_relation);
+  // Only entries autotime made (a source_kind before or after) have a history.
+  const int kind_column = autotime::pg::column_of(trigger, 2);
+  bool no_kind_before = true, no_kind_after = true;
+  if (before != nullptr) (void)heap_getattr(before, kind_column, desc, &no_kind_before);
+  if (after != nullptr) (void)heap_getattr(after, kind_column, desc, &no_kind_after);
+  if (no_kind_before && no_kind_after) return PointerGetDatum(nullptr);
+  const Oid relid = RelationGetRelid(trigger->tg_relation);
+  // A partition's trigger is its parent's clone: the action was begun on the table bound.
+  const char *action = autotime::pg::entry_action_on(relid);
+  if (action == nullptr && trigger->tg_relation->rd_rel->relispartition) {
+    List *ancestors = get_partition_ancestors(relid);
+    ListCell *cell;
+    foreach (cell, ancestors)
+      if (action == nullptr) action = autotime::pg::entry_action_on(lfirst_oid(cell));
+  }
+  if (inserted) action = "created";
+  else if (action == nullptr) action = deleted ? "deleted" : "edited";
+
+  const Datum changes = autotime::pg::changed_columns(before, after, desc);
+  if (changes == (Datum)0) return PointerGetDatum(nullptr);  // an UPDATE that changed nothing
+  HeapTuple row = after != nullptr ? after : before;
+  const int64 entry_id = autotime::pg::column_int8(row, desc, autotime::pg::column_of(trigger, 0));
+  const int64 team_id = autotime::pg::column_int8(row, desc, autotime::pg::column_of(trigger, 1));
+  const char *actor = GetUserNameFromId(GetOuterUserId(), true);
+
+  SPI_connect();
+  const Oid autotime = autotime::pg::autotime_owner();
+  Oid record_types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
+  Datum record_values[5] = {Int64GetDatum(team_id), Int64GetDatum(entry_id),
+                            actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor), CStringGetTextDatum(action), changes};
+  const char record_nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', ' '};
+  autotime::pg::run_as_autotime(autotime, &autotime::pg::record_plan,
+                                "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
+                                "VALUES ($1, $2, $3, $4, $5)",
+                                5, record_types, record_values, record_nulls);
+  if (autotime::pg::team_rules_exist(autotime)) {
+    Oid types[2] = {INT8OID, INT8OID};
+    // An entry an application moved to another id or firm leaves no flags under its old key.
+    if (before != nullptr && after != nullptr) {
+      Datum old_key[2] = {
+          Int64GetDatum(autotime::pg::column_int8(before, desc, autotime::pg::column_of(trigger, 1))),
+          Int64GetDatum(autotime::pg::column_int8(before, desc, autotime::pg::column_of(trigger, 0)))};
+      if (DatumGetInt64(old_key[0]) != team_id || DatumGetInt64(old_key[1]) != entry_id)
+        autotime::pg::run_as_autotime(autotime, &autotime::pg::forget_plan,
+                                      "DELETE FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
+                                      "AND f.entry_id OPERATOR(pg_catalog.=) $2",
+                                      2, types, old_key, nullptr);
+    }
+    Datum values[2] = {Int64GetDatum(team_id), Int64GetDatum(entry_id)};
+    if (deleted)
+      autotime::pg::run_as_autotime(autotime, &autotime::pg::forget_plan,
+                                    "DELETE FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
+                                    "AND f.entry_id OPERATOR(pg_catalog.=) $2",
+                                    2, types, values, nullptr);
+    else
+      autotime::pg::run_as_autotime(autotime, &autotime::pg::refresh_plan,
+                                    "SELECT autotime.refresh_entry_flags($1, ARRAY[$2::pg_catalog.int8])", 2, types,
+                                    values, nullptr);
+  }
+  SPI_finish();
+  return PointerGetDatum(nullptr);
+}
+
+// autotime_entry_guidelines BEFORE INSERT FOR EACH ROW: arguments are the table's team_id,
+// client_id, source_kind and billable columns.
+Datum autotime_entry_guidelines(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("autotime.entry_guidelines() is a trigger")));
+  auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+  if (!TRIGGER_FIRED_BEFORE(trigger->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigger->tg_event) ||
+      !TRIGGER_FIRED_FOR_ROW(trigger->tg_event) || trigger->tg_trigger->tgnargs != 4)
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("autotime.entry_guidelines() runs BEFORE INSERT of each row, with the team_id, client_id, "
+                           "source_kind and billable columns")));
+  HeapTuple row = trigger->tg_trigtuple;
+  TupleDesc desc = RelationGetDescr(trigger->tg_relation);
+  SPI_connect();
+  const Oid autotime = autotime::pg::autotime_owner();
+  if (!autotime::pg::team_rules_exist(autotime)) {
+    SPI_finish();
+    return PointerGetDatum(row);
+  }
+  const int billable = autotime::pg::column_of(trigger, 3);
+  bool isnull = false;
+  const Datum is_billable = heap_getattr(row, billable, desc, &isnull);
+  const char *kind = autotime::pg::column_text(row, desc, autotime::pg::column_of(trigger, 2));
+  if (TupleDescAttr(desc, billable - 1)->atttypid != BOOLOID || isnull || !DatumGetBool(is_billable) || kind == nullptr) {
+    SPI_finish();
+    return PointerGetDatum(row);
+  }
+  const char *client = autotime::pg::column_text(row, desc, autotime::pg::column_of(trigger, 1));
+  Oid types[3] = {INT8OID, INT8OID, TEXTOID};
+  Datum values[3] = {Int64GetDatum(autotime::pg::column_int8(row, desc, autotime::pg::column_of(trigger, 0))),
+                     client == nullptr ? (Datum)0 : DirectFunctionCall1(int8in, CStringGetDatum(client)),
+                     CStringGetTextDatum(kind)};
+  const char nulls[3] = {' ', client == nullptr ? 'n' : ' ', ' '};
+  autotime::pg::run_as_autotime(autotime, &autotime::pg::born_plan, "SELECT autotime.born_non_billable($1, $2, $3)", 3, types,
+                                values, nulls);
+  const bool non_billable = SPI_processed == 1 && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
+  SPI_finish();
+  if (!non_billable) return PointerGetDatum(row);
+  int columns[1] = {billable};
+  Datum replaced[1] = {BoolGetDatum(false)};
+  bool replaced_nulls[1] = {false};
+  return PointerGetDatum(heap_modify_tuple_by_cols(row, desc, 1, columns, replaced, replaced_nulls));
+}
+
+}  // extern "C"
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(autotime_entry_truncate);
+
+// autotime_entry_history_truncate BEFORE TRUNCATE FOR EACH STATEMENT, on the entries table and
+// each of its partitions: every entry autotime made in the table itself (not its partitions,
+// whose own triggers fire) gets its `deleted` change, and its flags go. Arguments as
+// autotime_entry_history's. The rows are read as the table's owner.
+Datum autotime_entry_truncate(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("autotime.entry_truncate() is a trigger")));
+  auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+  if (!TRIGGER_FIRED_BEFORE(trigger->tg_event) || !TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event) ||
+      trigger->tg_trigger->tgnargs != 3)
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("autotime.entry_truncate() runs BEFORE TRUNCATE, with the id, team_id and source_kind columns")));
+  Relation rel = trigger->tg_relation;
+  const char *table = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
+  (void)autotime::pg::column_of(trigger, 2);  // still there (an error naming the fix, else)
+  const char *query = psprintf("SELECT * FROM ONLY %s WHERE %s IS NOT NULL", table,
+                               quote_identifier(trigger->tg_trigger->tgargs[2]));
+  const char *actor = GetUserNameFromId(GetOuterUserId(), true);
+
+  SPI_connect();
+  const autotime::pg::SavedIdentity saved = autotime::pg::become(autotime::pg::relation_owner(RelationGetRelid(rel)));
+  const int rc = SPI_execute(query, true, 0);
+  autotime::pg::restore_identity(saved);
+  if (rc != SPI_OK_SELECT)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read the truncated entries of %s", table)));
+  SPITupleTable *rows = SPI_tuptable;  // kept until SPI_finish (the statements below make their own)
+  const Oid autotime = autotime::pg::autotime_owner();
+  const uint64 count = SPI_processed;
+  const int id_column = SPI_fnumber(rows->tupdesc, trigger->tg_trigger->tgargs[0]);
+  const int team_column = SPI_fnumber(rows->tupdesc, trigger->tg_trigger->tgargs[1]);
+  if (id_column <= 0 || team_column <= 0) (void)autotime::pg::column_of(trigger, id_column <= 0 ? 0 : 1);
+  const bool rules = autotime::pg::team_rules_exist(autotime);
+  for (uint64 i = 0; i < count; i++) {
+    HeapTuple row = rows->vals[i];
+    const Datum changes = autotime::pg::changed_columns(row, nullptr, rows->tupdesc);
+    const Datum team_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, team_column));
+    const Datum entry_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, id_column));
+    Oid record_types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
+    Datum record_values[5] = {team_id, entry_id, actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor),
+                              CStringGetTextDatum("deleted"), changes};
+    const char record_nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', changes == (Datum)0 ? 'n' : ' '};
+    autotime::pg::run_as_autotime(autotime, &autotime::pg::record_plan,
+                                  "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
+                                  "VALUES ($1, $2, $3, $4, $5)",
+                                  5, record_types, record_values, record_nulls);
+    if (rules) {
+      Oid types[2] = {INT8OID, INT8OID};
+      Datum key[2] = {team_id, entry_id};
+      autotime::pg::run_as_autotime(autotime, &autotime::pg::forget_plan,
+                                    "DELETE FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
+                                    "AND f.entry_id OPERATOR(pg_catalog.=) $2",
+                                    2, types, key, nullptr);
+    }
+  }
+  SPI_finish();
+  return PointerGetDatum(nullptr);
+}
+
+}  // extern "C"

@@ -37,6 +37,12 @@ SELECT kind, source_id, case_id, worked, description, session_entry_id IS NOT NU
 SELECT autotime.explain('sms', 2, 1) ->> 'outcome' AS outcome,
        autotime.explain('sms', 2, 1) ->> 'time_entry_id' = autotime.entry_for('call', 1, 1)::text AS same_entry,
        autotime.entry_for('sms', 1, 1) = autotime.entry_for('call', 1, 1) AS sms_1_too;
+-- The session's entry history (SPEC §7): created by the call, then regrouped as each text joined;
+-- the texts' own drafts, merged into it, are deleted.
+SELECT h.action, h.changes -> 'minutes' AS minutes, h.changes -> 'description' -> 'after' AS description
+  FROM autotime.history(autotime.entry_for('call', 1, 1), 1) h ORDER BY h.change_id;
+SELECT string_agg(h.action, ',' ORDER BY h.change_id) AS merged_drafts
+  FROM autotime.entry_history h WHERE h.team_id = 1 AND h.entry_id <> autotime.entry_for('call', 1, 1);
 
 -- The gap's boundary: a text exactly 10 minutes after the session's end (10:45 -> 10:55) joins it;
 -- one 10 minutes and 1 second after the new end (11:10 -> 11:20:01) opens another.

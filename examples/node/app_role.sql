@@ -22,4 +22,4 @@ GRANT SELECT ON time_entries TO practice_app;
 GRANT SELECT ON autotime.unreviewed TO practice_app;
 GRANT EXECUTE ON FUNCTION autotime.review_rows(text) TO practice_app;  -- what the view reads
 GRANT EXECUTE ON FUNCTION autotime.explain(text, bigint, bigint, regclass), autotime.entry_for(text, bigint, bigint, regclass),
-  autotime.approve(bigint[], bigint, bigint, boolean), autotime.backfill_automatic_time(bigint, bigint) TO practice_app;
+  autotime.approve(bigint[], bigint, bigint, boolean, boolean), autotime.backfill_automatic_time(bigint, bigint) TO practice_app;

@@ -47,8 +47,12 @@ check "explain agrees" \
   "created|t"
 check "the invoice gate holds on the bound table" \
   "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'lawfirm.billing_lines'::regclass
-   AND NOT tgisinternal" \
+   AND NOT tgisinternal AND tgname LIKE 'autotime_invoice_gate%'" \
   "autotime_invoice_gate,autotime_invoice_gate_insert"
+check "the bound table keeps its lines' history (SPEC §7): made, approved, then billed by the application" \
+  "SELECT string_agg(h.action, ',' ORDER BY h.change_id) FROM autotime.history(
+     (SELECT line_id FROM lawfirm.billing_lines WHERE origin_kind = 'call' AND origin_id = 2), 7) h" \
+  "created,approved,edited"
 refusal="$(psql -X -q -v ON_ERROR_STOP=1 -c "UPDATE lawfirm.billing_lines SET invoice_ref = 'INV-1002'
      WHERE origin_kind = 'call' AND origin_id = 1" 2>&1 || true)"
 case "$refusal" in

@@ -1407,6 +1407,11 @@ COMMENT ON COLUMN autotime.team_settings.billing_increment_minutes IS
 CREATE FUNCTION autotime.rule_minutes(call_minutes_mode text, increment integer, duration_seconds bigint,
     billing_increment integer) RETURNS integer
   AS 'MODULE_PATHNAME', 'autotime_rule_minutes' LANGUAGE c IMMUTABLE PARALLEL SAFE;
+-- The daily cap's rule in the C++ core (admitted_under_daily_cap), for tests and DBAs: how many of
+-- a member's activities of one day (minutes in the order they happened) a day with `counted`
+-- minutes admits under `cap`. Capture applies it set-based.
+CREATE FUNCTION autotime.rule_daily_cap_admits(counted integer, minutes integer[], cap integer) RETURNS integer
+  AS 'MODULE_PATHNAME', 'autotime_rule_daily_cap_admits' LANGUAGE c IMMUTABLE PARALLEL SAFE;
 
 -- Daily cap: a member's automatically captured minutes per work date never exceed it; an activity
 -- that would pass it is skipped (daily_cap), not linked. NULL: off.

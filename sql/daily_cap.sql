@@ -59,3 +59,45 @@ FROM autotime.daily_minutes d WHERE d.team_id = 1 ORDER BY d.user_id, d.work_dat
 -- 1 to 1440 minutes.
 \set VERBOSITY terse
 UPDATE autotime.team_settings SET daily_cap_minutes = 0 WHERE team_id = 1;
+\set VERBOSITY default
+-- Capture applies the core's rule (autotime.rule_daily_cap_admits, src/core/rules.cpp): on a day of
+-- 15 calls of random lengths in one statement (inserted out of order), and on a day whose 15 calls
+-- arrive one statement each in a random order, the entries are exactly those the rule admits, and
+-- the day stays within its cap.
+UPDATE autotime.team_settings SET daily_cap_minutes = 120, call_minutes_mode = 'rounded_duration',
+  minutes_per_activity = 6 WHERE team_id = 2;
+SELECT setseed(0.2026);
+CREATE TEMP TABLE day_calls AS
+  SELECT 100 * d + g AS id, timestamptz '2026-03-31 08:00+00' + d * interval '1 day' + g * interval '7 minutes' AS started_at,
+         (60 + floor(random() * 1500))::bigint AS duration_seconds, random() AS arrival
+  FROM generate_series(1, 2) d, generate_series(1, 15) g;
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds)
+  SELECT 2, id, 200, 20, 'outbound', 'completed', started_at, duration_seconds FROM day_calls WHERE id < 200 ORDER BY arrival;
+DO $$
+DECLARE
+  c record;
+  m integer;
+  counted integer := 0;
+  admitted integer := 0;
+BEGIN
+  FOR c IN SELECT * FROM day_calls WHERE id > 200 ORDER BY arrival LOOP
+    INSERT INTO firm.calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds)
+      VALUES (2, c.id, 200, 20, 'outbound', 'completed', c.started_at, c.duration_seconds);
+    m := autotime.rule_minutes('rounded_duration', 6, c.duration_seconds, NULL);
+    IF autotime.rule_daily_cap_admits(counted, ARRAY[m], 120) = 1 THEN
+      counted := counted + m;
+      admitted := admitted + 1;
+    END IF;
+  END LOOP;
+  PERFORM set_config('daily_cap_test.admitted', admitted::text, false);
+  PERFORM set_config('daily_cap_test.counted', counted::text, false);
+END
+$$;
+SELECT d.work_date, count(*) AS entries, sum(d.minutes) AS minutes, sum(d.minutes) <= 120 AS within_cap,
+       (count(*), sum(d.minutes)) = CASE WHEN d.work_date = '2026-04-01'
+         THEN (SELECT (n::bigint, (SELECT sum(m) FROM unnest(ms[1:n]) m)) FROM (SELECT ms, autotime.rule_daily_cap_admits(0, ms, 120) AS n
+                 FROM (SELECT array_agg(autotime.rule_minutes('rounded_duration', 6, c.duration_seconds, NULL) ORDER BY c.started_at) AS ms
+                         FROM day_calls c WHERE c.id < 200) a) b)
+         ELSE (current_setting('daily_cap_test.admitted')::bigint, current_setting('daily_cap_test.counted')::bigint) END
+         AS as_the_core_rules
+  FROM time_entries d WHERE d.team_id = 2 AND d.work_date >= '2026-04-01' GROUP BY d.work_date ORDER BY 1;

@@ -109,6 +109,17 @@ int billed_minutes(int minutes, std::optional<int> billing_increment) noexcept {
   return (minutes + increment - 1) / increment * increment;
 }
 
+std::size_t admitted_under_daily_cap(int counted, const std::vector<int> &minutes_in_order, int cap) noexcept {
+  long long total = counted;
+  std::size_t admitted = 0;
+  for (int minutes : minutes_in_order) {
+    total += minutes;
+    if (total > cap) break;
+    admitted++;
+  }
+  return admitted;
+}
+
 bool entry_billable(std::string_view billing_type, FlatFeePolicy policy) noexcept {
   if (billing_type == "hourly") return true;
   if (billing_type == "flat_fee") return policy == FlatFeePolicy::Billable;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace autotime {
 
@@ -109,6 +110,13 @@ inline constexpr int kMaxBillingIncrement = 60;
 // SPEC §6: `minutes` of work billed in whole billing increments, rounded up (billed >= worked,
 // billed - worked < one increment). No increment (off): the minutes as they are.
 int billed_minutes(int minutes, std::optional<int> billing_increment) noexcept;
+
+// SPEC §6 daily_cap_minutes: how many of a member's new activities of one work date, in the order
+// they happened, the day admits — those whose running total, after the `counted` minutes the day
+// already has, stays within `cap`; the first that would pass it and every later one are skipped
+// (daily_cap). Minutes are positive, so the admitted are a prefix. The capture statement applies
+// the same rule set-based (a running sum over the member's day, src/core/capture_sql.cpp).
+std::size_t admitted_under_daily_cap(int counted, const std::vector<int> &minutes_in_order, int cap) noexcept;
 
 // Hourly work is billable, contingency work is recorded non-billable, flat-fee work follows the policy.
 bool entry_billable(std::string_view billing_type, FlatFeePolicy policy) noexcept;

@@ -46,6 +46,28 @@ PG_FUNCTION_INFO_V1(autotime_rule_minutes);
 PG_FUNCTION_INFO_V1(autotime_rule_billable);
 PG_FUNCTION_INFO_V1(autotime_rule_description);
 PG_FUNCTION_INFO_V1(autotime_rule_verdict);
+PG_FUNCTION_INFO_V1(autotime_rule_daily_cap_admits);
+
+// rule_daily_cap_admits(counted integer, minutes integer[], cap integer) RETURNS integer: how many
+// of the activities (their minutes in the order they happened) a day with `counted` minutes admits.
+Datum autotime_rule_daily_cap_admits(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2)) PG_RETURN_NULL();
+  Datum *items;
+  bool *nulls;
+  int count;
+  deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), INT4OID, 4, true, TYPALIGN_INT, &items, &nulls, &count);
+  int *minutes = static_cast<int *>(palloc(sizeof(int) * (count + 1)));
+  for (int i = 0; i < count; i++) {
+    if (nulls[i] || DatumGetInt32(items[i]) <= 0)
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("an activity's minutes must be positive")));
+    minutes[i] = DatumGetInt32(items[i]);
+  }
+  const int counted = PG_GETARG_INT32(0), cap = PG_GETARG_INT32(2);
+  const char *admitted = autotime::pg::call_core("apply a daily cap", [&] {
+    return std::to_string(autotime::admitted_under_daily_cap(counted, std::vector<int>(minutes, minutes + count), cap));
+  });
+  PG_RETURN_INT32(pg_strtoint32(admitted));
+}
 
 // rule_verdict(linked, linked_to_this_source, entry_exists, failure_recorded, live_reason) RETURNS
 // text[] {outcome, reason}: what explain reports, for set-based reports (capture_report).

@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -781,6 +783,41 @@ TEST(BilledMinutes, WholeIncrementsRoundedUpNeverBelowTheWork) {
       ASSERT_LT(billed - minutes, increment) << minutes << " in " << increment;
       ASSERT_EQ(billed_minutes(billed, increment), billed);  // rounding twice changes nothing
     }
+}
+
+// SPEC §6: a day admits its activities in the order they happened while they fit.
+TEST(DailyCap, AdmitsThePrefixThatFits) {
+  EXPECT_EQ(admitted_under_daily_cap(0, {15, 15, 15}, 40), 2u);
+  EXPECT_EQ(admitted_under_daily_cap(0, {15, 15, 10}, 40), 3u);
+  EXPECT_EQ(admitted_under_daily_cap(30, {15, 5}, 40), 0u);  // the first doesn't fit: nor does a later one
+  EXPECT_EQ(admitted_under_daily_cap(40, {1}, 40), 0u);
+  EXPECT_EQ(admitted_under_daily_cap(0, {}, 40), 0u);
+}
+
+// Properties: whatever the activities and however they arrive — one statement each or several
+// per statement, in any order of statements — a day never exceeds its cap, and a statement stops
+// only at an activity that would pass it.
+TEST(DailyCap, ADayNeverExceedsItsCapWhateverTheArrival) {
+  std::mt19937 random(20261201);
+  for (int round = 0; round < 20000; round++) {
+    const int cap = std::uniform_int_distribution<int>(1, kMaxMinutes)(random);
+    std::vector<int> activities(std::uniform_int_distribution<int>(0, 12)(random));
+    for (int &minutes : activities) minutes = std::uniform_int_distribution<int>(1, 240)(random);
+    std::shuffle(activities.begin(), activities.end(), random);  // the order statements arrive in
+    int counted = 0;
+    for (std::size_t at = 0; at < activities.size();) {
+      const std::size_t size = std::uniform_int_distribution<std::size_t>(1, activities.size() - at)(random);
+      const std::vector<int> statement(activities.begin() + at, activities.begin() + at + size);
+      const std::size_t admitted = admitted_under_daily_cap(counted, statement, cap);
+      ASSERT_LE(admitted, statement.size());
+      for (std::size_t i = 0; i < admitted; i++) counted += statement[i];
+      ASSERT_LE(counted, cap) << "round " << round;
+      if (admitted < statement.size()) {
+        ASSERT_GT(counted + statement[admitted], cap) << "round " << round;
+      }
+      at += size;
+    }
+  }
 }
 
 TEST(BilledMinutes, OffLeavesTheMinutes) {

@@ -2000,9 +2000,17 @@ REVOKE ALL ON FUNCTION autotime.born_non_billable(bigint, bigint, text) FROM PUB
 CREATE FUNCTION autotime.refresh_entry_flags(team bigint, entry_ids bigint[] DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  t record := autotime.entry_table();
+  t record;
   flagged integer;
 BEGIN
+  -- A team without rules whose entries have no flags has nothing to compute (another team's rules
+  -- turn the entries table's check on for every team).
+  IF NOT EXISTS (SELECT 1 FROM autotime.billing_rules r WHERE r.team_id = team)
+     AND NOT EXISTS (SELECT 1 FROM autotime.entry_flags f
+                      WHERE f.team_id = team AND (entry_ids IS NULL OR f.entry_id = ANY (entry_ids))) THEN
+    RETURN 0;
+  END IF;
+  t := autotime.entry_table();
   DELETE FROM autotime.entry_flags f WHERE f.team_id = team AND (entry_ids IS NULL OR f.entry_id = ANY (entry_ids));
   INSERT INTO autotime.entry_flags (team_id, entry_id, rule, detail)
   SELECT team, e.id, f.rule, f.detail

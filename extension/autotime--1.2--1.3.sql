@@ -1462,7 +1462,8 @@ COMMENT ON COLUMN autotime.activity_links.span IS
   'The time its entry covers: from the activity''s time, the entry''s minutes long (the double-billing guard''s)';
 
 -- The team's auto entries with their spans (entries read as their owner), only those of the given
--- members when `members_of` names entries.
+-- members when `members_of` names entries. A session's entry (SPEC §6 sessions, below) spans its
+-- activities, from the first start to the last end; other entries keep their link's span.
 CREATE FUNCTION autotime.entry_spans(team bigint, members_of bigint[] DEFAULT NULL)
 RETURNS TABLE (team_id bigint, entry_id bigint, user_id bigint, client_id bigint, status text, span tstzrange)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -1471,7 +1472,7 @@ DECLARE
   space text := coalesce('e.' || autotime.entry_space_column(), '''''');  -- its source_table, else ''
 BEGIN
   RETURN QUERY
-  SELECT team, e.id, e.user_id, e.client_id, e.status, l.span
+  SELECT team, e.id, e.user_id, e.client_id, e.status, coalesce(ss.span, l.span)
   FROM autotime.query_as_owner(t.rel, format(
          'SELECT e.%1$s::int8, e.%2$s::int8, e.%3$s::int8, e.%4$s::text, e.%5$s::text, e.%6$s::int8, '
          'nullif(%7$s::text, '''') FROM %8$s e WHERE e.%9$s = $2 AND e.%5$s IS NOT NULL AND ($1 IS NULL OR e.%2$s IN '
@@ -1479,8 +1480,14 @@ BEGIN
          t.id, t.user_id, t.client_id, t.status, t.source_kind, t.source_id, space, t.rel, t.team_id),
        members_of, team, NULL)
        AS e(id bigint, user_id bigint, client_id bigint, status text, kind text, source_id bigint, space text)
-  JOIN autotime.activity_links l ON l.team_id = team AND l.kind = e.kind AND l.source_id = e.source_id
-   AND l.key_space IS NOT DISTINCT FROM e.space AND l.span IS NOT NULL AND l.released_at IS NULL AND l.dismissed_at IS NULL;
+  LEFT JOIN autotime.activity_links l ON l.team_id = team AND l.kind = e.kind AND l.source_id = e.source_id
+   AND l.key_space IS NOT DISTINCT FROM e.space AND l.span IS NOT NULL AND l.released_at IS NULL AND l.dismissed_at IS NULL
+   AND l.session_entry_id IS NULL
+  LEFT JOIN LATERAL (
+    SELECT tstzrange(min(lower(s.worked)), max(upper(s.worked))) AS span FROM autotime.activity_links s
+     WHERE s.team_id = team AND s.session_entry_id = e.id AND s.worked IS NOT NULL AND s.released_at IS NULL
+       AND s.dismissed_at IS NULL HAVING count(*) > 0) ss ON true
+  WHERE coalesce(ss.span, l.span) IS NOT NULL;
 END
 $$;
 REVOKE ALL ON FUNCTION autotime.entry_spans(bigint, bigint[]) FROM PUBLIC;
@@ -1819,34 +1826,6 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 REVOKE ALL ON FUNCTION autotime.sessions_in_use() FROM PUBLIC;
 
--- The double-billing guard reads a session's entry's span from its activities: from the first
--- start to the last end (each activity's own span). Other entries keep their link's span.
-CREATE OR REPLACE FUNCTION autotime.entry_spans(team bigint, members_of bigint[] DEFAULT NULL)
-RETURNS TABLE (team_id bigint, entry_id bigint, user_id bigint, client_id bigint, status text, span tstzrange)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  t record := autotime.entry_table();
-  space text := coalesce('e.' || autotime.entry_space_column(), '''''');  -- its source_table, else ''
-BEGIN
-  RETURN QUERY
-  SELECT team, e.id, e.user_id, e.client_id, e.status, coalesce(ss.span, l.span)
-  FROM autotime.query_as_owner(t.rel, format(
-         'SELECT e.%1$s::int8, e.%2$s::int8, e.%3$s::int8, e.%4$s::text, e.%5$s::text, e.%6$s::int8, '
-         'nullif(%7$s::text, '''') FROM %8$s e WHERE e.%9$s = $2 AND e.%5$s IS NOT NULL AND ($1 IS NULL OR e.%2$s IN '
-         '(SELECT x.%2$s FROM %8$s x WHERE x.%9$s = $2 AND x.%1$s = ANY ($1)))',
-         t.id, t.user_id, t.client_id, t.status, t.source_kind, t.source_id, space, t.rel, t.team_id),
-       members_of, team, NULL)
-       AS e(id bigint, user_id bigint, client_id bigint, status text, kind text, source_id bigint, space text)
-  LEFT JOIN autotime.activity_links l ON l.team_id = team AND l.kind = e.kind AND l.source_id = e.source_id
-   AND l.key_space IS NOT DISTINCT FROM e.space AND l.span IS NOT NULL AND l.released_at IS NULL AND l.dismissed_at IS NULL
-   AND l.session_entry_id IS NULL
-  LEFT JOIN LATERAL (
-    SELECT tstzrange(min(lower(s.worked)), max(upper(s.worked))) AS span FROM autotime.activity_links s
-     WHERE s.team_id = team AND s.session_entry_id = e.id AND s.worked IS NOT NULL AND s.released_at IS NULL
-       AND s.dismissed_at IS NULL HAVING count(*) > 0) ss ON true
-  WHERE coalesce(ss.span, l.span) IS NOT NULL;
-END
-$$;
 
 
 -- ==== billing compliance: entry history and client billing rules (SPEC §7) ====

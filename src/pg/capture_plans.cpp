@@ -884,6 +884,19 @@ int64 sessions_merged(const PipelineResult &result) {
 
 bool any_team_records_errors() { return (settings_features() & kRecordsErrors) != 0; }
 
+// Whether autotime's table `name` exists (a database not updated to 1.3 yet has none) and has a row,
+// as committed now.
+static bool any_row_in(Oid schema, const char *name) {
+  if (!OidIsValid(schema) || !OidIsValid(get_relname_relid(name, schema))) return false;
+  PushActiveSnapshot(GetLatestSnapshot());
+  const int rc = SPI_execute(psprintf("SELECT EXISTS (SELECT 1 FROM autotime.%s)", ::quote_identifier(name)), true, 1);
+  PopActiveSnapshot();
+  if (rc != SPI_OK_SELECT)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read autotime.%s", name)));
+  bool isnull = false;
+  return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
 int settings_features() {
   if (feature_mode < 0) {
     const Oid schema = get_namespace_oid("autotime", true);
@@ -904,16 +917,8 @@ int settings_features() {
     int features = (DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull)) ? kDailyCaps : 0) |
                    (DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)) ? kCaseFallbacks : 0) |
                    (DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull)) ? kRecordsErrors : 0);
-    // (1.3's table: a database not updated yet has none; a trigger on it invalidates this too)
-    const Oid codes = OidIsValid(schema) ? get_relname_relid("activity_codes", schema) : InvalidOid;
-    if (OidIsValid(codes)) {
-      PushActiveSnapshot(GetLatestSnapshot());
-      const int codes_rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM autotime.activity_codes)", true, 1);
-      PopActiveSnapshot();
-      if (codes_rc != SPI_OK_SELECT)
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its activity codes")));
-      if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) features |= kTeamCodes;
-    }
+    // (1.3's tables: a database not updated yet has none; a trigger on each invalidates this too)
+    if (any_row_in(schema, "activity_codes")) features |= kTeamCodes;
     // Sessions (1.3): some team has session_gap_minutes, or some activity is still billed on a
     // session's entry (autotime.sessions_in_use; a partial index makes the second question cheap).
     PushActiveSnapshot(GetLatestSnapshot());
@@ -926,15 +931,7 @@ int settings_features() {
     PopActiveSnapshot();
     if (sessions_rc != SPI_OK_SELECT)
       ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its session settings")));
-    const Oid rules = OidIsValid(schema) ? get_relname_relid("billing_rules", schema) : InvalidOid;
-    if (OidIsValid(rules)) {
-      PushActiveSnapshot(GetLatestSnapshot());
-      const int rules_rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM autotime.billing_rules)", true, 1);
-      PopActiveSnapshot();
-      if (rules_rc != SPI_OK_SELECT)
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read its billing rules")));
-      if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) features |= kBillingRules;
-    }
+    if (any_row_in(schema, "billing_rules")) features |= kBillingRules;
     feature_mode = features;
   }
   return feature_mode;

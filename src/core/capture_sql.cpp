@@ -137,7 +137,9 @@ std::string paired_rows(const CaptureBinding &b) {
 std::string source_step(const CaptureBinding &b, Driver driver) {
   const BoundRelation &s = b.source;
   const std::string eq(kEq);
-  const std::string team_filter = "($2::pg_catalog.int8 IS NULL OR " + s.column("team_id") + eq + "$2::pg_catalog.int8)";
+  const auto team_filter = [&](Driver d) {
+    return "(" + parameter_sql(d, "team_id") + " IS NULL OR " + s.column("team_id") + eq + parameter_sql(d, "team_id") + ")";
+  };
   switch (driver) {
     case Driver::Insert:
     case Driver::RecordInsertFailures: return activities_where(b, kNewTable, "");
@@ -149,17 +151,17 @@ std::string source_step(const CaptureBinding &b, Driver driver) {
       return "SELECT " + activity_columns("n.") + " FROM " + paired_rows(b) + " WHERE n.qualifies AND NOT o.qualifies";
     case Driver::BackfillClient:
       return activities_where(b, s.qualified_name,
-                              s.column("client_id") + eq + "$1::pg_catalog.int8 AND " + team_filter);
+                              s.column("client_id") + eq + parameter_sql(driver, "client_id") + " AND " + team_filter(driver));
     case Driver::BackfillTeam: {
-      const std::string where = s.column("team_id") + eq + "$1::pg_catalog.int8 AND (" +
-                                "$2::pg_catalog.timestamptz IS NULL OR " + s.column(kind_shape(b.kind).occurred_column) +
-                                std::string(kGe) + "$2::pg_catalog.timestamptz) AND " + s.column("id") +
-                                std::string(kGt) + "$3::pg_catalog.int8 AND " + s.column("id") + std::string(kLe) +
-                                "$4::pg_catalog.int8";
+      const std::string since = parameter_sql(driver, "since");
+      const std::string where = s.column("team_id") + eq + parameter_sql(driver, "team_id") + " AND (" + since +
+                                " IS NULL OR " + s.column(kind_shape(b.kind).occurred_column) + std::string(kGe) + since +
+                                ") AND " + s.column("id") + std::string(kGt) + parameter_sql(driver, "after_id") + " AND " +
+                                s.column("id") + std::string(kLe) + parameter_sql(driver, "last_id");
       return activities_where(b, s.qualified_name, where);
     }
     case Driver::Explain:
-      return activity_projection(b, s.qualified_name, s.column("id") + eq + "$1::pg_catalog.int8 AND " + team_filter);
+      return activity_projection(b, s.qualified_name, s.column("id") + eq + parameter_sql(driver, "activity_id") + " AND " + team_filter(driver));
     case Driver::Delete: return activity_projection(b, kOldTable, "");
     default: break;
   }
@@ -178,8 +180,8 @@ std::string unlinked_step(const CaptureBinding &b, Driver driver) {
                     " a WHERE NOT EXISTS (SELECT 1 FROM autotime.activity_links l WHERE l.team_id" + eq +
                     "a.team_id AND l.kind" + eq + kind + " AND l.source_id" + eq + "a.source_id" + ledger_space(b, "l");
   if (driver == Driver::BackfillTeam)
-    sql += " AND l.team_id" + eq + "$1::pg_catalog.int8 AND l.source_id" + std::string(kGt) +
-           "$3::pg_catalog.int8 AND l.source_id" + std::string(kLe) + "$4::pg_catalog.int8";
+    sql += " AND l.team_id" + eq + parameter_sql(driver, "team_id") + " AND l.source_id" + std::string(kGt) +
+           parameter_sql(driver, "after_id") + " AND l.source_id" + std::string(kLe) + parameter_sql(driver, "last_id");
   // A released link (its activity was deleted, and this row is it sent again) doesn't count.
   const std::string held = b.released_links ? " AND l.released_at IS NULL" : "";
   sql += held + ")";
@@ -201,12 +203,16 @@ std::string case_step(const CaptureBinding &b, std::string_view from) {
   const std::string own_case = "SELECT " + case_columns + " FROM " + c.qualified_name +
                                " c WHERE a.case_id IS NOT NULL AND c." + c.column("team_id") + eq + "a.team_id AND c." +
                                c.column("id") + eq + "a.case_id";
-  const std::string latest_open_case =
-      "SELECT " + case_columns + " FROM " + c.qualified_name + " c WHERE a.case_id IS NULL AND c." + c.column("team_id") +
-      eq + "a.team_id AND c." + c.column("client_id") + eq + "a.client_id AND " + cast("c." + c.column("status"), "text") +
-      ne + "'closed'::pg_catalog.text AND " + cast("c." + c.column("status"), "text") + ne +
-      "'archived'::pg_catalog.text ORDER BY c." + c.column("updated_at") + " DESC NULLS LAST, c." + c.column("id") +
-      " DESC LIMIT 1";
+  std::string open = "";
+  for (std::string_view closed : kClosedCaseStatuses)
+    open += " AND " + cast("c." + c.column("status"), "text") + ne + literal_text(closed);
+  std::string order;
+  for (const CaseOrderKey &key : kFallbackCaseOrder)
+    order += std::string(order.empty() ? " ORDER BY " : ", ") + "c." + c.column(key.column) +
+             (key.nulls_last ? " DESC NULLS LAST" : " DESC");
+  const std::string latest_open_case = "SELECT " + case_columns + " FROM " + c.qualified_name +
+                                       " c WHERE a.case_id IS NULL AND c." + c.column("team_id") + eq + "a.team_id AND c." +
+                                       c.column("client_id") + eq + "a.client_id" + open + order + " LIMIT 1";
   std::string sql = "SELECT a.*, cs.case_id AS resolved_case_id, cs.case_client_id, cs.billing_type" +
                     std::string(b.case_fallbacks ? ", oc.open_cases" : ", 0 AS open_cases") + " FROM " + std::string(from) +
                     " a LEFT JOIN LATERAL ((" + own_case + ") UNION ALL (" + latest_open_case + ")) cs ON true";
@@ -214,9 +220,7 @@ std::string case_step(const CaptureBinding &b, std::string_view from) {
   if (b.case_fallbacks)
     sql += " LEFT JOIN LATERAL (SELECT pg_catalog.count(*)::pg_catalog.int4 AS open_cases FROM (SELECT 1 FROM " +
            c.qualified_name + " c WHERE a.case_id IS NULL AND c." + c.column("team_id") + eq + "a.team_id AND c." +
-           c.column("client_id") + eq + "a.client_id AND " + cast("c." + c.column("status"), "text") + ne +
-           "'closed'::pg_catalog.text AND " + cast("c." + c.column("status"), "text") + ne +
-           "'archived'::pg_catalog.text LIMIT 2) x) oc ON true";
+           c.column("client_id") + eq + "a.client_id" + open + " LIMIT 2) x) oc ON true";
   return sql;
 }
 
@@ -246,8 +250,8 @@ std::string decided_ctes(const CaptureBinding &b) {
   sql += "FROM " + std::string(kFactsTable) + " f ";
   sql += "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq + "f.team_id LIMIT 1) st ON true), ";
   sql += "decided AS (SELECT f.*, autotime.rule_skip_reason(f.team_enabled, f.kind_enabled, f.qualifies, "
-         "COALESCE(f.occurred_at" + std::string(kGe) + "'0001-01-01 00:00+00'::pg_catalog.timestamptz AND f.occurred_at" +
-         std::string(kLt) + "'10000-01-01 00:00+00'::pg_catalog.timestamptz, false), f.user_id IS NOT NULL, f.member_found, f.can_log_time, "
+         "COALESCE(f.occurred_at" + std::string(kGe) + activity_time_bound_sql(kFirstActivityYear) + " AND f.occurred_at" +
+         std::string(kLt) + activity_time_bound_sql(kEndActivityYear) + ", false), f.user_id IS NOT NULL, f.member_found, f.can_log_time, "
          "f.case_id IS NOT NULL, f.resolved_case_id IS NOT NULL, COALESCE(f.case_client_id" + eq + "f.client_id, false), "
          "f.billing_type, f.flat_fee_policy" + (b.case_fallbacks ? ", f.case_fallback, f.open_cases" : "") +
          ") AS reason FROM facts f)";
@@ -442,14 +446,14 @@ std::string verdict_step(const CaptureBinding &b) {
          " LIMIT 1) en ON true ORDER BY x.team_id";
 }
 
-std::string failure_step(const CaptureBinding &b) {
+std::string failure_step(const CaptureBinding &b, Driver driver) {
   const std::string eq(kEq), ne(kNe);
   const std::string kind = literal_text(kind_name(b.kind));
   std::string sql = "WITH teams AS (SELECT a.team_id, a.source_id, st.on_error FROM " + std::string(kRowsTable) +
                     " a JOIN autotime.team_settings st ON st.team_id" + eq + "a.team_id AND st.enabled), ";
   sql += "recorded AS (INSERT INTO autotime.capture_failures AS f (team_id, kind, source, source_id, sqlstate, message) "
          "SELECT t.team_id, " + kind + ", " + quote_literal(b.source.qualified_name) +
-         "::pg_catalog.regclass, t.source_id, $1, $2 FROM teams t WHERE NOT EXISTS (SELECT 1 FROM teams r WHERE r.on_error" +
+         "::pg_catalog.regclass, t.source_id, " + parameter_sql(driver, "sqlstate") + ", " + parameter_sql(driver, "message") + " FROM teams t WHERE NOT EXISTS (SELECT 1 FROM teams r WHERE r.on_error" +
          ne + "'record'::pg_catalog.text) ON CONFLICT ON CONSTRAINT capture_failures_one_per_activity DO UPDATE SET sqlstate = EXCLUDED.sqlstate, "
          "message = EXCLUDED.message, failed_at = pg_catalog.now() RETURNING 1) ";
   sql += "SELECT (SELECT pg_catalog.count(*) FROM teams WHERE on_error" + ne +
@@ -568,8 +572,9 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
     case Driver::Report: {
       // explain for every activity of a team, counted: the same steps and verdict, set-based.
       const BoundRelation &e = b.time_entries;
-      const std::string where = s.column("team_id") + eq + "$1::pg_catalog.int8 AND ($2::pg_catalog.timestamptz IS NULL OR " +
-                                s.column(kind_shape(b.kind).occurred_column) + std::string(kGe) + "$2::pg_catalog.timestamptz)";
+      const std::string since = parameter_sql(driver, "since");
+      const std::string where = s.column("team_id") + eq + parameter_sql(driver, "team_id") + " AND (" + since +
+                                " IS NULL OR " + s.column(kind_shape(b.kind).occurred_column) + std::string(kGe) + since + ")";
       return {{"activities", RunAs::Source, activity_projection(b, s.qualified_name, where), rows},
               {"cases", RunAs::Cases, case_step(b, kRowsTable), std::string(kCasedTable)},
               {"members", RunAs::Members, member_step(b), std::string(kFactsTable)},
@@ -588,11 +593,26 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                "x.failure_recorded, x.reason) AS verdict FROM " + std::string(kVerdictTable) + " x) v GROUP BY 1, 2, 3",
                ""}};
     }
-    case Driver::ClientTeams:
+    case Driver::ClientTeams: {
+      const std::string client = s.column("client_id") + eq + parameter_sql(driver, "client_id");
+      if (!b.source_team_index)
+        return {{"teams", RunAs::Source,
+                 "SELECT DISTINCT " + cast(s.column("team_id"), "int8") + " AS team_id FROM " + s.qualified_name +
+                     " WHERE " + client + " ORDER BY 1 LIMIT 2",
+                 ""}};
+      // The table's teams, one index probe each (a loose index scan), then whether each holds the
+      // client (an index probe on (team_id, client_id) where there is one): independent of the
+      // table's size.
+      const std::string team = s.column("team_id");
       return {{"teams", RunAs::Source,
-               "SELECT DISTINCT " + cast(s.column("team_id"), "int8") + " AS team_id FROM " + s.qualified_name +
-                   " WHERE " + s.column("client_id") + eq + "$1::pg_catalog.int8 ORDER BY 1 LIMIT 2",
+               "WITH RECURSIVE teams(team_id) AS ((SELECT s." + team + " FROM " + s.qualified_name + " s WHERE s." +
+                   team + " IS NOT NULL ORDER BY s." + team + " LIMIT 1) UNION ALL SELECT (SELECT s." + team + " FROM " +
+                   s.qualified_name + " s WHERE s." + team + std::string(kGt) + "t.team_id ORDER BY s." + team +
+                   " LIMIT 1) FROM teams t WHERE t.team_id IS NOT NULL) SELECT " + cast("t.team_id", "int8") +
+                   " AS team_id FROM teams t WHERE t.team_id IS NOT NULL AND EXISTS (SELECT 1 FROM " + s.qualified_name +
+                   " s WHERE s." + team + eq + "t.team_id AND s." + client + ") ORDER BY 1 LIMIT 2",
                ""}};
+    }
     case Driver::Rekey: {
       // An UPDATE that changed an activity's identity (team, id, dedupe key) or its client: its
       // draft goes, its link is released, and the row as it is now is captured again (live, so it
@@ -739,9 +759,10 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
       return steps;
     }
     case Driver::IdRange: {
-      const std::string where = s.column("team_id") + eq + "$1::pg_catalog.int8 AND ($2::pg_catalog.int8 IS NULL OR " +
-                                s.column("id") + std::string(kGt) + "$2::pg_catalog.int8) AND ($3::pg_catalog.timestamptz IS NULL OR " +
-                                s.column(kind_shape(b.kind).occurred_column) + std::string(kGe) + "$3::pg_catalog.timestamptz)";
+      const std::string after = parameter_sql(driver, "after_id"), since = parameter_sql(driver, "since");
+      const std::string where = s.column("team_id") + eq + parameter_sql(driver, "team_id") + " AND (" + after +
+                                " IS NULL OR " + s.column("id") + std::string(kGt) + after + ") AND (" + since +
+                                " IS NULL OR " + s.column(kind_shape(b.kind).occurred_column) + std::string(kGe) + since + ")";
       return {{"range", RunAs::Source,
                "SELECT " + cast("pg_catalog.min(" + s.column("id") + ")", "int8") + " AS lo, " +
                    cast("pg_catalog.max(" + s.column("id") + ")", "int8") + " AS hi FROM " + s.qualified_name +
@@ -842,22 +863,33 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
     case Driver::RecordInsertFailures:
     case Driver::RecordUpdateFailures:
       return {{"activities", RunAs::Source, source_step(b, driver), rows},
-              {"record", RunAs::Autotime, failure_step(b), ""}};
-    case Driver::ClaimLink:
+              {"record", RunAs::Autotime, failure_step(b, driver), ""}};
+    case Driver::ClaimLink: {
+      const auto value = [&](std::string_view name) { return parameter_sql(driver, name); };
       return {{"claim", RunAs::Autotime,
                "INSERT INTO autotime.activity_links AS l " +
-                   (b.entry_spans ? with_span(ledger_columns(b)) : ledger_columns(b)) + " VALUES ($1, " + kind +
-                   ", COALESCE($2, " + id_key(b, "$3::pg_catalog.text") + "), $3" + space_value(b) +
-                   (b.entry_spans ? ", " + span_of("$12::pg_catalog.timestamptz", "$8::pg_catalog.int4") : std::string()) +
-                   ") " + on_link_conflict(b) +
-                   (b.entries_have_codes ? " RETURNING " + activity_code(b, "$1") + " AS activity_code" : std::string()),
+                   (b.entry_spans ? with_span(ledger_columns(b)) : ledger_columns(b)) + " VALUES (" + value("team_id") +
+                   ", " + kind + ", COALESCE(" + value("provider_key") + ", " +
+                   id_key(b, cast(value("source_id"), "text")) + "), " + value("source_id") + space_value(b) +
+                   (b.entry_spans ? ", " + span_of(value("occurred_at"), value("minutes")) : std::string()) + ") " +
+                   on_link_conflict(b) +
+                   " RETURNING " + (b.entries_have_codes ? activity_code(b, value("team_id")) : "NULL::pg_catalog.text") +
+                   " AS activity_code",
                ""}};
-    case Driver::WriteEntry:
+    }
+    case Driver::WriteEntry: {
+      const auto value = [&](std::string_view name) { return parameter_sql(driver, name); };
+      std::string values;
+      for (std::string_view name : {"team_id", "client_id", "case_id", "user_id", "work_date", "minutes", "description",
+                                    "billable"})
+        values += value(name) + ", ";
       return {{"write", RunAs::Entries,
-               "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
-                   ") VALUES ($1, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, " + quote_literal(kind_name(b.kind)) +
-                   ", $3" + entry_space_value(b) + (b.entries_have_codes ? ", $13" : "") + ") ON CONFLICT DO NOTHING",
+               "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) + ") VALUES (" + values +
+                   "'draft', " + value("rate") + ", " + quote_literal(kind_name(b.kind)) + ", " + value("source_id") +
+                   entry_space_value(b) + (b.entries_have_codes ? ", " + value("activity_code") : "") +
+                   ") ON CONFLICT DO NOTHING",
                ""}};
+    }
   }
   throw std::logic_error("unknown capture driver");
 }

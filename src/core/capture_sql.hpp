@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rules.hpp"
+#include "statements.hpp"
 
 namespace autotime {
 
@@ -43,31 +44,16 @@ struct CaptureBinding {
   bool case_fallbacks = false;  // some team has a case_fallback other than latest_open (SPEC §7)
   bool entry_spans = false;
   bool entries_have_codes = false;  // the entries table has activity_code (SPEC §7): written from the team's codes
-  bool team_codes = false;  // some team overrides a kind's default code (autotime.activity_codes has rows)  // activity_links.span exists (1.3 and later): the double-billing guard's
+  bool team_codes = false;  // some team overrides a kind's default code (autotime.activity_codes has rows)
   // Some team has session_gap_minutes, or some activity is billed on a session's entry (SPEC §6):
   // captures lock and regroup the member's day, deletions shrink sessions, explain follows a
   // link's session_entry_id.
   bool sessions = false;
+  // The source has a valid B-tree index led by team_id: a client's teams are found by skipping
+  // from team to team through it (one probe per team), not by reading the whole table.
+  bool source_team_index = false;
 };
 
-enum class Driver {
-  Insert,          // statement trigger: rows in transition table autotime_new
-  Update,          // statement trigger: rows that qualify in autotime_new but did not in autotime_old
-  BackfillClient,  // $1 = client id, $2 = team id (NULL: every team holding the client)
-  BackfillTeam,    // $1 = team id, $2 = since (timestamptz, may be NULL), $3 < id <= $4
-  Explain,         // $1 = activity id, $2 = team id (may be NULL); returns the verdict facts, writes nothing
-  Report,          // $1 = team id, $2 = since (NULL: all): (kind, outcome, reason, activities), as explain would say
-  ClientTeams,     // $1 = client id: the teams whose activity in this table names the client (at most two)
-  Rekey,           // statement trigger: rows whose identity (team, id, key) or client an UPDATE changed
-  Truncate,        // statement trigger after TRUNCATE: drafts of activities no longer in the table go
-  IdRange,         // $1 = team id, $2 = after this id (NULL: from the first), $3 = since: (lo, hi) of the ids left
-  Delete,          // statement trigger: deleted qualifying rows keep their links, their drafts go
-  MoveCase,        // statement trigger: rows whose case changed move their draft entries
-  RecordInsertFailures,  // after a failed Insert under on_error = 'record': $1 sqlstate, $2 message
-  RecordUpdateFailures,  // the same after a failed Update
-  ClaimLink,             // $1..$13 (kEntryValueColumns) decided by the caller: claim the activity's link
-  WriteEntry,            // the same parameters: write the entry (after ClaimLink claimed the link)
-};
 
 // Whose rights a step runs with. Every step reads or writes the tables of one owner only (plus
 // the previous steps' rows, registered as named tuplestores): what is read from a firm table
@@ -117,13 +103,6 @@ inline constexpr std::string_view kReleasedTable = "autotime_released";      // 
 inline constexpr std::string_view kSessionMembersTable = "autotime_session_members";  // delete: in a session
 inline constexpr std::string_view kSessionDraftsTable = "autotime_session_drafts";    // ... whose entry is a draft
 
-// The columns ClaimLink and WriteEntry take as $1..$13, in order ("activity_code": what ClaimLink
-// returned, for WriteEntry). "provider_key" is the dedupe key
-// of a text keyed by its provider id (kinds.hpp kProviderKeyPrefix included), NULL when the key is
-// the id: ClaimLink then keys it by source_id, in the attachment's id space.
-inline constexpr std::string_view kEntryValueColumns[] = {"team_id", "provider_key", "source_id", "client_id", "case_id",
-                                                          "user_id", "work_date", "minutes", "description",
-                                                          "billable", "rate", "occurred_at", "activity_code"};
 
 // Transition table names the triggers must declare.
 inline constexpr std::string_view kNewTable = "autotime_new";

@@ -223,4 +223,24 @@ bool qualifies_by_default(Kind kind, const QualificationValues &row) noexcept {
   return false;
 }
 
+bool case_is_open(std::string_view status) noexcept {
+  for (std::string_view closed : kClosedCaseStatuses)
+    if (status == closed) return false;
+  return true;
+}
+
+bool falls_back_before(const CaseOrderValues &a, const CaseOrderValues &b) noexcept {
+  for (std::size_t k = 0; k < std::size(kFallbackCaseOrder); k++) {
+    if (a[k].has_value() != b[k].has_value()) return a[k].has_value() == kFallbackCaseOrder[k].nulls_last;
+    if (a[k] && *a[k] != *b[k]) return *a[k] > *b[k];
+  }
+  return false;
+}
+
+std::string activity_time_bound_sql(int year) {
+  std::string digits = std::to_string(year);
+  if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
+  return "'" + digits + "-01-01 00:00+00'::pg_catalog.timestamptz";
+}
+
 }  // namespace autotime

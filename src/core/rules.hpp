@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,44 @@ std::optional<MinutesMode> parse_minutes_mode(std::string_view name) noexcept;
 // How an activity without its own case finds one (team_settings.case_fallback, SPEC §7).
 enum class CaseFallback { LatestOpen, OnlyOpen, None };
 std::optional<CaseFallback> parse_case_fallback(std::string_view name) noexcept;
+
+// An activity without a case of its own falls back to one of its client's open cases: a case is
+// open unless its status is one of these.
+inline constexpr std::string_view kClosedCaseStatuses[] = {"closed", "archived"};
+bool case_is_open(std::string_view status) noexcept;
+
+// Which open case: the first in this order, every key descending (the SQL's ORDER BY and the
+// one-row path's comparison are both made from it; an index on the cases serves it).
+struct CaseOrderKey {
+  std::string_view column;  // a contract column of the cases table
+  bool nulls_last;          // DESC NULLS LAST; otherwise DESC (NULLS FIRST)
+};
+inline constexpr CaseOrderKey kFallbackCaseOrder[] = {{"updated_at", true}, {"id", false}};
+// One case's values of those keys, in that order (timestamps in microseconds; nullopt: NULL).
+using CaseOrderValues = std::optional<int64_t>[std::size(kFallbackCaseOrder)];
+bool falls_back_before(const CaseOrderValues &a, const CaseOrderValues &b) noexcept;
+
+// Activities dated outside these years (the first one included, the end one excluded) are skipped
+// as without a time: their local date may not exist.
+inline constexpr int kFirstActivityYear = 1;
+inline constexpr int kEndActivityYear = 10000;
+// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+constexpr int64_t days_from_civil(int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+// The range in PostgreSQL's timestamp units (microseconds since 2000-01-01 00:00 UTC).
+inline constexpr int64_t kMicrosPerDay = INT64_C(86400000000);
+inline constexpr int64_t kFirstActivityTime =
+    (days_from_civil(kFirstActivityYear, 1, 1) - days_from_civil(2000, 1, 1)) * kMicrosPerDay;
+inline constexpr int64_t kEndActivityTime =
+    (days_from_civil(kEndActivityYear, 1, 1) - days_from_civil(2000, 1, 1)) * kMicrosPerDay;
+// The same bounds as timestamptz literals ("0001-01-01 00:00+00").
+std::string activity_time_bound_sql(int year);
 
 struct Facts {
   bool team_enabled = false;

@@ -2,7 +2,9 @@
 // past activity in every attached table. Set-based: one statement per attached table.
 #include <algorithm>
 
-#include "capture_plans.hpp"
+#include "binding.hpp"
+#include "boundary.hpp"
+#include "plan_cache.hpp"
 
 extern "C" {
 #include "utils/timestamp.h"
@@ -43,12 +45,8 @@ void record_client_run(int64 team_id, int64 client_id, TimestampTz started_at, i
 
 }  // namespace
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_backfill_automatic_time);
-
 // backfill_automatic_time(client_id bigint, team_id bigint DEFAULT NULL) RETURNS integer
-Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_backfill_automatic_time) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.backfill_automatic_time needs a client id")));
   const int64 client_id = PG_GETARG_INT64(0);
@@ -62,17 +60,17 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
   // Client ids are unique per team: without a team, the client must belong to one firm only.
   if (!team_given) {
     for (uint64 i = 0; i < source_count; i++) {
-      Datum args[1] = {Int64GetDatum(client_id)};
+      constexpr auto kTeams = autotime::Driver::ClientTeams;
+      autotime::pg::Arguments<kTeams> args;
+      args.set(AUTOTIME_PARAMETER(kTeams, "client_id"), Int64GetDatum(client_id));
       const auto teams = autotime::pg::run_pipeline(
-          sources[i], autotime::Driver::ClientTeams, args, nullptr, false, true,
+          sources[i], args, false, true,
           psprintf("autotime looking up the firms of client " INT64_FORMAT " in \"%s\"", client_id,
                    get_rel_name(sources[i])));
-      SPITupleTable *rows = nullptr;
-      uint64 count = 0;
-      (void)autotime::pg::step_ran(teams, "teams", &count, &rows);
-      for (uint64 r = 0; r < count; r++) {
+      for (uint64 r = 0; r < autotime::pg::result_rows(teams); r++) {
         bool isnull = false;
-        const int64 team = DatumGetInt64(SPI_getbinval(rows->vals[r], rows->tupdesc, 1, &isnull));
+        const int64 team = DatumGetInt64(autotime::pg::result_value(
+            teams, AUTOTIME_RESULT(autotime::Driver::ClientTeams, "team_id"), r, &isnull));
         if (team_given && team != team_id)
           ereport(ERROR, (errcode(ERRCODE_CARDINALITY_VIOLATION),
                           errmsg("client " INT64_FORMAT " is a client of more than one team (" INT64_FORMAT " and " INT64_FORMAT ")",
@@ -92,20 +90,23 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
   int64 disabled_team = 0;
   bool saw_disabled_team = false;
   for (uint64 i = 0; team_given && i < source_count; i++) {
-    Datum args[2] = {Int64GetDatum(client_id), Int64GetDatum(team_id)};
+    constexpr auto kClient = autotime::Driver::BackfillClient;
+    autotime::pg::Arguments<kClient> args;
+    args.set(AUTOTIME_PARAMETER(kClient, "client_id"), Int64GetDatum(client_id));
+    args.set(AUTOTIME_PARAMETER(kClient, "team_id"), Int64GetDatum(team_id));
     const char *doing = psprintf("autotime backfill of client " INT64_FORMAT " from \"%s\"", client_id,
                                  get_rel_name(sources[i]));
     const auto result =
-        autotime::pg::run_pipeline(sources[i], autotime::Driver::BackfillClient, args, nullptr, false, false, doing);
+        autotime::pg::run_pipeline(sources[i], args, false, false, doing);
     uint64 written = 0, unlinked = 0;
     (void)autotime::pg::step_ran(result, "write", &written);
     (void)autotime::pg::step_ran(result, "unlinked", &unlinked);
     created += std::max<int64>(static_cast<int64>(written) - autotime::pg::sessions_merged(result), 0);
     scanned += static_cast<int64>(unlinked);
-    SPITupleTable *rows = nullptr;
-    if (autotime::pg::step_ran(result, "disabled_team", nullptr, &rows) && rows != nullptr && rows->numvals == 1) {
+    if (autotime::pg::result_rows(result) == 1) {
       bool isnull = false;
-      const Datum team = SPI_getbinval(rows->vals[0], rows->tupdesc, 1, &isnull);
+      const Datum team = autotime::pg::result_value(
+          result, AUTOTIME_RESULT(kClient, "disabled_team"), 0, &isnull);
       if (!isnull) {
         saw_disabled_team = true;
         disabled_team = DatumGetInt64(team);
@@ -128,14 +129,8 @@ Datum autotime_backfill_automatic_time(PG_FUNCTION_ARGS) {
   PG_RETURN_INT32(static_cast<int32>(created));
 }
 
-}  // extern "C"
-
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_backfill_batch);
-
 // backfill_batch(source, team_id, since, after_id, upto_id, OUT created, OUT scanned)
-Datum autotime_backfill_batch(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_backfill_batch) {
   for (int i : {0, 1, 3, 4})
     if (PG_ARGISNULL(i))
       ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -144,14 +139,17 @@ Datum autotime_backfill_batch(PG_FUNCTION_ARGS) {
   if (get_call_result_type(fcinfo, nullptr, &result_desc) != TYPEFUNC_COMPOSITE)
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("backfill_batch must return a record")));
   const Oid source = PG_GETARG_OID(0);
-  Datum args[4] = {PG_GETARG_DATUM(1), PG_ARGISNULL(2) ? (Datum)0 : PG_GETARG_DATUM(2), PG_GETARG_DATUM(3),
-                   PG_GETARG_DATUM(4)};
-  const char nulls[5] = {' ', PG_ARGISNULL(2) ? 'n' : ' ', ' ', ' ', '\0'};
+  constexpr auto kTeam = autotime::Driver::BackfillTeam;
+  autotime::pg::Arguments<kTeam> args;
+  args.set_arg(AUTOTIME_PARAMETER(kTeam, "team_id"), fcinfo, 1);
+  args.set_arg(AUTOTIME_PARAMETER(kTeam, "since"), fcinfo, 2);
+  args.set_arg(AUTOTIME_PARAMETER(kTeam, "after_id"), fcinfo, 3);
+  args.set_arg(AUTOTIME_PARAMETER(kTeam, "last_id"), fcinfo, 4);
 
   SPI_connect();
   const char *doing = psprintf("autotime backfill of team " INT64_FORMAT " from \"%s\"", PG_GETARG_INT64(1),
                                get_rel_name(source));
-  const auto result = autotime::pg::run_pipeline(source, autotime::Driver::BackfillTeam, args, nulls, false, false, doing);
+  const auto result = autotime::pg::run_pipeline(source, args, false, false, doing);
   uint64 created = 0, scanned = 0;
   (void)autotime::pg::step_ran(result, "write", &created);
   (void)autotime::pg::step_ran(result, "unlinked", &scanned);
@@ -164,48 +162,34 @@ Datum autotime_backfill_batch(PG_FUNCTION_ARGS) {
   PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, result_nulls)));
 }
 
-}  // extern "C"
-
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_backfill_range);
-
 // backfill_range(source, team_id, after_id, since, OUT lo, OUT hi): the ids of the team's rows in
 // `source` after `after_id` (NULL: all) and since `since`, read as the table's owner.
-Datum autotime_backfill_range(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_backfill_range) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.backfill_range needs a source and a team")));
   TupleDesc result_desc;
   if (get_call_result_type(fcinfo, nullptr, &result_desc) != TYPEFUNC_COMPOSITE)
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("backfill_range must return a record")));
   const Oid source = PG_GETARG_OID(0);
-  Datum args[3] = {PG_GETARG_DATUM(1), PG_ARGISNULL(2) ? (Datum)0 : PG_GETARG_DATUM(2),
-                   PG_ARGISNULL(3) ? (Datum)0 : PG_GETARG_DATUM(3)};
-  const char nulls[3] = {' ', PG_ARGISNULL(2) ? 'n' : ' ', PG_ARGISNULL(3) ? 'n' : ' '};
+  constexpr auto kRange = autotime::Driver::IdRange;
+  autotime::pg::Arguments<kRange> args;
+  args.set_arg(AUTOTIME_PARAMETER(kRange, "team_id"), fcinfo, 1);
+  args.set_arg(AUTOTIME_PARAMETER(kRange, "after_id"), fcinfo, 2);
+  args.set_arg(AUTOTIME_PARAMETER(kRange, "since"), fcinfo, 3);
   Datum values[2] = {0, 0};
   bool result_nulls[2] = {true, true};
   SPI_connect();
-  const auto result = autotime::pg::run_pipeline(source, autotime::Driver::IdRange, args, nulls, false, true,
+  const auto result = autotime::pg::run_pipeline(source, args, false, true,
                                                  psprintf("autotime reading the ids of \"%s\"", get_rel_name(source)));
-  SPITupleTable *rows = nullptr;
-  uint64 count = 0;
-  if (autotime::pg::step_ran(result, "range", &count, &rows) && count == 1) {
-    values[0] = SPI_getbinval(rows->vals[0], rows->tupdesc, 1, &result_nulls[0]);
-    values[1] = SPI_getbinval(rows->vals[0], rows->tupdesc, 2, &result_nulls[1]);
+  if (autotime::pg::result_rows(result) == 1) {
+    values[0] = autotime::pg::result_value(result, AUTOTIME_RESULT(kRange, "lo"), 0, &result_nulls[0]);
+    values[1] = autotime::pg::result_value(result, AUTOTIME_RESULT(kRange, "hi"), 0, &result_nulls[1]);
   }
   SPI_finish();
   result_desc = BlessTupleDesc(result_desc);
   PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, result_nulls)));
 }
 
-}  // extern "C"
-
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_in_transaction_block);
-
 // in_transaction_block() RETURNS boolean: whether the caller runs inside BEGIN ... (backfill_team
 // commits as it goes, which PostgreSQL refuses there with a bare 2D000).
-Datum autotime_in_transaction_block(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(IsTransactionBlock()); }
-
-}  // extern "C"
+AUTOTIME_SQL_FUNCTION(autotime_in_transaction_block) { PG_RETURN_BOOL(IsTransactionBlock()); }

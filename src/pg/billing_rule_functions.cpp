@@ -55,14 +55,8 @@ std::optional<autotime::Kind> kind_arg(FunctionCallInfo fcinfo, int n) {
 
 }  // namespace
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_rule_billing_problem);
-PG_FUNCTION_INFO_V1(autotime_rule_born_non_billable);
-PG_FUNCTION_INFO_V1(autotime_rule_entry_flags);
-
 // rule_billing_problem(rule text, value text) RETURNS text: why the row is refused, NULL when fine.
-Datum autotime_rule_billing_problem(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_billing_problem) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
   const char *rule = text_to_cstring(PG_GETARG_TEXT_PP(0));
   const char *value = text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -73,7 +67,7 @@ Datum autotime_rule_billing_problem(PG_FUNCTION_ARGS) {
 }
 
 // rule_born_non_billable(kind text, rules text[], vals text[], client_specific boolean[]) RETURNS boolean
-Datum autotime_rule_born_non_billable(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_born_non_billable) {
   const std::optional<autotime::Kind> kind = kind_arg(fcinfo, 0);
   if (!kind) PG_RETURN_BOOL(false);
   const RuleArgs args = rule_args(fcinfo, 1);
@@ -85,7 +79,7 @@ Datum autotime_rule_born_non_billable(PG_FUNCTION_ARGS) {
 
 // rule_entry_flags(kind text, minutes integer, billable boolean, activity_code text, rules text[],
 // vals text[], client_specific boolean[]) RETURNS TABLE (rule text, detail text)
-Datum autotime_rule_entry_flags(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_entry_flags) {
   InitMaterializedSRF(fcinfo, 0);
   auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
   const std::optional<autotime::Kind> kind = kind_arg(fcinfo, 0);
@@ -115,5 +109,3 @@ Datum autotime_rule_entry_flags(PG_FUNCTION_ARGS) {
   }
   return (Datum)0;
 }
-
-}  // extern "C"

@@ -6,7 +6,9 @@
 #include <optional>
 #include <string_view>
 
-#include "capture_plans.hpp"
+#include "plan_cache.hpp"
+#include "boundary.hpp"
+#include "settings_cache.hpp"
 #include "module.hpp"
 #include "row_decision.hpp"
 #include "slot_values.hpp"
@@ -80,7 +82,9 @@ const char *capture_doing(TriggerData *trigger) {
 // the row needs the set-based pipeline instead.
 bool capture_row_directly(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck, TupleTableSlot *row) {
   if (!precheck.usable || !precheck.direct.usable || row == nullptr || TTS_EMPTY(row)) return false;
-  constexpr int kValues = static_cast<int>(std::size(autotime::kEntryValueColumns));
+  constexpr autotime::Driver kClaim = autotime::Driver::ClaimLink;
+  constexpr int kValues = autotime::statement(kClaim).parameter_count;
+  static_assert(kValues == autotime::statement(autotime::Driver::WriteEntry).parameter_count);
   Datum values[kValues];
   char nulls[kValues];
   bool captured = false;
@@ -89,22 +93,14 @@ bool capture_row_directly(TriggerData *trigger, const autotime::pg::RowPrecheck 
   ensure_capture_path();
   const Oid relid = RelationGetRelid(trigger->tg_relation);
   const char *doing = capture_doing(trigger);
-  const auto claim = autotime::pg::run_pipeline(relid, autotime::Driver::ClaimLink, values, nulls, false, false, doing);
-  uint64 claimed = 0;
-  SPITupleTable *returned = nullptr;
-  (void)autotime::pg::step_ran(claim, "claim", &claimed, &returned);
-  if (claimed == 0) return true;  // already linked: captured before, or a tombstone
+  const auto claim = autotime::pg::run_pipeline(relid, kClaim, values, nulls, false, false, doing);
+  if (autotime::pg::result_rows(claim) == 0) return true;  // already linked: captured before, or a tombstone
   // The team's activity code, when the entries table takes one (the claim returns it).
-  values[kValues - 1] = (Datum)0;
-  nulls[kValues - 1] = 'n';
-  if (returned != nullptr && returned->tupdesc->natts >= 1) {
-    bool isnull = true;
-    const Datum code = SPI_getbinval(returned->vals[0], returned->tupdesc, 1, &isnull);
-    if (!isnull) {
-      values[kValues - 1] = PointerGetDatum(PG_DETOAST_DATUM_COPY(code));  // outlives the claim's result
-      nulls[kValues - 1] = ' ';
-    }
-  }
+  constexpr int kCode = AUTOTIME_PARAMETER(kClaim, "activity_code");
+  bool isnull = true;
+  const Datum code = autotime::pg::result_value(claim, AUTOTIME_RESULT(kClaim, "activity_code"), 0, &isnull);
+  values[kCode] = isnull ? (Datum)0 : PointerGetDatum(PG_DETOAST_DATUM_COPY(code));  // outlives the claim's result
+  nulls[kCode] = isnull ? 'n' : ' ';
   (void)autotime::pg::run_pipeline(relid, autotime::Driver::WriteEntry, values, nulls, false, false, doing);
   return true;
 }
@@ -164,7 +160,7 @@ void run_step(TriggerData *trigger, autotime::Driver driver, bool bulk) {
 // row (no cast, no qualifies: nothing of the attachment that just failed), when every enabled team
 // among them has on_error = 'record'. Returns how many rows' teams want the error raised (> 0),
 // 0 when recorded, or 1 when the rows' team and id can't be read.
-int64 record_rows_directly(TriggerData *trigger, Datum *args) {
+int64 record_rows_directly(TriggerData *trigger, Datum sqlstate, Datum message) {
   const Oid relid = RelationGetRelid(trigger->tg_relation);
   const autotime::pg::RowPrecheck precheck = autotime::pg::row_precheck(relid);
   if (precheck.key_team == InvalidAttrNumber || precheck.key_id == InvalidAttrNumber) return 1;
@@ -188,7 +184,7 @@ int64 record_rows_directly(TriggerData *trigger, Datum *args) {
   Oid types[5] = {INT8ARRAYOID, INT8ARRAYOID, REGCLASSOID, TEXTOID, TEXTOID};
   Datum values[5] = {PointerGetDatum(construct_array(teams, n, INT8OID, 8, true, TYPALIGN_DOUBLE)),
                      PointerGetDatum(construct_array(ids, n, INT8OID, 8, true, TYPALIGN_DOUBLE)),
-                     ObjectIdGetDatum(relid), args[0], args[1]};
+                     ObjectIdGetDatum(relid), sqlstate, message};
   static const char *sql =
       "WITH r AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(team_id, source_id)), "
       "a AS (SELECT x.kind, x.source FROM autotime.attachments x WHERE x.source OPERATOR(pg_catalog.=) $3 OR x.source IN "
@@ -239,8 +235,13 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
   capture_path_level = outer_path_level;
   if (failure == nullptr) return;
 
-  Datum args[2] = {CStringGetTextDatum(unpack_sql_state(failure->sqlerrcode)),
-                   CStringGetTextDatum(failure->message != nullptr ? failure->message : "")};
+  // The same parameters for either driver (statements.hpp).
+  constexpr auto kRecord = autotime::Driver::RecordInsertFailures;
+  static_assert(autotime::statement(kRecord).parameters == autotime::statement(autotime::Driver::RecordUpdateFailures).parameters);
+  autotime::pg::Arguments<kRecord> args;
+  args.set(AUTOTIME_PARAMETER(kRecord, "sqlstate"), CStringGetTextDatum(unpack_sql_state(failure->sqlerrcode)));
+  args.set(AUTOTIME_PARAMETER(kRecord, "message"),
+           CStringGetTextDatum(failure->message != nullptr ? failure->message : ""));
   // Recorded through the attachment (its qualifying rows); when that fails too (a mapping an
   // ALTER broke), straight from the rows' team and id: the application's write is never lost.
   volatile int64 raising = -1;
@@ -248,14 +249,16 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
   MemoryContextSwitchTo(caller_context);
   PG_TRY();
   {
-    const auto recorded = autotime::pg::run_pipeline(RelationGetRelid(trigger->tg_relation), record_driver, args,
-                                                     nullptr, bulk, false, "autotime recording a capture failure");
-    SPITupleTable *rows = nullptr;
-    uint64 count = 0;
+    const auto recorded = autotime::pg::run_pipeline(RelationGetRelid(trigger->tg_relation), record_driver, args.values,
+                                                     args.nulls, bulk, false, "autotime recording a capture failure");
+    constexpr int kRaising = AUTOTIME_RESULT(kRecord, "raising");
+    static_assert(kRaising == AUTOTIME_RESULT(autotime::Driver::RecordUpdateFailures, "raising"));
     raising = 0;
-    if (autotime::pg::step_ran(recorded, "record", &count, &rows)) {
+    if (autotime::pg::step_ran(recorded, "record")) {
       bool isnull = false;
-      raising = count == 1 ? DatumGetInt64(SPI_getbinval(rows->vals[0], rows->tupdesc, 1, &isnull)) : 1;
+      raising = autotime::pg::result_rows(recorded) == 1
+                    ? DatumGetInt64(autotime::pg::result_value(recorded, kRaising, 0, &isnull))
+                    : 1;
     }
     ReleaseCurrentSubTransaction();
     MemoryContextSwitchTo(caller_context);
@@ -271,7 +274,9 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
     raising = -1;
   }
   PG_END_TRY();
-  if (raising < 0) raising = record_rows_directly(trigger, args);
+  if (raising < 0)
+    raising = record_rows_directly(trigger, args.values[AUTOTIME_PARAMETER(kRecord, "sqlstate")],
+                                   args.values[AUTOTIME_PARAMETER(kRecord, "message")]);
   if (raising != 0) ReThrowError(failure);
   ereport(WARNING, (errcode(failure->sqlerrcode),
                     errmsg("autotime could not capture rows written to \"%s\": %s",
@@ -393,31 +398,22 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
 
 }  // namespace
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_capture_insert);
-PG_FUNCTION_INFO_V1(autotime_capture_update);
-PG_FUNCTION_INFO_V1(autotime_capture_delete);
-PG_FUNCTION_INFO_V1(autotime_capture_truncate);
-
 // AFTER INSERT ... REFERENCING NEW TABLE AS autotime_new FOR EACH STATEMENT
-Datum autotime_capture_insert(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_capture_insert) {
   return run_capture_trigger(fcinfo, Event::Insert, "autotime.capture_insert()");
 }
 
 // AFTER UPDATE ... REFERENCING OLD TABLE AS autotime_old NEW TABLE AS autotime_new FOR EACH STATEMENT
-Datum autotime_capture_update(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_capture_update) {
   return run_capture_trigger(fcinfo, Event::Update, "autotime.capture_update()");
 }
 
 // AFTER DELETE ... REFERENCING OLD TABLE AS autotime_old FOR EACH STATEMENT
-Datum autotime_capture_delete(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_capture_delete) {
   return run_capture_trigger(fcinfo, Event::Delete, "autotime.capture_delete()");
 }
 
 // AFTER TRUNCATE ... FOR EACH STATEMENT
-Datum autotime_capture_truncate(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_capture_truncate) {
   return run_capture_trigger(fcinfo, Event::Truncate, "autotime.capture_truncate()");
 }
-
-}  // extern "C"

@@ -9,7 +9,9 @@
 // types' output functions (C functions only a superuser creates), never through a cast a table's
 // owner could define. The actor is the session's role (GetOuterUserId: SET ROLE counts,
 // SECURITY DEFINER functions and autotime's own switches don't).
-#include "capture_plans.hpp"
+#include "plan_cache.hpp"
+#include "boundary.hpp"
+#include "settings_cache.hpp"
 #include "entry_actions.hpp"
 #include "identity.hpp"
 
@@ -213,14 +215,9 @@ const char *entry_action_on(Oid relid) { return current_action.relid == relid ? 
 
 }  // namespace autotime::pg
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_entry_history);
-PG_FUNCTION_INFO_V1(autotime_entry_guidelines);
-
 // autotime_entry_history AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW: arguments are the table's
 // id, team_id and source_kind columns.
-Datum autotime_entry_history(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_entry_history) {
   if (!CALLED_AS_TRIGGER(fcinfo))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("autotime.entry_history() is a trigger")));
   auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
@@ -297,7 +294,7 @@ Datum autotime_entry_history(PG_FUNCTION_ARGS) {
 
 // autotime_entry_guidelines BEFORE INSERT FOR EACH ROW: arguments are the table's team_id,
 // client_id, source_kind and billable columns.
-Datum autotime_entry_guidelines(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_entry_guidelines) {
   if (!CALLED_AS_TRIGGER(fcinfo))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("autotime.entry_guidelines() is a trigger")));
   auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
@@ -339,17 +336,11 @@ Datum autotime_entry_guidelines(PG_FUNCTION_ARGS) {
   return PointerGetDatum(heap_modify_tuple_by_cols(row, desc, 1, columns, replaced, replaced_nulls));
 }
 
-}  // extern "C"
-
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_entry_truncate);
-
 // autotime_entry_history_truncate BEFORE TRUNCATE FOR EACH STATEMENT, on the entries table and
 // each of its partitions: every entry autotime made in the table itself (not its partitions,
 // whose own triggers fire) gets its `deleted` change, and its flags go. Arguments as
 // autotime_entry_history's. The rows are read as the table's owner.
-Datum autotime_entry_truncate(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_entry_truncate) {
   if (!CALLED_AS_TRIGGER(fcinfo))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("autotime.entry_truncate() is a trigger")));
   auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
@@ -402,5 +393,3 @@ Datum autotime_entry_truncate(PG_FUNCTION_ARGS) {
   SPI_finish();
   return PointerGetDatum(nullptr);
 }
-
-}  // extern "C"

@@ -2,7 +2,9 @@
 #include <algorithm>
 
 #include "../core/rules.hpp"
-#include "capture_plans.hpp"
+#include "boundary.hpp"
+#include "binding.hpp"
+#include "plan_cache.hpp"
 
 namespace {
 
@@ -18,12 +20,8 @@ struct ExplainRow {
 
 }  // namespace
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_explain);
-
 // explain(kind text, source_id bigint, team_id bigint DEFAULT NULL, source regclass DEFAULT NULL) RETURNS jsonb
-Datum autotime_explain(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_explain) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.explain needs a kind and a source id")));
   const char *kind_text = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -59,31 +57,28 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
   int matches = 0;
   int matching_sources = 0;
   for (uint64 i = 0; i < source_count; i++) {
-    Datum args[2] = {Int64GetDatum(source_id), Int64GetDatum(team_id)};
-    const char nulls[2] = {' ', team_given ? ' ' : 'n'};
+    constexpr auto kExplain = autotime::Driver::Explain;
+    autotime::pg::Arguments<kExplain> args;
+    args.set(AUTOTIME_PARAMETER(kExplain, "activity_id"), Int64GetDatum(source_id));
+    if (team_given) args.set(AUTOTIME_PARAMETER(kExplain, "team_id"), Int64GetDatum(team_id));
     const char *doing = psprintf("autotime explain of %s " INT64_FORMAT " from \"%s\"", kind_text, source_id,
                                  get_rel_name(sources[i]));
-    const auto result =
-        autotime::pg::run_pipeline(sources[i], autotime::Driver::Explain, args, nulls, false, true, doing);
-    SPITupleTable *rows = nullptr;
-    uint64 count = 0;
-    if (!autotime::pg::step_ran(result, "verdict", &count, &rows)) continue;
+    const auto result = autotime::pg::run_pipeline(sources[i], args, false, true, doing);
+    const uint64 count = autotime::pg::result_rows(result);
     if (count > 0) matching_sources++;
-    TupleDesc desc = rows->tupdesc;
     for (uint64 r = 0; r < count; r++, matches++) {
-      HeapTuple tuple = rows->vals[r];
       bool isnull = false;
-      const auto column = [&](const char *name) { return SPI_fnumber(desc, name); };
-      found.team_id = DatumGetInt64(SPI_getbinval(tuple, desc, column("team_id"), &isnull));
-      const char *reason = SPI_getvalue(tuple, desc, column("reason"));
-      found.reason = reason == nullptr ? nullptr : MemoryContextStrdup(caller_context, reason);
-      found.linked = DatumGetBool(SPI_getbinval(tuple, desc, column("linked"), &isnull));
-      const Datum linked_source = SPI_getbinval(tuple, desc, column("linked_source_id"), &isnull);
+      const auto value = [&](int column) { return autotime::pg::result_value(result, column, r, &isnull); };
+      found.team_id = DatumGetInt64(value(AUTOTIME_RESULT(kExplain, "team_id")));
+      const Datum reason = value(AUTOTIME_RESULT(kExplain, "reason"));
+      found.reason = isnull ? nullptr : MemoryContextStrdup(caller_context, TextDatumGetCString(reason));
+      found.linked = DatumGetBool(value(AUTOTIME_RESULT(kExplain, "linked")));
+      const Datum linked_source = value(AUTOTIME_RESULT(kExplain, "linked_source_id"));
       found.linked_to_this_source = !isnull && DatumGetInt64(linked_source) == source_id;
-      const Datum entry = SPI_getbinval(tuple, desc, column("time_entry_id"), &isnull);
+      const Datum entry = value(AUTOTIME_RESULT(kExplain, "time_entry_id"));
       found.has_entry = !isnull;
       found.time_entry_id = isnull ? 0 : DatumGetInt64(entry);
-      found.failure_recorded = DatumGetBool(SPI_getbinval(tuple, desc, column("failure_recorded"), &isnull));
+      found.failure_recorded = DatumGetBool(value(AUTOTIME_RESULT(kExplain, "failure_recorded")));
     }
   }
   SPI_finish();
@@ -142,5 +137,3 @@ Datum autotime_explain(PG_FUNCTION_ARGS) {
       autotime::kind_name(*kind).data(), source_id, team_json, outcome.data(), reason_json, entry_json, flags_json);
   PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }
-
-}  // extern "C"

@@ -4,18 +4,15 @@
 // Internal: revoked from PUBLIC, called by autotime's own SECURITY DEFINER functions with
 // statements they build from the binding; the arguments reach the statement as $1..$3.
 #include "entry_actions.hpp"
+#include "boundary.hpp"
 #include "identity.hpp"
 
 extern "C" {
 #include "utils/tuplestore.h"
 }
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_query_as_owner);
-
 // query_as_owner(rel regclass, statement text, ids bigint[], a bigint, b bigint [, action text]) RETURNS SETOF record
-Datum autotime_query_as_owner(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_query_as_owner) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.query_as_owner needs a table and a statement")));
   auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
@@ -83,5 +80,3 @@ Datum autotime_query_as_owner(PG_FUNCTION_ARGS) {
   rsinfo->setDesc = expected;
   return (Datum)0;
 }
-
-}  // extern "C"

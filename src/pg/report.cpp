@@ -1,18 +1,16 @@
 // autotime.capture_report(team_id, since): explain's verdicts counted over a whole team,
 // set-based: one Report pipeline per attached table (capture_sql.cpp), each table read as its owner.
-#include "capture_plans.hpp"
+#include "binding.hpp"
+#include "boundary.hpp"
+#include "plan_cache.hpp"
 
 extern "C" {
 #include "utils/tuplestore.h"
 }
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_capture_report_rows);
-
 // capture_report_rows(team_id bigint, since timestamptz) RETURNS TABLE (kind, outcome, reason, activities, keys):
 // keys counts distinct dedupe keys (a replayed text is one activity to capture).
-Datum autotime_capture_report_rows(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_capture_report_rows) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("autotime.capture_report needs a team id")));
   auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
@@ -27,23 +25,27 @@ Datum autotime_capture_report_rows(PG_FUNCTION_ARGS) {
   Tuplestorestate *out = tuplestore_begin_heap(true, false, work_mem);
   MemoryContextSwitchTo(old);
 
-  Datum args[2] = {PG_GETARG_DATUM(0), PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1)};
-  const char nulls[2] = {' ', PG_ARGISNULL(1) ? 'n' : ' '};
+  constexpr auto kReport = autotime::Driver::Report;
+  autotime::pg::Arguments<kReport> args;
+  args.set_arg(AUTOTIME_PARAMETER(kReport, "team_id"), fcinfo, 0);
+  args.set_arg(AUTOTIME_PARAMETER(kReport, "since"), fcinfo, 1);
+  // capture_report's columns, in its declared order.
+  constexpr int kColumns[] = {AUTOTIME_RESULT(kReport, "kind"), AUTOTIME_RESULT(kReport, "outcome"),
+                              AUTOTIME_RESULT(kReport, "reason"), AUTOTIME_RESULT(kReport, "activities"),
+                              AUTOTIME_RESULT(kReport, "keys")};
   SPI_connect();
   uint64 source_count = 0;
   Oid *sources = autotime::pg::attached_sources(&source_count);
   for (uint64 i = 0; i < source_count; i++) {
     const auto result = autotime::pg::run_pipeline(
-        sources[i], autotime::Driver::Report, args, nulls, true, true,
+        sources[i], args, true, true,
         psprintf("autotime capture report of team " INT64_FORMAT " from \"%s\"", PG_GETARG_INT64(0), get_rel_name(sources[i])));
-    SPITupleTable *rows = nullptr;
-    uint64 count = 0;
-    if (!autotime::pg::step_ran(result, "report", &count, &rows)) continue;
     old = MemoryContextSwitchTo(per_query);
-    for (uint64 r = 0; r < count; r++) {
-      Datum values[5];
-      bool row_nulls[5];
-      for (int c = 0; c < 5; c++) values[c] = SPI_getbinval(rows->vals[r], rows->tupdesc, c + 1, &row_nulls[c]);
+    for (uint64 r = 0; r < autotime::pg::result_rows(result); r++) {
+      Datum values[std::size(kColumns)];
+      bool row_nulls[std::size(kColumns)];
+      for (size_t c = 0; c < std::size(kColumns); c++)
+        values[c] = autotime::pg::result_value(result, kColumns[c], r, &row_nulls[c]);
       tuplestore_putvalues(out, result_desc, values, row_nulls);
     }
     MemoryContextSwitchTo(old);
@@ -54,5 +56,3 @@ Datum autotime_capture_report_rows(PG_FUNCTION_ARGS) {
   rsinfo->setDesc = result_desc;
   return (Datum)0;
 }
-
-}  // extern "C"

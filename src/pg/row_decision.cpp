@@ -193,11 +193,18 @@ FoundCase read_case(const RowPrecheck::Direct &d, TupleTableSlot *s) {
   return c;
 }
 
-// The SQL's order for the client's open cases: updated_at DESC NULLS LAST, then id DESC.
+// Which of two open cases the client's activity falls back to (rules.hpp kFallbackCaseOrder).
 bool comes_first(const FoundCase &c, const FoundCase &than) {
-  if (c.updated_known != than.updated_known) return c.updated_known;
-  if (c.updated_known && c.updated_at != than.updated_at) return c.updated_at > than.updated_at;
-  return c.id > than.id;
+  static_assert(std::size(kFallbackCaseOrder) == 2 && kFallbackCaseOrder[0].column == "updated_at" &&
+                kFallbackCaseOrder[1].column == "id");
+  const auto keys = [](const FoundCase &f, CaseOrderValues &values) {
+    if (f.updated_known) values[0] = f.updated_at;
+    values[1] = f.id;
+  };
+  CaseOrderValues a, b;
+  keys(c, a);
+  keys(than, b);
+  return falls_back_before(a, b);
 }
 
 // The activity's own case when it names one, else the client's most recently updated open case.
@@ -212,18 +219,16 @@ bool probe_case(const RowPrecheck::Direct &d, const Activity &a, std::optional<F
   const int64 key[2] = {a.team_id, a.client_id};
   return probe_table(d.cases, d.cases_of_client, key, [&](TupleTableSlot *s) {
     const auto status = column_text(s, d.c_status);
-    if (!status || *status == "closed" || *status == "archived") return true;
+    if (!status || !case_is_open(*status)) return true;
     const FoundCase c = read_case(d, s);
     if (!*found || comes_first(c, **found)) *found = c;
     return true;
   });
 }
 
-// The same range as the SQL (capture_sql.cpp): years 1 to 9999, so the local date exists.
+// The same range as the SQL (rules.hpp kFirstActivityYear..kEndActivityYear), so the local date exists.
 bool dateable(const Activity &a) {
-  constexpr TimestampTz kFirstActivityTime = INT64CONST(-63082281600000000);  // 0001-01-01 00:00 UTC
-  constexpr TimestampTz kEndOfActivityTime = INT64CONST(252455616000000000);  // 10000-01-01 00:00 UTC
-  return a.occurred_known && a.occurred_at >= kFirstActivityTime && a.occurred_at < kEndOfActivityTime;
+  return a.occurred_known && a.occurred_at >= kFirstActivityTime && a.occurred_at < kEndActivityTime;
 }
 
 }  // namespace
@@ -270,23 +275,30 @@ bool decide_row_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datum
   const MinutesMode minutes_mode =
       parse_minutes_mode(settings.mode ? settings.mode : "").value_or(MinutesMode::Fixed);
   const char *label = a.label ? a.label : "";
-  values[0] = Int64GetDatum(a.team_id);
-  values[1] = a.provider_key ? CStringGetTextDatum(a.provider_key) : (Datum)0;
-  values[2] = Int64GetDatum(a.id);
-  values[3] = Int64GetDatum(a.client_id);
-  values[4] = Int64GetDatum(found->id);
-  values[5] = Int64GetDatum(*a.actor);
-  values[6] = DirectFunctionCall1(timestamp_date, local);
-  values[7] = Int32GetDatum(
-      billed_minutes(entry_minutes(minutes_mode, settings.increment.value_or(15), a.duration_seconds), settings.billing_increment));
-  values[8] = CStringGetTextDatum(describe_activity(precheck.kind, a.direction ? a.direction : "", label,
-                                                    static_cast<int>(strlen(label))));
-  values[9] = BoolGetDatum(entry_billable(billing_type, flat_fee));
-  values[10] = member.rate;
-  values[11] = TimestampTzGetDatum(a.occurred_at);
-  for (int i = 0; i < 12; i++) nulls[i] = ' ';
-  if (!a.provider_key) nulls[1] = 'n';
-  if (member.rate_null) nulls[10] = 'n';
+  constexpr Driver kClaim = Driver::ClaimLink;
+  for (int i = 0; i < statement(kClaim).parameter_count; i++) nulls[i] = 'n';  // unset: NULL
+  const auto set = [&](int parameter, Datum value, bool isnull = false) {
+    values[parameter] = value;
+    nulls[parameter] = isnull ? 'n' : ' ';
+  };
+  set(AUTOTIME_PARAMETER(kClaim, "team_id"), Int64GetDatum(a.team_id));
+  set(AUTOTIME_PARAMETER(kClaim, "provider_key"), a.provider_key ? CStringGetTextDatum(a.provider_key) : (Datum)0,
+      a.provider_key == nullptr);
+  set(AUTOTIME_PARAMETER(kClaim, "source_id"), Int64GetDatum(a.id));
+  set(AUTOTIME_PARAMETER(kClaim, "client_id"), Int64GetDatum(a.client_id));
+  set(AUTOTIME_PARAMETER(kClaim, "case_id"), Int64GetDatum(found->id));
+  set(AUTOTIME_PARAMETER(kClaim, "user_id"), Int64GetDatum(*a.actor));
+  set(AUTOTIME_PARAMETER(kClaim, "work_date"), DirectFunctionCall1(timestamp_date, local));
+  set(AUTOTIME_PARAMETER(kClaim, "minutes"),
+      Int32GetDatum(billed_minutes(entry_minutes(minutes_mode, settings.increment.value_or(15), a.duration_seconds),
+                                   settings.billing_increment)));
+  set(AUTOTIME_PARAMETER(kClaim, "description"),
+      CStringGetTextDatum(describe_activity(precheck.kind, a.direction ? a.direction : "", label,
+                                            static_cast<int>(strlen(label)))));
+  set(AUTOTIME_PARAMETER(kClaim, "billable"), BoolGetDatum(entry_billable(billing_type, flat_fee)));
+  set(AUTOTIME_PARAMETER(kClaim, "rate"), member.rate, member.rate_null);
+  set(AUTOTIME_PARAMETER(kClaim, "occurred_at"), TimestampTzGetDatum(a.occurred_at));
+  set(AUTOTIME_PARAMETER(kClaim, "activity_code"), (Datum)0, true);  // the claim returns it
   *captured = true;
   return true;
 }

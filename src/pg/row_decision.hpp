@@ -2,7 +2,7 @@
 // row_decision.cpp).
 #pragma once
 
-#include "capture_plans.hpp"
+#include "plan_cache.hpp"
 
 namespace autotime::pg {
 
@@ -10,7 +10,7 @@ namespace autotime::pg {
 // qualification) with the lookups `precheck.direct` describes and the same rules the SQL uses.
 // Returns false, having looked nothing up that matters, when this row needs the SELECT (a NULL
 // key, no timezone to date it by, an index dropped since). Otherwise *captured tells whether
-// `values`/`nulls` (kEntryValueColumns) hold the entry to write.
+// `values`/`nulls` (ClaimLink's parameters, statements.hpp) hold the entry to write.
 bool decide_row_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datum *values, char *nulls, bool *captured);
 
 }  // namespace autotime::pg

@@ -39,18 +39,9 @@ Datum text_datum(std::string_view value) {
 
 }  // namespace
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_rule_skip_reason);
-PG_FUNCTION_INFO_V1(autotime_rule_minutes);
-PG_FUNCTION_INFO_V1(autotime_rule_billable);
-PG_FUNCTION_INFO_V1(autotime_rule_description);
-PG_FUNCTION_INFO_V1(autotime_rule_verdict);
-PG_FUNCTION_INFO_V1(autotime_rule_daily_cap_admits);
-
 // rule_daily_cap_admits(counted integer, minutes integer[], cap integer) RETURNS integer: how many
 // of the activities (their minutes in the order they happened) a day with `counted` minutes admits.
-Datum autotime_rule_daily_cap_admits(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_daily_cap_admits) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2)) PG_RETURN_NULL();
   Datum *items;
   bool *nulls;
@@ -71,7 +62,7 @@ Datum autotime_rule_daily_cap_admits(PG_FUNCTION_ARGS) {
 
 // rule_verdict(linked, linked_to_this_source, entry_exists, failure_recorded, live_reason) RETURNS
 // text[] {outcome, reason}: what explain reports, for set-based reports (capture_report).
-Datum autotime_rule_verdict(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_verdict) {
   autotime::LedgerState ledger;
   ledger.linked = bool_arg(fcinfo, 0);
   ledger.linked_to_this_source = bool_arg(fcinfo, 1);
@@ -90,7 +81,7 @@ Datum autotime_rule_verdict(PG_FUNCTION_ARGS) {
 
 // rule_skip_reason(team_enabled, kind_enabled, qualifies, has_time, has_actor, member_found,
 //   can_log_time, own_case_given, case_found, case_client_matches, billing_type, flat_fee_policy)
-Datum autotime_rule_skip_reason(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_skip_reason) {
   autotime::Facts facts;
   facts.team_enabled = bool_arg(fcinfo, 0);
   facts.kind_enabled = bool_arg(fcinfo, 1);
@@ -116,7 +107,7 @@ Datum autotime_rule_skip_reason(PG_FUNCTION_ARGS) {
 }
 
 // rule_minutes(call_minutes_mode, increment, duration_seconds [, billing_increment])
-Datum autotime_rule_minutes(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_minutes) {
   const auto mode = autotime::parse_minutes_mode(text_arg(fcinfo, 0)).value_or(autotime::MinutesMode::Fixed);
   const int increment = PG_ARGISNULL(1) ? 15 : PG_GETARG_INT32(1);
   std::optional<int64_t> duration;
@@ -127,14 +118,14 @@ Datum autotime_rule_minutes(PG_FUNCTION_ARGS) {
 }
 
 // rule_billable(billing_type, flat_fee_policy)
-Datum autotime_rule_billable(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_billable) {
   const auto policy =
       autotime::parse_flat_fee_policy(text_arg(fcinfo, 1)).value_or(autotime::FlatFeePolicy::NonBillable);
   PG_RETURN_BOOL(autotime::entry_billable(text_arg(fcinfo, 0), policy));
 }
 
 // rule_description(kind, direction, label)
-Datum autotime_rule_description(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_description) {
   const std::string_view kind_text = text_arg(fcinfo, 0);
   const auto kind = autotime::parse_kind(kind_text);
   if (!kind)
@@ -146,8 +137,6 @@ Datum autotime_rule_description(PG_FUNCTION_ARGS) {
   PG_RETURN_TEXT_P(cstring_to_text(
       autotime::pg::describe_activity(*kind, direction, label, static_cast<int>(strlen(label)))));
 }
-
-}  // extern "C"
 
 // ---- sessions (SPEC §6 session_gap_minutes; src/core/sessions.hpp) ----
 
@@ -170,15 +159,8 @@ int timestamptz_elements(ArrayType *array, Datum **values) {
 
 }  // namespace
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(autotime_rule_activity_seconds);
-PG_FUNCTION_INFO_V1(autotime_rule_sessions);
-PG_FUNCTION_INFO_V1(autotime_rule_session_minutes);
-PG_FUNCTION_INFO_V1(autotime_rule_session_description);
-
 // rule_activity_seconds(minutes, duration_seconds): how long one activity worked, in seconds.
-Datum autotime_rule_activity_seconds(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_activity_seconds) {
   const int minutes = PG_ARGISNULL(0) ? 15 : PG_GETARG_INT32(0);
   std::optional<int64_t> duration;
   if (!PG_ARGISNULL(1)) duration = PG_GETARG_INT64(1);
@@ -187,7 +169,7 @@ Datum autotime_rule_activity_seconds(PG_FUNCTION_ARGS) {
 
 // rule_sessions(starts timestamptz[], ends timestamptz[], gap_minutes) RETURNS integer[]: the
 // session (0, 1, ... by start) of each span, in input order.
-Datum autotime_rule_sessions(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_sessions) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
   Datum *starts = nullptr, *ends = nullptr;
   const int n = timestamptz_elements(PG_GETARG_ARRAYTYPE_P(0), &starts);
@@ -195,22 +177,18 @@ Datum autotime_rule_sessions(PG_FUNCTION_ARGS) {
     ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("starts and ends must have as many elements")));
   const int64_t gap_seconds = PG_ARGISNULL(2) ? 0 : int64_t{std::max(PG_GETARG_INT32(2), 0)} * 60;
   Datum *out = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
-  bool failed = false;
-  try {  // no PostgreSQL call in here: only the core and plain copies
+  autotime::pg::run_core("group sessions", [&] {  // no PostgreSQL call in here: only the core and plain copies
     std::vector<autotime::WorkSpan> spans(static_cast<std::size_t>(n));
     for (int i = 0; i < n; i++)
       spans[i] = {seconds_down(DatumGetTimestampTz(starts[i])), seconds_up(DatumGetTimestampTz(ends[i]))};
     const std::vector<int> session = autotime::group_sessions(spans, gap_seconds);
     for (int i = 0; i < n; i++) out[i] = Int32GetDatum(session[i]);
-  } catch (...) {
-    failed = true;
-  }
-  if (failed) ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not group sessions")));
+  });
   PG_RETURN_ARRAYTYPE_P(construct_array(out, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 }
 
 // rule_session_minutes(first_start, last_end, billing_increment)
-Datum autotime_rule_session_minutes(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_session_minutes) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
   std::optional<int> billing_increment;
   if (!PG_ARGISNULL(2)) billing_increment = PG_GETARG_INT32(2);
@@ -219,7 +197,7 @@ Datum autotime_rule_session_minutes(PG_FUNCTION_ARGS) {
 }
 
 // rule_session_description(descriptions text[]): the activities' own descriptions, in time order.
-Datum autotime_rule_session_description(PG_FUNCTION_ARGS) {
+AUTOTIME_SQL_FUNCTION(autotime_rule_session_description) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
   Datum *values = nullptr;
   bool *nulls = nullptr;
@@ -232,5 +210,3 @@ Datum autotime_rule_session_description(PG_FUNCTION_ARGS) {
     return autotime::session_description(descriptions);
   })));
 }
-
-}  // extern "C"

@@ -693,7 +693,8 @@ TEST(Pipeline, KeySpaceConfinesEveryLookupById) {
   EXPECT_TRUE(contains(sql_of(Driver::Insert), "'table:firm.voip_calls:'::pg_catalog.text"));
   EXPECT_TRUE(contains(sql_of(Driver::Insert), "key_space)"));
   EXPECT_TRUE(contains(sql_of(Driver::ClaimLink),
-                       "COALESCE($2, ('table:firm.voip_calls:'::pg_catalog.text OPERATOR(pg_catalog.||) $3::pg_catalog.text))"));
+                       "COALESCE($2::pg_catalog.text, ('table:firm.voip_calls:'::pg_catalog.text OPERATOR(pg_catalog.||) "
+                       "($3::pg_catalog.int8)::pg_catalog.text))"));
   for (Driver driver : {Driver::Delete, Driver::Truncate, Driver::Rekey, Driver::MoveCase, Driver::Explain, Driver::Report})
     EXPECT_TRUE(contains(sql_of(driver), "\"source_table\")::pg_catalog.text, ''::pg_catalog.text) OPERATOR(pg_catalog.=) "
                                          "'firm.voip_calls'::pg_catalog.text"))
@@ -774,4 +775,31 @@ TEST(Pipeline, SessionsLockBeforeClaimingAndKeepThePipelineRules) {
       }
     }
 }
+}  // namespace autotime
+
+namespace autotime {
+namespace {
+
+// backfill_automatic_time(client) without a team finds the client's teams: through an index led
+// by team_id, one probe per team (a loose index scan), never by reading the whole table.
+TEST(Pipeline, ClientTeamsSkipFromTeamToTeamThroughAnIndex) {
+  CaptureBinding b = reference_binding(Kind::Call);
+  const auto teams_sql = [&] {
+    const auto steps = capture_pipeline(b, Driver::ClientTeams);
+    EXPECT_EQ(steps.size(), 1u);
+    return steps.front().sql;
+  };
+  EXPECT_EQ(teams_sql().find("RECURSIVE"), std::string::npos);
+  EXPECT_NE(teams_sql().find("\"client_id\" OPERATOR(pg_catalog.=) $1::pg_catalog.int8"), std::string::npos);
+  b.source_team_index = true;
+  const std::string sql = teams_sql();
+  EXPECT_NE(sql.find("WITH RECURSIVE teams(team_id)"), std::string::npos);
+  EXPECT_NE(sql.find("s.\"team_id\" OPERATOR(pg_catalog.>) t.team_id ORDER BY s.\"team_id\" LIMIT 1"), std::string::npos);
+  EXPECT_NE(sql.find("s.\"team_id\" OPERATOR(pg_catalog.=) t.team_id AND s.\"client_id\" OPERATOR(pg_catalog.=) "
+                     "$1::pg_catalog.int8"),
+            std::string::npos);
+  EXPECT_NE(sql.find("LIMIT 2"), std::string::npos);  // two teams are enough to refuse
+}
+
+}  // namespace
 }  // namespace autotime

@@ -827,3 +827,36 @@ TEST(BilledMinutes, OffLeavesTheMinutes) {
 }
 
 }  // namespace autotime
+
+namespace autotime {
+namespace {
+
+TEST(CaseFallbackOrder, OpenCasesAreThoseNotClosedOrArchived) {
+  EXPECT_TRUE(case_is_open("open"));
+  EXPECT_TRUE(case_is_open("pending"));
+  EXPECT_TRUE(case_is_open("Closed"));  // the SQL compares exactly, as text
+  EXPECT_FALSE(case_is_open("closed"));
+  EXPECT_FALSE(case_is_open("archived"));
+}
+
+TEST(CaseFallbackOrder, LatestUpdatedFirstNeverUpdatedLastThenHighestId) {
+  const CaseOrderValues updated_late_low_id = {200, 1}, updated_early_high_id = {100, 9}, never_updated = {std::nullopt, 50},
+                        tie_high_id = {200, 7};
+  EXPECT_TRUE(falls_back_before(updated_late_low_id, updated_early_high_id));
+  EXPECT_FALSE(falls_back_before(updated_early_high_id, updated_late_low_id));
+  EXPECT_TRUE(falls_back_before(updated_early_high_id, never_updated));
+  EXPECT_FALSE(falls_back_before(never_updated, updated_early_high_id));
+  EXPECT_TRUE(falls_back_before(tie_high_id, updated_late_low_id));
+  EXPECT_FALSE(falls_back_before(tie_high_id, tie_high_id));
+}
+
+TEST(ActivityTimeRange, BoundsArePostgresTimestampsOfTheFirstAndEndYears) {
+  static_assert(kFirstActivityTime == INT64_C(-63082281600000000));  // 0001-01-01 00:00 UTC
+  static_assert(kEndActivityTime == INT64_C(252455616000000000));    // 10000-01-01 00:00 UTC
+  static_assert(days_from_civil(1970, 1, 1) == 0 && days_from_civil(2000, 3, 1) == 11017);
+  EXPECT_EQ(activity_time_bound_sql(kFirstActivityYear), "'0001-01-01 00:00+00'::pg_catalog.timestamptz");
+  EXPECT_EQ(activity_time_bound_sql(kEndActivityYear), "'10000-01-01 00:00+00'::pg_catalog.timestamptz");
+}
+
+}  // namespace
+}  // namespace autotime

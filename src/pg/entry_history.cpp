@@ -11,6 +11,7 @@
 // SECURITY DEFINER functions and autotime's own switches don't).
 #include "capture_plans.hpp"
 #include "entry_actions.hpp"
+#include "history_insert.hpp"
 #include "identity.hpp"
 
 extern "C" {
@@ -168,6 +169,11 @@ Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
   return JsonbPGetDatum(JsonbValueToJsonb(object));
 }
 
+SPIPlanPtr record_plan = nullptr;
+SPIPlanPtr refresh_plan = nullptr;
+SPIPlanPtr forget_plan = nullptr;
+SPIPlanPtr born_plan = nullptr;
+
 // Runs `statement` as autotime with `n` arguments; saved plans live for the backend (PostgreSQL
 // re-plans them when autotime's tables change).
 void run_as_autotime(Oid autotime, SPIPlanPtr *plan, const char *statement, int n, Oid *types, Datum *values,
@@ -187,17 +193,25 @@ void run_as_autotime(Oid autotime, SPIPlanPtr *plan, const char *statement, int 
                                                            SPI_result_code_string(rc))));
 }
 
+// One row of autotime.entry_history: inserted directly when nothing but the row would differ
+// (history_insert.hpp), else by the statement, as autotime. SPI is connected.
+void record_change(int64 team_id, int64 entry_id, const char *actor, const char *action, Datum changes) {
+  if (insert_history_row(team_id, entry_id, actor, action, changes)) return;
+  Oid types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
+  Datum values[5] = {Int64GetDatum(team_id), Int64GetDatum(entry_id), actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor),
+                     CStringGetTextDatum(action), changes};
+  const char nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', changes == (Datum)0 ? 'n' : ' '};
+  run_as_autotime(autotime_owner(), &record_plan,
+                  "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) VALUES ($1, $2, $3, $4, $5)",
+                  5, types, values, nulls);
+}
+
 bool team_rules_exist(Oid autotime) {
   const SavedIdentity saved = become(autotime);
   const bool exist = (settings_features() & kBillingRules) != 0;
   restore_identity(saved);
   return exist;
 }
-
-SPIPlanPtr record_plan = nullptr;
-SPIPlanPtr refresh_plan = nullptr;
-SPIPlanPtr forget_plan = nullptr;
-SPIPlanPtr born_plan = nullptr;
 
 }  // namespace
 
@@ -258,15 +272,8 @@ Datum autotime_entry_history(PG_FUNCTION_ARGS) {
   const char *actor = GetUserNameFromId(GetOuterUserId(), true);
 
   SPI_connect();
+  autotime::pg::record_change(team_id, entry_id, actor, action, changes);
   const Oid autotime = autotime::pg::autotime_owner();
-  Oid record_types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
-  Datum record_values[5] = {Int64GetDatum(team_id), Int64GetDatum(entry_id),
-                            actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor), CStringGetTextDatum(action), changes};
-  const char record_nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', ' '};
-  autotime::pg::run_as_autotime(autotime, &autotime::pg::record_plan,
-                                "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
-                                "VALUES ($1, $2, $3, $4, $5)",
-                                5, record_types, record_values, record_nulls);
   if (autotime::pg::team_rules_exist(autotime)) {
     Oid types[2] = {INT8OID, INT8OID};
     // An entry an application moved to another id or firm leaves no flags under its old key.
@@ -382,14 +389,7 @@ Datum autotime_entry_truncate(PG_FUNCTION_ARGS) {
     const Datum changes = autotime::pg::changed_columns(row, nullptr, rows->tupdesc);
     const Datum team_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, team_column));
     const Datum entry_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, id_column));
-    Oid record_types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
-    Datum record_values[5] = {team_id, entry_id, actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor),
-                              CStringGetTextDatum("deleted"), changes};
-    const char record_nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', changes == (Datum)0 ? 'n' : ' '};
-    autotime::pg::run_as_autotime(autotime, &autotime::pg::record_plan,
-                                  "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
-                                  "VALUES ($1, $2, $3, $4, $5)",
-                                  5, record_types, record_values, record_nulls);
+    autotime::pg::record_change(DatumGetInt64(team_id), DatumGetInt64(entry_id), actor, "deleted", changes);
     if (rules) {
       Oid types[2] = {INT8OID, INT8OID};
       Datum key[2] = {team_id, entry_id};

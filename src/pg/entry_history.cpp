@@ -42,18 +42,24 @@ int column_of(TriggerData *trigger, int n) {
   return attnum;
 }
 
-// A value as the JSON the history keeps: numbers and booleans as such, everything else as a string
-// of its text form, NULL as null.
-JsonbValue json_value(Oid type, const char *text) {
+// A value (`datum`, of base type `base`, whose text is `text`) as the JSON the history keeps:
+// numbers and booleans as such, everything else as a string of its text form, NULL as null.
+// Integers become the numeric their text would parse to, without the parse.
+JsonbValue json_value(Oid base, const char *text, Datum datum) {
   JsonbValue value;
   if (text == nullptr) {
     value.type = jbvNull;
     return value;
   }
-  switch (getBaseType(type)) {
+  switch (base) {
     case INT2OID:
     case INT4OID:
     case INT8OID:
+      value.type = jbvNumeric;
+      value.val.numeric = int64_to_numeric(base == INT2OID   ? DatumGetInt16(datum)
+                                           : base == INT4OID ? DatumGetInt32(datum)
+                                                             : DatumGetInt64(datum));
+      return value;
     case NUMERICOID:
       if (strcmp(text, "NaN") != 0 && strstr(text, "Infinity") == nullptr) {
         value.type = jbvNumeric;
@@ -115,18 +121,25 @@ const char *settled_time_text(Oid type, Datum value) {
   }
 }
 
-// Column `attnum` of `tuple` as text (nullptr when NULL).
-const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum) {
+// Column `attnum` of `tuple` (of base type `base`) as text (nullptr when NULL); its value in `*datum`.
+const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum, Oid base, Datum *datum) {
+  *datum = (Datum)0;
   if (tuple == nullptr) return nullptr;
   bool isnull = false;
   const Datum value = heap_getattr(tuple, attnum, desc, &isnull);
   if (isnull) return nullptr;
-  const char *settled = settled_time_text(getBaseType(TupleDescAttr(desc, attnum - 1)->atttypid), value);
+  *datum = value;
+  const char *settled = settled_time_text(base, value);
   if (settled != nullptr) return settled;
   Oid output;
   bool varlena;
   getTypeOutputInfo(TupleDescAttr(desc, attnum - 1)->atttypid, &output, &varlena);
   return OidOutputFunctionCall(output, value);
+}
+
+const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum) {
+  Datum ignored;
+  return column_text(tuple, desc, attnum, getBaseType(TupleDescAttr(desc, attnum - 1)->atttypid), &ignored);
 }
 
 int64 column_int8(HeapTuple tuple, TupleDesc desc, int attnum) {
@@ -144,8 +157,10 @@ Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
   for (int i = 0; i < desc->natts; i++) {
     const Form_pg_attribute att = TupleDescAttr(desc, i);
     if (att->attisdropped) continue;
-    const char *old_text = column_text(before, desc, i + 1);
-    const char *new_text = column_text(after, desc, i + 1);
+    const Oid base = getBaseType(att->atttypid);
+    Datum old_datum, new_datum;
+    const char *old_text = column_text(before, desc, i + 1, base, &old_datum);
+    const char *new_text = column_text(after, desc, i + 1, base, &new_datum);
     const bool same = (old_text == nullptr && new_text == nullptr) ||
                       (old_text != nullptr && new_text != nullptr && strcmp(old_text, new_text) == 0);
     if (same || (before != nullptr && after == nullptr && old_text == nullptr)) continue;
@@ -153,12 +168,12 @@ Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
     (void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
     if (before != nullptr) {
       push_key(&state, "before");
-      JsonbValue value = json_value(att->atttypid, old_text);
+      JsonbValue value = json_value(base, old_text, old_datum);
       (void)pushJsonbValue(&state, WJB_VALUE, &value);
     }
     if (after != nullptr) {
       push_key(&state, "after");
-      JsonbValue value = json_value(att->atttypid, new_text);
+      JsonbValue value = json_value(base, new_text, new_datum);
       (void)pushJsonbValue(&state, WJB_VALUE, &value);
     }
     (void)pushJsonbValue(&state, WJB_END_OBJECT, nullptr);

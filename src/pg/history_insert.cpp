@@ -1,7 +1,7 @@
-// A row of autotime.entry_history without a statement (history_insert.hpp). What an INSERT through
-// SPI did per row and this doesn't: parse-analysis of nothing (the plan was kept) but executor
-// start-up and shutdown, the snapshot and command-counter round trip, the range table's permission
-// checks (the owner's, below) and the target list's projection. What it does as the statement did:
+// A row of autotime.entry_history without a statement (history_insert.hpp). What the INSERT (a kept
+// plan) run through SPI did per row and this doesn't: executor start-up and shutdown, the snapshot
+// and command-counter round trip, the range table's permission check (the owner's INSERT right is
+// checked below) and the target list's projection. What it does as the statement did:
 // the identity's nextval (nextval_internal without a permission check, as the executor's
 // NextValueExpr), clock_timestamp() for `at`, the heap insert (WAL-logged, in the current command,
 // undone with the (sub)transaction), NOT NULL and CHECK constraints, every index entry with its

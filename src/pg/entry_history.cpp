@@ -13,6 +13,7 @@
 #include "boundary.hpp"
 #include "settings_cache.hpp"
 #include "entry_actions.hpp"
+#include "history_insert.hpp"
 #include "identity.hpp"
 
 extern "C" {
@@ -43,18 +44,24 @@ int column_of(TriggerData *trigger, int n) {
   return attnum;
 }
 
-// A value as the JSON the history keeps: numbers and booleans as such, everything else as a string
-// of its text form, NULL as null.
-JsonbValue json_value(Oid type, const char *text) {
+// A value (`datum`, of base type `base`, whose text is `text`) as the JSON the history keeps:
+// numbers and booleans as such, everything else as a string of its text form, NULL as null.
+// Integers become the numeric their text would parse to, without the parse.
+JsonbValue json_value(Oid base, const char *text, Datum datum) {
   JsonbValue value;
   if (text == nullptr) {
     value.type = jbvNull;
     return value;
   }
-  switch (getBaseType(type)) {
+  switch (base) {
     case INT2OID:
     case INT4OID:
     case INT8OID:
+      value.type = jbvNumeric;
+      value.val.numeric = int64_to_numeric(base == INT2OID   ? DatumGetInt16(datum)
+                                           : base == INT4OID ? DatumGetInt32(datum)
+                                                             : DatumGetInt64(datum));
+      return value;
     case NUMERICOID:
       if (strcmp(text, "NaN") != 0 && strstr(text, "Infinity") == nullptr) {
         value.type = jbvNumeric;
@@ -116,18 +123,25 @@ const char *settled_time_text(Oid type, Datum value) {
   }
 }
 
-// Column `attnum` of `tuple` as text (nullptr when NULL).
-const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum) {
+// Column `attnum` of `tuple` (of base type `base`) as text (nullptr when NULL); its value in `*datum`.
+const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum, Oid base, Datum *datum) {
+  *datum = (Datum)0;
   if (tuple == nullptr) return nullptr;
   bool isnull = false;
   const Datum value = heap_getattr(tuple, attnum, desc, &isnull);
   if (isnull) return nullptr;
-  const char *settled = settled_time_text(getBaseType(TupleDescAttr(desc, attnum - 1)->atttypid), value);
+  *datum = value;
+  const char *settled = settled_time_text(base, value);
   if (settled != nullptr) return settled;
   Oid output;
   bool varlena;
   getTypeOutputInfo(TupleDescAttr(desc, attnum - 1)->atttypid, &output, &varlena);
   return OidOutputFunctionCall(output, value);
+}
+
+const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum) {
+  Datum ignored;
+  return column_text(tuple, desc, attnum, getBaseType(TupleDescAttr(desc, attnum - 1)->atttypid), &ignored);
 }
 
 int64 column_int8(HeapTuple tuple, TupleDesc desc, int attnum) {
@@ -145,8 +159,10 @@ Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
   for (int i = 0; i < desc->natts; i++) {
     const Form_pg_attribute att = TupleDescAttr(desc, i);
     if (att->attisdropped) continue;
-    const char *old_text = column_text(before, desc, i + 1);
-    const char *new_text = column_text(after, desc, i + 1);
+    const Oid base = getBaseType(att->atttypid);
+    Datum old_datum, new_datum;
+    const char *old_text = column_text(before, desc, i + 1, base, &old_datum);
+    const char *new_text = column_text(after, desc, i + 1, base, &new_datum);
     const bool same = (old_text == nullptr && new_text == nullptr) ||
                       (old_text != nullptr && new_text != nullptr && strcmp(old_text, new_text) == 0);
     if (same || (before != nullptr && after == nullptr && old_text == nullptr)) continue;
@@ -154,12 +170,12 @@ Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
     (void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
     if (before != nullptr) {
       push_key(&state, "before");
-      JsonbValue value = json_value(att->atttypid, old_text);
+      JsonbValue value = json_value(base, old_text, old_datum);
       (void)pushJsonbValue(&state, WJB_VALUE, &value);
     }
     if (after != nullptr) {
       push_key(&state, "after");
-      JsonbValue value = json_value(att->atttypid, new_text);
+      JsonbValue value = json_value(base, new_text, new_datum);
       (void)pushJsonbValue(&state, WJB_VALUE, &value);
     }
     (void)pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
@@ -169,6 +185,11 @@ Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
   if (!any) return (Datum)0;
   return JsonbPGetDatum(JsonbValueToJsonb(object));
 }
+
+SPIPlanPtr record_plan = nullptr;
+SPIPlanPtr refresh_plan = nullptr;
+SPIPlanPtr forget_plan = nullptr;
+SPIPlanPtr born_plan = nullptr;
 
 // Runs `statement` as autotime with `n` arguments; saved plans live for the backend (PostgreSQL
 // re-plans them when autotime's tables change).
@@ -189,17 +210,25 @@ void run_as_autotime(Oid autotime, SPIPlanPtr *plan, const char *statement, int 
                                                            SPI_result_code_string(rc))));
 }
 
+// One row of autotime.entry_history: inserted directly when nothing but the row would differ
+// (history_insert.hpp), else by the statement, as autotime. SPI is connected.
+void record_change(int64 team_id, int64 entry_id, const char *actor, const char *action, Datum changes) {
+  if (insert_history_row(team_id, entry_id, actor, action, changes)) return;
+  Oid types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
+  Datum values[5] = {Int64GetDatum(team_id), Int64GetDatum(entry_id), actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor),
+                     CStringGetTextDatum(action), changes};
+  const char nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', changes == (Datum)0 ? 'n' : ' '};
+  run_as_autotime(autotime_owner(), &record_plan,
+                  "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) VALUES ($1, $2, $3, $4, $5)",
+                  5, types, values, nulls);
+}
+
 bool team_rules_exist(Oid autotime) {
   const SavedIdentity saved = become(autotime);
   const bool exist = (settings_features() & kBillingRules) != 0;
   restore_identity(saved);
   return exist;
 }
-
-SPIPlanPtr record_plan = nullptr;
-SPIPlanPtr refresh_plan = nullptr;
-SPIPlanPtr forget_plan = nullptr;
-SPIPlanPtr born_plan = nullptr;
 
 }  // namespace
 
@@ -255,15 +284,8 @@ AUTOTIME_SQL_FUNCTION(autotime_entry_history) {
   const char *actor = GetUserNameFromId(GetOuterUserId(), true);
 
   SPI_connect();
+  autotime::pg::record_change(team_id, entry_id, actor, action, changes);
   const Oid autotime = autotime::pg::autotime_owner();
-  Oid record_types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
-  Datum record_values[5] = {Int64GetDatum(team_id), Int64GetDatum(entry_id),
-                            actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor), CStringGetTextDatum(action), changes};
-  const char record_nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', ' '};
-  autotime::pg::run_as_autotime(autotime, &autotime::pg::record_plan,
-                                "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
-                                "VALUES ($1, $2, $3, $4, $5)",
-                                5, record_types, record_values, record_nulls);
   if (autotime::pg::team_rules_exist(autotime)) {
     Oid types[2] = {INT8OID, INT8OID};
     // An entry an application moved to another id or firm leaves no flags under its old key.
@@ -373,14 +395,7 @@ AUTOTIME_SQL_FUNCTION(autotime_entry_truncate) {
     const Datum changes = autotime::pg::changed_columns(row, nullptr, rows->tupdesc);
     const Datum team_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, team_column));
     const Datum entry_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, id_column));
-    Oid record_types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, JSONBOID};
-    Datum record_values[5] = {team_id, entry_id, actor == nullptr ? (Datum)0 : CStringGetTextDatum(actor),
-                              CStringGetTextDatum("deleted"), changes};
-    const char record_nulls[5] = {' ', ' ', actor == nullptr ? 'n' : ' ', ' ', changes == (Datum)0 ? 'n' : ' '};
-    autotime::pg::run_as_autotime(autotime, &autotime::pg::record_plan,
-                                  "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
-                                  "VALUES ($1, $2, $3, $4, $5)",
-                                  5, record_types, record_values, record_nulls);
+    autotime::pg::record_change(DatumGetInt64(team_id), DatumGetInt64(entry_id), actor, "deleted", changes);
     if (rules) {
       Oid types[2] = {INT8OID, INT8OID};
       Datum key[2] = {team_id, entry_id};

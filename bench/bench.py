@@ -51,6 +51,7 @@ RESET = ("TRUNCATE bench.calls, bench.sms, bench.documents, bench.ir_reports, be
          "autotime.activity_links; CHECKPOINT;")
 
 results = []          # every measurement, in order
+live_children = []    # the callgrind section's process, stopped if the benchmark stops
 log_lines = []
 
 
@@ -151,17 +152,26 @@ def counts(db, kind="call"):
 NO_ENTRY_TRIGGERS = K.NO_ENTRY_TRIGGERS
 
 
+_templates = set()
+
+
 def setup_db(name, variant, shape="plain"):
     """A database of bench/setup.sql (partitions 0 or 4): autotime captures the five activity tables;
     the other variants detach them and drop autotime's entry history/guideline triggers (autotime's
-    logic, not the floor's); plpgsql installs the five reference triggers."""
+    logic, not the floor's); plpgsql installs the five reference triggers. Made once per variant and
+    shape as a template, then copied (CREATE DATABASE ... TEMPLATE): the set-up is slow on this VM."""
+    tpl = f"tpl_{variant}_{shape}"
+    if tpl not in _templates:
+        psql("postgres", f"DROP DATABASE IF EXISTS {tpl};")
+        psql("postgres", f"CREATE DATABASE {tpl};")
+        psql(tpl, f"\\set partitions {K.SHAPES[shape]}\n" + open(os.path.join(BENCH, "setup.sql")).read())
+        if variant != "autotime":
+            psql(tpl, K.detach_all() + NO_ENTRY_TRIGGERS)
+        if variant == "plpgsql":
+            psql(tpl, "\\set schema bench\n" + open(os.path.join(BENCH, "plpgsql_reference.sql")).read())
+        _templates.add(tpl)
     psql("postgres", f"DROP DATABASE IF EXISTS {name};")
-    psql("postgres", f"CREATE DATABASE {name};")
-    psql(name, f"\\set partitions {K.SHAPES[shape]}\n" + open(os.path.join(BENCH, "setup.sql")).read())
-    if variant != "autotime":
-        psql(name, K.detach_all() + NO_ENTRY_TRIGGERS)
-    if variant == "plpgsql":
-        psql(name, "\\set schema bench\n" + open(os.path.join(BENCH, "plpgsql_reference.sql")).read())
+    psql("postgres", f"CREATE DATABASE {name} TEMPLATE {tpl};")
 
 
 def setup_databases(variants_needed, shapes=("plain",)):
@@ -492,21 +502,28 @@ def backfill(n, cap, clients_sample):
 
 # ---------------------------------------------------------------- every kind, both shapes
 
-def live_callgrind(quick, kinds, shapes, background):
+def live_callgrind(quick, kinds, shapes, background, with_none, profile):
     """Live one-row capture in instructions (bench/callgrind_live.py on its own cluster, so this
     cluster keeps serving the other sections). Returns a thread when run in the background."""
     out = os.path.join(DATA_DIR, "live.json")
     work = os.path.join(os.path.dirname(PGDATA) if PGDATA else DATA_DIR, "callgrind-live")
-    n = "50,250" if quick else "100,600"
+    n = "20,80" if quick else "40,240"
     cmd = [sys.executable, os.path.join(BENCH, "callgrind_live.py"), os.environ["PG_BINDIR"], work, out,
            "--n", n, "--kinds", ",".join(kinds), "--shapes", ",".join(shapes)]
-    if background:
-        cmd += ["--workers", "1"]
+    if not with_none:
+        cmd += ["--variants", "floor,autotime,plpgsql"]
+    # The callgrind files of a call and a text with capture, on both shapes, and their per-function
+    # tables (what stands between autotime and the floor).
+    cmd += ["--profile", profile, "--profile-cases",
+            ",".join(f"{k}/{s}/{v}" for k in ("call", "sms") for s in shapes for v in ("autotime", "floor"))]
     say(f"\n== live one-row capture under callgrind (instructions per insert; N = {n.replace(',', ' and ')} "
         f"one-row inserts per variant, difference / their count){' in the background' if background else ''}")
 
     def run():
-        p = subprocess.run(cmd, capture_output=True, text=True)
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        live_children.append(p)
+        out_text, err_text = p.communicate()
+        p.stdout, p.stderr = out_text, err_text
         for l in p.stdout.splitlines():
             say("  [live]" + l)
         if p.returncode:
@@ -541,7 +558,6 @@ def bulk_kinds(n, cap, kinds, shapes, variants):
                 want = n if kind == "ir_report" else n - n // 50
                 if r["seconds"] and v != "none" and r["entries"] != want:
                     raise RuntimeError(f"bulk {kind} {shape} {v}: {r['entries']} entries, expected {want}")
-            psql(dbname("none"), "SELECT 1;")
         for shape in shapes:   # keep the databases small for the next kind
             for v in variants:
                 psql(dbname(v, shape), RESET)
@@ -1084,9 +1100,13 @@ def main():
     ap.add_argument("--shapes", default=",".join(K.SHAPES), help="table shapes for live, bulk and backfill")
     ap.add_argument("--bulk-n", type=int, help="activities per bulk COPY (default 1,000,000; --quick 20,000)")
     ap.add_argument("--mem-n", type=int, help="calls in the memory COPY (default 10,000,000; --quick 200,000)")
+    ap.add_argument("--backfill-n", type=int, help="activities backfilled (default 1,000,000; --quick 50,000)")
+    ap.add_argument("--backfill-shapes", help="table shapes for the backfill section (default: --shapes)")
     ap.add_argument("--live-foreground", action="store_true",
                     help="run the callgrind section alone (default: in the background, one backend, while the "
-                         "wall-time sections run; instruction counts do not depend on it)")
+                         "wall-time sections run, two callgrind backends at a time; instruction counts do not depend on it)")
+    ap.add_argument("--live-none", action="store_true",
+                    help="also count the insert with capture detached (what the floor and capture add to it)")
     ap.add_argument("--out", default=os.path.join(BENCH, "out"))
     args = ap.parse_args()
     only = set(args.only.split(","))
@@ -1096,7 +1116,8 @@ def main():
     duration = 6 if quick else 15
     n_bulk = args.bulk_n or (20_000 if quick else 1_000_000)
     n_mem = args.mem_n or (200_000 if quick else 10_000_000)
-    n_backfill = 50_000 if quick else 1_000_000
+    n_backfill = args.backfill_n or (50_000 if quick else 1_000_000)
+    backfill_shapes = (args.backfill_shapes or args.shapes).split(",")
     scale_sizes = [20_000, 100_000] if quick else [100_000, 1_000_000]
     cap = 60 if quick else 600
     mem_cap = 300 if quick else 1800
@@ -1115,7 +1136,8 @@ def main():
     t0 = time.time()
     live_thread = None
     if "live" in only:
-        live_thread = live_callgrind(quick, kinds, shapes, background=not args.live_foreground)
+        live_thread = live_callgrind(quick, kinds, shapes, background=not args.live_foreground, with_none=args.live_none,
+                                     profile=os.path.join(outdir, "live-profile"))
     check_reference(shapes)
     old = {"single", "scaling", "bulk_calls", "backfill_calls", "memory_none", "profile"}
     needed = set(VARIANTS) if only & old else set()
@@ -1137,7 +1159,7 @@ def main():
     # Results are saved after every section, so an interrupted run keeps what it measured.
     sections = [
         ("bulk", lambda: bulk_kinds(n_bulk, cap, kinds, shapes, ["floor", "autotime", "plpgsql"])),
-        ("backfill", lambda: [backfill_kinds(n_backfill, cap, 10 if quick else 20, shape) for shape in shapes]),
+        ("backfill", lambda: [backfill_kinds(n_backfill, cap, 10 if quick else 20, shape) for shape in backfill_shapes]),
         ("bfscale", lambda: backfill_scale(scale_sizes, 3 if quick else 5)),
         ("memory", lambda: (say(f"\n== memory: backend /proc/<pid>/status sampled every 0.25 s during one COPY of "
                                 f"{n_mem:,} calls with capture (plain tables)"), memory("autotime", n_mem, mem_cap))),
@@ -1161,6 +1183,9 @@ def main():
         if only & old:
             summary(args)
     finally:
+        for p in live_children:
+            if p.poll() is None:
+                p.terminate()
         save()
         say(f"\nwall time {env['wall_s']} s; results in {outdir}/results.json")
 

@@ -2,7 +2,8 @@
 """Live (one-row) capture cost in instructions, for every kind and both table shapes: callgrind
 counts what a single-user backend executes, the same number on every run, where wall time on this
 shared machine moves by 1.4x. Run by bench/bench.py (section `live`), or alone:
-  callgrind_live.py BINDIR WORKDIR OUT.json [--n SMALL,BIG] [--kinds call,sms,...] [--shapes plain,partitioned] [--workers 2]
+  callgrind_live.py BINDIR WORKDIR OUT.json [--n SMALL,BIG] [--kinds call,sms,...] [--shapes plain,partitioned] [--workers 2] [--variants none,floor,autotime,plpgsql]
+      [--profile DIR --profile-cases call/partitioned/autotime,...]  (keeps those runs' callgrind files, by-function tables)
 as root, with BINDIR the private PostgreSQL copy's bin (bench/private_install.sh) and WORKDIR a new
 folder: it makes its own cluster there (so the benchmark's cluster keeps running), one database per
 shape and variant (bench/setup.sql, partitions 0 or 4), stops it, and runs callgrind.
@@ -19,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -34,7 +36,7 @@ def as_pg(cmd, **kw):
     return subprocess.run(["runuser", "-u", "postgres", "--"] + cmd, **kw)
 
 
-def make_cluster(bindir, work, shapes):
+def make_cluster(bindir, work, shapes, variants):
     data = os.path.join(work, "data")
     os.makedirs(work, exist_ok=True)
     shutil.chown(work, "postgres")
@@ -54,7 +56,7 @@ def make_cluster(bindir, work, shapes):
         return p.stdout
     try:
         for shape in shapes:
-            for v in VARIANTS:
+            for v in variants:
                 db = f"live_{v}_{shape}"
                 psql("postgres", f"CREATE DATABASE {db};")
                 psql(db, open(os.path.join(BENCH, "setup.sql")).read(), ["-v", f"partitions={K.SHAPES[shape]}"])
@@ -92,9 +94,9 @@ def make_cluster(bindir, work, shapes):
     return [data, copy]
 
 
-def count(bindir, data, db, prepare, n, label):
+def count(bindir, data, db, prepare, n, label, keep=None):
     lines = "".join(f"EXECUTE ins({i % 1000 + 1}, {101 + i % 50}, '{label}-{n}-{i}');\n" for i in range(n))
-    run = as_pg(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", f"{bindir}/postgres", "--single",
+    run = as_pg(["valgrind", "--tool=callgrind", f"--callgrind-out-file={keep or '/dev/null'}", f"{bindir}/postgres", "--single",
                  "-D", data, "-c", "jit=off", "-c", "fsync=off", db], input=prepare + lines, capture_output=True, text=True)
     found = re.search(r"Collected : (\d+)", run.stderr)
     if run.returncode != 0 or not found or "ERROR" in run.stdout:
@@ -102,15 +104,45 @@ def count(bindir, data, db, prepare, n, label):
     return int(found.group(1))
 
 
+def by_function(big_file, small_file, diff, out):
+    """Inclusive instructions per insert by function: (big run - small run) / their difference."""
+    def read(path):
+        text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
+                              capture_output=True, text=True, check=True).stdout
+        counts = {}
+        for line in text.splitlines():
+            found = re.match(r"\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(\S.*?)\s*$", line)
+            if not found or ":" not in found.group(2) or line.lstrip().startswith(("=>", "<")):
+                continue
+            name = re.sub(r"\s*\[.*\]$", "", found.group(2))
+            name = re.sub(r"/?(tmp/)?autotime-bench\.\w+/src/src/", "src/", name)
+            counts[name] = counts.get(name, 0) + int(found.group(1).replace(",", ""))
+        return counts
+    b, s = read(big_file), read(small_file)
+    per = {k: (b.get(k, 0) - s.get(k, 0)) / diff for k in b.keys() | s.keys()}
+    with open(out, "w") as f:
+        f.write(f"inclusive instructions per insert ({os.path.basename(big_file)} minus {os.path.basename(small_file)}, "
+                f"/ {diff}), by function\n")
+        for k in sorted(per, key=lambda k: -per[k]):
+            if per[k] >= 2000:
+                f.write(f"{per[k]:10.0f}  {k}\n")
+
+
 def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))   # stop our cluster (the finally below) when stopped
     args = sys.argv[1:]
     bindir, work, out = args[:3]
     opts = dict(zip(args[3::2], args[4::2]))
     small, big = (int(x) for x in opts.get("--n", "200,1200").split(","))
     kinds = opts.get("--kinds", ",".join(K.KINDS)).split(",")
     shapes = opts.get("--shapes", ",".join(K.SHAPES)).split(",")
-    datas = make_cluster(bindir, work, shapes)[:int(opts.get("--workers", "2"))]
-    jobs = [(k, s, v) for s in shapes for k in kinds for v in VARIANTS]
+    profile = opts.get("--profile")
+    profile_cases = opts.get("--profile-cases", "").split(",")
+    if profile:
+        os.makedirs(profile, exist_ok=True)
+    variants = opts.get("--variants", ",".join(VARIANTS)).split(",")
+    datas = make_cluster(bindir, work, shapes, variants)[:int(opts.get("--workers", "2"))]
+    jobs = [(k, s, v) for s in shapes for k in kinds for v in variants]
     per_insert, lock = {}, threading.Lock()
 
     def worker(data):
@@ -123,7 +155,13 @@ def main():
             prepare = f"PREPARE ins(int, int, text) AS {sql};\n"
             db = f"live_{v}_{shape}"
             label = f"{kind}-{v}"
-            cost = (count(bindir, data, db, prepare, big, label) - count(bindir, data, db, prepare, small, label)) / (big - small)
+            name = f"{kind}-{shape}-{v}"
+            keep = (lambda n: os.path.join(work, f"{name}-{n}.callgrind")) if profile and \
+                f"{kind}/{shape}/{v}" in profile_cases else (lambda n: None)
+            cost = (count(bindir, data, db, prepare, big, label, keep(big)) -
+                    count(bindir, data, db, prepare, small, label, keep(small))) / (big - small)
+            if keep(big):
+                by_function(keep(big), keep(small), big - small, os.path.join(profile, f"{name}-by-function.txt"))
             with lock:
                 per_insert[f"{kind}/{shape}/{v}"] = cost
                 print(f"  {kind:9} {shape:11} {v:8} {cost / 1e3:8.1f} k instructions per insert", flush=True)
@@ -132,15 +170,18 @@ def main():
         t.start()
     for t in threads:
         t.join()
-    if len(per_insert) != len(kinds) * len(shapes) * len(VARIANTS):
+    if len(per_insert) != len(kinds) * len(shapes) * len(variants):
         raise RuntimeError("some callgrind runs failed")
     rows = []
     for shape in shapes:
         for kind in kinds:
-            c = {v: per_insert[f"{kind}/{shape}/{v}"] for v in VARIANTS}
-            rows.append(dict(kind=kind, shape=shape, instructions=c, autotime_over_floor=c["autotime"] / c["floor"],
-                             plpgsql_over_autotime=c["plpgsql"] / c["autotime"], floor_over_none=c["floor"] / c["none"],
-                             capture_over_floor_work=(c["autotime"] - c["none"]) / (c["floor"] - c["none"])))
+            c = {v: per_insert[f"{kind}/{shape}/{v}"] for v in variants}
+            row = dict(kind=kind, shape=shape, instructions=c, autotime_over_floor=c["autotime"] / c["floor"],
+                       plpgsql_over_autotime=c["plpgsql"] / c["autotime"], plpgsql_over_floor=c["plpgsql"] / c["floor"])
+            if "none" in c:
+                row.update(floor_over_none=c["floor"] / c["none"],
+                           capture_over_floor_work=(c["autotime"] - c["none"]) / (c["floor"] - c["none"]))
+            rows.append(row)
     with open(out, "w") as f:
         json.dump({"n": [small, big], "instructions_per_insert": per_insert, "rows": rows}, f, indent=1)
     shutil.rmtree(work, ignore_errors=True)

@@ -8,7 +8,9 @@
 # bulk COPY of 1M per kind and shape, backfill per team and per client, backfill_automatic_time
 # against table size, no-op re-runs, memory over a 10M COPY. The calls-only sections of 1.x stay
 # available: --only single,scaling,bulk_calls,backfill_calls,memory_none,profile.
-# Full: ~60-80 min; --quick: ~10 min (on the shared 2-core dev VM). Results: bench/out/<stamp>/results.json (+ latest.json), the
+# Full at the default sizes: not timed (well over an hour on the 2-core dev VM); the reduced run
+# recorded in bench/RESULTS.md (--bulk-n 100000 --backfill-n 500000 --backfill-shapes plain
+# --mem-n 1000000) took 34 min under load 4-14. --quick: ~10-15 min. Results: bench/out/<stamp>/results.json (+ latest.json), the
 # chart bench/per_activity_cost.png, the printed table. See bench/RESULTS.md for how to read it.
 #
 # Isolation: the scratch cluster runs from a private copy of PostgreSQL with autotime built from a

@@ -19,11 +19,20 @@ import threading
 import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, BENCH)
+import kinds as K  # noqa: E402  (what each kind writes: one place for the bench and callgrind_live.py)
 DATA_DIR = os.environ.get("BENCH_DATA_DIR", "/tmp")
 PGDATA = os.environ.get("BENCH_PGDATA", "")
 
 VARIANTS = ["none", "floor", "autotime", "plpgsql"]
-DB = {v: "at_" + v for v in VARIANTS}
+DB = {v: "at_" + v for v in VARIANTS}                     # plain tables (the calls-only sections)
+SHAPE_SUFFIX = {"plain": "", "partitioned": "_part"}
+
+
+def dbname(v, shape="plain"):
+    return "at_" + v + SHAPE_SUFFIX[shape]
+
+
 DB_BACKFILL = "at_backfill"
 LABEL = {
     "none": "no capture (detached)",
@@ -38,9 +47,11 @@ CALL_ROWS = ("SELECT 1, 1 + g % 1000, NULL::bigint, 101 + g % 50, "
              "CASE WHEN g % 50 = 0 THEN 'missed' ELSE 'completed' END, "
              "timestamptz '2026-11-01 14:00+00' + g * interval '1 second', 60 + g % 900, 'bench' "
              "FROM generate_series(1, {n}) g")
-RESET = "TRUNCATE bench.calls, bench.time_entries, autotime.activity_links; CHECKPOINT;"
+RESET = ("TRUNCATE bench.calls, bench.sms, bench.documents, bench.ir_reports, bench.events, bench.time_entries, "
+         "autotime.activity_links; CHECKPOINT;")
 
 results = []          # every measurement, in order
+live_children = []    # the callgrind section's process, stopped if the benchmark stops
 log_lines = []
 
 
@@ -105,41 +116,32 @@ def timed(db, prelude, statements, cap_s, app=None):
     return sum(ms) / 1000.0
 
 
-def csv_path(n):
-    return os.path.join(DATA_DIR, f"calls_{n}.csv")
+def csv_path(n, kind="call"):
+    return os.path.join(DATA_DIR, f"{K.TABLE[kind]}_{n}.csv")
 
 
-def ensure_csv(n):
-    path = csv_path(n)
+def ensure_csv(n, kind="call"):
+    path = csv_path(n, kind)
     if not os.path.exists(path):
-        psql(DB["none"], f"COPY ({CALL_ROWS.format(n=n)}) TO '{path}' (FORMAT csv);")
+        psql("postgres", f"COPY ({K.bulk_rows(kind, n)}) TO '{path}' (FORMAT csv);")
     return path
 
 
-def copy_stmt(n):
-    return f"COPY bench.calls ({CALL_COLUMNS}) FROM '{csv_path(n)}' (FORMAT csv);"
+def copy_stmt(n, kind="call"):
+    return f"COPY bench.{K.TABLE[kind]} ({K.SPEC[kind]['cols']}) FROM '{csv_path(n, kind)}' (FORMAT csv);"
 
 
-def insert_stmt(n):
-    return f"INSERT INTO bench.calls ({CALL_COLUMNS}) {CALL_ROWS.format(n=n)};"
+def insert_stmt(n, kind="call"):
+    return f"INSERT INTO bench.{K.TABLE[kind]} ({K.SPEC[kind]['cols']}) {K.bulk_rows(kind, n)};"
 
 
-def floor_bulk(load_stmt):
-    """The bulk floor: the load, then the same links and entries as plain set-based SQL."""
-    return ("BEGIN;\n" + load_stmt + "\n"
-            "INSERT INTO autotime.activity_links (team_id, kind, source_key, source_id) "
-            "SELECT team_id, 'call', id::text, id FROM bench.calls WHERE status = 'completed' "
-            "ON CONFLICT (team_id, kind, source_key) DO NOTHING;\n"
-            "INSERT INTO bench.time_entries (team_id, client_id, case_id, user_id, work_date, minutes, description, "
-            "billable, status, rate, source_kind, source_id) "
-            "SELECT team_id, client_id, client_id * 10 + 1, user_id, (started_at AT TIME ZONE 'America/New_York')::date, "
-            "15, CASE direction WHEN 'inbound' THEN 'Phone call (inbound)' ELSE 'Phone call (outbound)' END, "
-            "client_id % 5 <> 0, 'draft', user_id + 100, 'call', id FROM bench.calls WHERE status = 'completed';\n"
-            "COMMIT;")
+def floor_bulk(load_stmt, kind="call"):
+    """The bulk floor: the load, then the same links and entries as plain set-based SQL (bench/kinds.py)."""
+    return "BEGIN;\n" + load_stmt + "\n" + K.bulk_floor_after(kind) + "\nCOMMIT;"
 
 
-def counts(db):
-    out = psql(db, "SELECT (SELECT count(*) FROM bench.calls), (SELECT count(*) FROM bench.time_entries), "
+def counts(db, kind="call"):
+    out = psql(db, f"SELECT (SELECT count(*) FROM bench.{K.TABLE[kind]}), (SELECT count(*) FROM bench.time_entries), "
                    "(SELECT count(*) FROM autotime.activity_links);")
     c, e, l = (int(x) for x in out.strip().split("|"))
     return c, e, l
@@ -147,64 +149,77 @@ def counts(db):
 
 # ---------------------------------------------------------------- setup
 
-NO_ENTRY_TRIGGERS = "DROP TRIGGER IF EXISTS autotime_entry_history ON bench.time_entries; DROP TRIGGER IF EXISTS autotime_entry_guidelines ON bench.time_entries;"
+NO_ENTRY_TRIGGERS = K.NO_ENTRY_TRIGGERS
 
 
-def setup_databases(variants_needed):
-    for name in list(DB.values()) + [DB_BACKFILL]:
-        psql("postgres", f"DROP DATABASE IF EXISTS {name};")
-    for v in variants_needed:
-        psql("postgres", f"CREATE DATABASE {DB[v]};")
-        psql(DB[v], open(os.path.join(BENCH, "setup.sql")).read())
-        if v != "autotime":
-            psql(DB[v], "SELECT autotime.detach('bench.calls');")
-            # The entries' history and guideline triggers (1.3) are autotime's logic, not the floor's.
-            psql(DB[v], NO_ENTRY_TRIGGERS)
-        if v == "plpgsql":
-            psql(DB[v], "\\set schema bench\n" + open(os.path.join(BENCH, "plpgsql_reference.sql")).read())
-    psql("postgres", f"CREATE DATABASE {DB_BACKFILL};")
-    psql(DB_BACKFILL, open(os.path.join(BENCH, "setup.sql")).read())
-    # Sanity: one call in every database makes exactly the entry autotime would make.
-    want = None
-    for v in variants_needed:
-        if v == "none":
-            continue
-        script = "floor.sql" if v == "floor" else "insert_call.sql"
-        sql = open(os.path.join(BENCH, "pgbench", script)).read()
-        sql = re.sub(r"^\\set.*$", "", sql, flags=re.M).replace(":c", "35").replace(":u", "117")
-        sql = "\n".join(l for l in sql.splitlines() if not l.startswith("--"))
-        psql(DB[v], sql + ";")
-        got = psql(DB[v], "SELECT client_id, case_id, user_id, work_date, minutes, description, billable, status, rate, "
-                          "source_kind FROM bench.time_entries;").strip()
-        if want is None:
-            want = got
-        if got != want or not got:
-            raise RuntimeError(f"variant {v} made entry [{got}], expected [{want}]")
-        psql(DB[v], RESET)
-    say(f"setup: every capturing variant makes the same entry for a test call: {want}")
+_templates = set()
 
 
-def check_reference():
+def setup_db(name, variant, shape="plain"):
+    """A database of bench/setup.sql (partitions 0 or 4): autotime captures the five activity tables;
+    the other variants detach them and drop autotime's entry history/guideline triggers (autotime's
+    logic, not the floor's); plpgsql installs the five reference triggers. Made once per variant and
+    shape as a template, then copied (CREATE DATABASE ... TEMPLATE): the set-up is slow on this VM."""
+    tpl = f"tpl_{variant}_{shape}"
+    if tpl not in _templates:
+        psql("postgres", f"DROP DATABASE IF EXISTS {tpl};")
+        psql("postgres", f"CREATE DATABASE {tpl};")
+        psql(tpl, f"\\set partitions {K.SHAPES[shape]}\n" + open(os.path.join(BENCH, "setup.sql")).read())
+        if variant != "autotime":
+            psql(tpl, K.detach_all() + NO_ENTRY_TRIGGERS)
+        if variant == "plpgsql":
+            psql(tpl, "\\set schema bench\n" + open(os.path.join(BENCH, "plpgsql_reference.sql")).read())
+        _templates.add(tpl)
+    psql("postgres", f"DROP DATABASE IF EXISTS {name};")
+    psql("postgres", f"CREATE DATABASE {name} TEMPLATE {tpl};")
+
+
+def setup_databases(variants_needed, shapes=("plain",)):
+    for shape in shapes:
+        for v in variants_needed:
+            setup_db(dbname(v, shape), v, shape)
+    setup_db(DB_BACKFILL, "autotime")
+    # Sanity: one activity of each kind in every database makes exactly the entry autotime makes.
+    for shape in shapes:
+        for kind in K.KINDS:
+            want = None
+            for v in variants_needed:
+                if v == "none":
+                    continue
+                db = dbname(v, shape)
+                sql = K.one_row_floor(kind) if v == "floor" else K.one_row(kind)
+                psql(db, f"PREPARE p(int, int, text) AS {sql};\nEXECUTE p(35, 117, 'sanity');")
+                got = psql(db, "SELECT e.client_id, e.case_id, e.user_id, e.work_date, e.minutes, e.description, "
+                               "e.billable, e.status, e.rate, e.source_kind, e.activity_code, l.kind, "
+                               "upper(l.span) - lower(l.span) FROM bench.time_entries e JOIN autotime.activity_links l "
+                               "ON l.kind = e.source_kind AND l.source_id = e.source_id;").strip()
+                if want is None:
+                    want = got
+                if got != want or not got:
+                    raise RuntimeError(f"{shape} {kind}: variant {v} made entry [{got}], expected [{want}]")
+                psql(db, RESET)
+            say(f"setup ({shape}, {kind}): every capturing variant makes the same entry and link: {want}")
+
+
+def check_reference(shapes=("plain",)):
     """The PL/pgSQL reference must make exactly autotime's entries: reference_equivalence.sql runs
-    every rule the benchmark exercises in one database with autotime and one with the reference."""
-    outs = {}
-    for name, detach in (("at_refcheck_autotime", False), ("at_refcheck_plpgsql", True)):
-        psql("postgres", f"DROP DATABASE IF EXISTS {name};")
-        psql("postgres", f"CREATE DATABASE {name};")
-        psql(name, open(os.path.join(BENCH, "setup.sql")).read())
-        if detach:
-            psql(name, "SELECT autotime.detach('bench.calls');")
-            psql(name, NO_ENTRY_TRIGGERS)
-            psql(name, "\\set schema bench\n" + open(os.path.join(BENCH, "plpgsql_reference.sql")).read())
-        outs[name] = psql(name, open(os.path.join(BENCH, "reference_equivalence.sql")).read())
-        psql("postgres", f"DROP DATABASE {name};")
-    a, b = outs.values()
-    entries = len([l for l in a.splitlines() if l.count("|") == 9])
-    if a != b:
-        raise RuntimeError("the PL/pgSQL reference does not make autotime's entries:\n--- autotime\n" + a +
-                           "\n--- plpgsql\n" + b)
-    say(f"setup: the PL/pgSQL reference makes exactly autotime's {entries} entries and links over "
-        f"reference_equivalence.sql (18 calls covering every rule used here)")
+    every rule the benchmark exercises, for every kind, in one database with autotime and one with
+    the reference, on each table shape."""
+    for shape in shapes:
+        outs = {}
+        for name, variant in (("at_refcheck_autotime", "autotime"), ("at_refcheck_plpgsql", "plpgsql")):
+            setup_db(name, variant, shape)
+            outs[name] = psql(name, open(os.path.join(BENCH, "reference_equivalence.sql")).read())
+            psql("postgres", f"DROP DATABASE {name};")
+        a, b = outs.values()
+        entries = len([l for l in a.splitlines() if l.count("|") == 11])
+        links = len([l for l in a.splitlines() if l.count("|") == 3])
+        if a != b or entries < 35:
+            raise RuntimeError(f"the PL/pgSQL reference does not make autotime's entries ({shape}):\n--- autotime\n" + a +
+                               "\n--- plpgsql\n" + b)
+        by_kind = {k: len([l for l in a.splitlines() if l.count("|") == 11 and l.startswith(k + "|")]) for k in K.KINDS}
+        say(f"setup ({shape}): the PL/pgSQL reference makes exactly autotime's {entries} entries and {links} links over "
+            f"reference_equivalence.sql (" + ", ".join(f"{k} {c}" for k, c in by_kind.items()) + ")")
 
 
 # ---------------------------------------------------------------- single row (pgbench)
@@ -312,29 +327,30 @@ def predict(fit, n):
     return a * n ** max(k, 1.0)
 
 
-def bulk_run(variant, method, n, cap, section="bulk"):
-    """One bulk load of n calls into the variant's database; records seconds and counts. A load
-    that hits the cap is recorded as a timeout (its per-row cost is then at least cap / n)."""
-    db = DB[variant]
-    load = copy_stmt(n) if method == "copy" else insert_stmt(n)
+def bulk_run(variant, method, n, cap, section="bulk", kind="call", shape="plain"):
+    """One bulk load of n activities of a kind into the variant's database; records seconds and
+    counts. A load that hits the cap is recorded as a timeout (its per-row cost is then at least
+    cap / n)."""
+    db = dbname(variant, shape)
+    load = copy_stmt(n, kind) if method == "copy" else insert_stmt(n, kind)
     if variant == "floor":
-        load = floor_bulk(load)
+        load = floor_bulk(load, kind)
     try:
         secs = timed(db, RESET, load, cap)
-        c, e, l = counts(db)
+        c, e, l = counts(db, kind)
         status = "ok"
     except Timeout:
         secs, c, e, l, status = None, None, None, None, f"timeout at {cap} s"
     cpu = last_cpu["s"] if secs else None
-    r = record(section=section, variant=variant, method=method, n=n, seconds=secs, cap_s=cap,
+    r = record(section=section, variant=variant, method=method, n=n, seconds=secs, cap_s=cap, kind=kind, shape=shape,
                status=status, calls=c, entries=e, links=l, us_per_row=(secs * 1e6 / n) if secs else None,
                us_per_row_at_least=None if secs else cap * 1e6 / n, cpu_s=cpu,
                cpu_us_per_row=(cpu * 1e6 / n) if cpu else None, loadavg=open("/proc/loadavg").read().split()[0])
     if secs:
-        say(f"  {section:7} {method:6} n={n:>9,} {LABEL[variant]:28} {secs:9.2f} s  {secs * 1e6 / n:9.2f} us/row  "
+        say(f"  {section:7} {method:6} {kind:9} {shape:11} n={n:>9,} {LABEL[variant]:28} {secs:9.2f} s  {secs * 1e6 / n:9.2f} us/row  "
             f"(backend CPU {fmt(cpu * 1e6 / n if cpu else None)} us/row)  entries {e:,}  load {r['loadavg']}")
     else:
-        say(f"  {section:7} {method:6} n={n:>9,} {LABEL[variant]:28} {status} (> {cap * 1e6 / n:,.0f} us/row)")
+        say(f"  {section:7} {method:6} {kind:9} {shape:11} n={n:>9,} {LABEL[variant]:28} {status} (> {cap * 1e6 / n:,.0f} us/row)")
     return r
 
 
@@ -482,6 +498,180 @@ def backfill(n, cap, clients_sample):
            ms_per_call=1000 * sum(times) / clients_sample)
     say(f"  no-op re-run of backfill_automatic_time x {clients_sample}: {1000 * sum(times) / clients_sample:.1f} ms "
         f"per call (each scans the client's calls: {n // 1000:,} of {n:,})")
+
+
+# ---------------------------------------------------------------- every kind, both shapes
+
+def live_callgrind(quick, kinds, shapes, background, with_none, profile):
+    """Live one-row capture in instructions (bench/callgrind_live.py on its own cluster, so this
+    cluster keeps serving the other sections). Returns a thread when run in the background."""
+    out = os.path.join(DATA_DIR, "live.json")
+    work = os.path.join(os.path.dirname(PGDATA) if PGDATA else DATA_DIR, "callgrind-live")
+    n = "20,80" if quick else "40,240"
+    cmd = [sys.executable, os.path.join(BENCH, "callgrind_live.py"), os.environ["PG_BINDIR"], work, out,
+           "--n", n, "--kinds", ",".join(kinds), "--shapes", ",".join(shapes)]
+    if not with_none:
+        cmd += ["--variants", "floor,autotime,plpgsql"]
+    # The callgrind files of a call and a text with capture, on both shapes, and their per-function
+    # tables (what stands between autotime and the floor).
+    cmd += ["--profile", profile, "--profile-cases",
+            ",".join(f"{k}/{s}/{v}" for k in ("call", "sms") for s in shapes for v in ("autotime", "floor"))]
+    say(f"\n== live one-row capture under callgrind (instructions per insert; N = {n.replace(',', ' and ')} "
+        f"one-row inserts per variant, difference / their count){' in the background' if background else ''}")
+
+    def run():
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        live_children.append(p)
+        out_text, err_text = p.communicate()
+        p.stdout, p.stderr = out_text, err_text
+        for l in p.stdout.splitlines():
+            say("  [live]" + l)
+        if p.returncode:
+            say("  [live] FAILED: " + p.stderr[-3000:])
+            return
+        doc = json.load(open(out))
+        for r in doc["rows"]:
+            record(section="live", **r)
+        say("  [live] done")
+    if background:
+        t = threading.Thread(target=run)
+        t.start()
+        return t
+    run()
+    return None
+
+
+def bulk_kinds(n, cap, kinds, shapes, variants):
+    """COPY of n activities of each kind, each variant once per kind and shape, rotating the order
+    (one run each: the 1M PL/pgSQL loads are the longest part of the benchmark). Wall time and the
+    loading backend's own CPU time are both recorded."""
+    say(f"\n== bulk COPY of {n:,} activities per kind and table shape (cap {cap} s per statement; variants "
+        f"{', '.join(variants)}, one run each, order rotated)")
+    rnd = 0
+    for kind in kinds:
+        ensure_csv(n, kind)
+        for shape in shapes:
+            order = variants[rnd % len(variants):] + variants[:rnd % len(variants)]
+            rnd += 1
+            for v in order:
+                r = bulk_run(v, "copy", n, cap, section="bulk_kind", kind=kind, shape=shape)
+                want = n if kind == "ir_report" else n - n // 50
+                if r["seconds"] and v != "none" and r["entries"] != want:
+                    raise RuntimeError(f"bulk {kind} {shape} {v}: {r['entries']} entries, expected {want}")
+        for shape in shapes:   # keep the databases small for the next kind
+            for v in variants:
+                psql(dbname(v, shape), RESET)
+
+
+def load_disabled(db, per_kind, client_of="1 + g % 1000", start=0):
+    """per_kind activities of every kind, written while the team is disabled (capture attached: a
+    disabled team leaves no trace); g runs from start + 1."""
+    psql(db, "UPDATE autotime.team_settings SET enabled = false;")
+    for kind in K.KINDS:
+        rows = K.SPEC[kind]["rows"].replace("1 + g % 1000", client_of)
+        rows = rows.replace("'msg-' || g", f"'msg-{start}-' || g")
+        psql(db, f"INSERT INTO bench.{K.TABLE[kind]} ({K.SPEC[kind]['cols']}) {rows} "
+                 f"FROM generate_series({start + 1}, {start + per_kind}) g;")
+    psql(db, "UPDATE autotime.team_settings SET enabled = true; VACUUM ANALYZE;")
+
+
+def backfill_kinds(n, cap, clients_sample, shape="plain"):
+    """backfill_team and backfill_automatic_time(client) over n activities, n/5 of each kind,
+    recorded while the team was disabled; then their no-op re-runs."""
+    db = "at_backfill_kinds" + SHAPE_SUFFIX[shape]
+    setup_db(db, "autotime", shape)
+    per_kind = n // 5
+    say(f"\n== backfill ({shape}): {n:,} activities ({per_kind:,} of each kind, 2 % of calls, texts, documents "
+        f"and events not qualifying) recorded while the team was disabled")
+    load_disabled(db, per_kind)
+    total = int(q1(db, "SELECT " + " + ".join(f"(SELECT count(*) FROM bench.{K.TABLE[k]})" for k in K.KINDS)))
+
+    def team_run(step):
+        before = counts(db)[1]
+        try:
+            secs = timed(db, "SET client_min_messages = warning;", "CALL autotime.backfill_team(1, batch_size => 100000);", cap)
+            status = "ok"
+        except Timeout:
+            secs, status = cap, f"timeout at {cap} s (committed batches kept)"
+        cpu = last_cpu["s"]
+        created = counts(db)[1] - before
+        r = record(section="backfill_kinds", shape=shape, step=step, n=total, seconds=secs, cpu_s=cpu, entries=created,
+                   entries_per_s=created / secs if secs else None, entries_per_cpu_s=created / cpu if cpu else None, s_per_million=secs * 1e6 / total, status=status)
+        say(f"  CALL backfill_team(1, batch_size => 100000) [{step}]: {created:,} entries in {secs:.2f} s = "
+            f"{created / secs:,.0f} entries/s; {secs * 1e6 / total:.2f} s per million activities "
+            f"(backend CPU {fmt(cpu)} s = {fmt(created / cpu if cpu else None, ',.0f')} entries per CPU second; {status})")
+        return r
+    team_run("team")
+    team_run("team_noop")
+    team_run("team_noop")
+    # Per client, from an empty ledger: the function a DBA calls when a firm opts in client by client.
+    psql(db, "TRUNCATE bench.time_entries, autotime.activity_links; CHECKPOINT;")
+    per_client = total // 1000
+    for with_team in (False, True):
+        first = 1 if not with_team else clients_sample + 1
+        call = "autotime.backfill_automatic_time({c}" + (", team_id => 1)" if with_team else ")")
+        stmts = "\n".join("SELECT " + call.format(c=c) + ";" for c in range(first, first + clients_sample))
+        before = counts(db)[1]
+        secs = timed(db, "SET client_min_messages = warning;", stmts, cap)
+        cpu = last_cpu["s"]
+        created = counts(db)[1] - before
+        label = "backfill_automatic_time(client" + (", team_id => 1)" if with_team else ")")
+        record(section="backfill_kinds", shape=shape, step="client_team" if with_team else "client", clients=clients_sample,
+               seconds=secs, cpu_s=cpu, entries=created, entries_per_s=created / secs if secs else None,
+               entries_per_cpu_s=created / cpu if cpu else None,
+               ms_per_call=1000 * secs / clients_sample, activities_per_client=per_client)
+        say(f"  {label} x {clients_sample} clients of {per_client:,} activities each: {created:,} entries in "
+            f"{secs:.2f} s = {created / secs:,.0f} entries/s, {1000 * secs / clients_sample:.1f} ms per call "
+            f"(backend CPU {fmt(cpu)} s = {fmt(created / cpu if cpu else None, ',.0f')} entries per CPU second)")
+        secs = timed(db, "SET client_min_messages = warning;", stmts, cap)
+        cpu = last_cpu["s"]
+        record(section="backfill_kinds", shape=shape, step="client_team_noop" if with_team else "client_noop",
+               clients=clients_sample, ms_per_call=1000 * secs / clients_sample, cpu_s=cpu,
+               s_per_million=secs * 1e6 / (per_client * clients_sample))
+        say(f"    its no-op re-run: {1000 * secs / clients_sample:.1f} ms per call = "
+            f"{secs * 1e6 / (per_client * clients_sample):.2f} s per million activities (backend CPU {fmt(cpu)} s)")
+    psql("postgres", f"DROP DATABASE {db};")
+
+
+def backfill_scale(sizes, clients_per_case, shape="plain"):
+    """Does backfill_automatic_time(client) cost what the client has, or what the table has? A
+    client with 100 activities (20 of each kind) among `size` activities of 1,000 other clients,
+    at two sizes; clients_per_case fresh clients per (size, with/without team_id), each call timed
+    alone (it creates the client's 100 entries), then its no-op re-run."""
+    db = "at_bfscale" + SHAPE_SUFFIX[shape]
+    setup_db(db, "autotime", shape)
+    say(f"\n== backfill_automatic_time(client) against table size ({shape}): a client of 100 activities among "
+        + " then ".join(f"{s:,}" for s in sizes) + " activities of other clients")
+    n_clients = 2 * clients_per_case * len(sizes)
+    psql(db, f"INSERT INTO bench.clients (team_id, id, name) SELECT 1, c, 'scale ' || c FROM generate_series(2001, "
+             f"{2000 + n_clients}) c; INSERT INTO bench.cases (team_id, id, client_id, title, status) SELECT 1, c * 10 + 1, "
+             f"c, 'matter', 'open' FROM generate_series(2001, {2000 + n_clients}) c;")
+    loaded, client, start = 0, 2001, 0
+    for size in sizes:
+        per_kind = (size - loaded) // 5
+        load_disabled(db, per_kind, start=start)
+        start += per_kind
+        loaded = size
+        # The measured clients' own activities: 20 of each kind per client.
+        first = client
+        load_disabled(db, 20 * 2 * clients_per_case, client_of=f"{first} + g % {2 * clients_per_case}",
+                      start=10_000_000 + start)
+        for with_team in (False, True):
+            ms, noop, made = [], [], []
+            for c in range(client, client + clients_per_case):
+                call = f"SELECT autotime.backfill_automatic_time({c}{', team_id => 1' if with_team else ''});"
+                out = psql(db, "\\timing on\n" + call + "\n" + call + "\n")
+                t = [float(m) for m in re.findall(r"^Time: ([0-9.]+) ms", out, re.M)]
+                made.append(int(re.findall(r"^(\d+)$", out, re.M)[0]))
+                ms.append(t[0])
+                noop.append(t[1])
+            client += clients_per_case
+            r = record(section="bfscale", shape=shape, size=size, with_team=with_team, ms=ms, noop_ms=noop, entries=made,
+                       median_ms=median(ms), median_noop_ms=median(noop))
+            say(f"  table of {size:,} other activities, backfill_automatic_time(client{', team_id => 1' if with_team else ''}): "
+                f"median {r['median_ms']:.1f} ms per client of {made[0]} entries (runs {', '.join(f'{x:.1f}' for x in ms)}); "
+                f"no-op re-run median {r['median_noop_ms']:.1f} ms")
+    psql("postgres", f"DROP DATABASE {db};")
 
 
 # ---------------------------------------------------------------- memory
@@ -818,20 +1008,119 @@ def environment():
     }
 
 
+def summary_kinds(n_bulk, n_mem):
+    """The SPEC section 5 bars for every kind and both table shapes, judged on this run."""
+    say("\n== SPEC section 5 bars, every kind x table shape (this run; live in instructions, bulk in wall time "
+        "with the loading backend's CPU time in brackets)")
+    verdicts = []
+
+    def v(ok):
+        return "n/a" if ok is None else ("MET" if ok else "MISSED")
+    hdr = (f"  {'kind':9} {'shape':11} | {'live auto/floor':>15} {'<=1.15':6} | {'live plpg/auto':>14} {'>=1.25':6} | "
+           f"{'bulk auto/floor':>21} {'<=1.25':6} | {'bulk plpg/auto':>20} {'>=3':6}")
+    say(hdr)
+    for shape in K.SHAPES:
+        for kind in K.KINDS:
+            lv = pick(section="live", kind=kind, shape=shape)
+            bk = {x: pick(section="bulk_kind", kind=kind, shape=shape, variant=x) for x in ("floor", "autotime", "plpgsql")}
+            if not lv and not any(bk.values()):
+                continue
+            laf = lv["autotime_over_floor"] if lv else None
+            lpa = lv["plpgsql_over_autotime"] if lv else None
+            sec = {x: (r["seconds"] if r else None) for x, r in bk.items()}
+            cpu = {x: (r.get("cpu_s") if r else None) for x, r in bk.items()}
+            baf, bpa = ratio(sec["autotime"], sec["floor"]), ratio(sec["plpgsql"], sec["autotime"])
+            caf, cpa = ratio(cpu["autotime"], cpu["floor"]), ratio(cpu["plpgsql"], cpu["autotime"])
+            row = dict(kind=kind, shape=shape, live_autotime_over_floor=laf, live_plpgsql_over_autotime=lpa,
+                       live_ok=None if laf is None else laf <= 1.15, live_plpgsql_ok=None if lpa is None else lpa >= 1.25,
+                       bulk_n=bk["autotime"]["n"] if bk["autotime"] else None,
+                       bulk_autotime_over_floor=baf, bulk_cpu_autotime_over_floor=caf,
+                       bulk_plpgsql_over_autotime=bpa, bulk_cpu_plpgsql_over_autotime=cpa,
+                       bulk_ok=None if baf is None else baf <= 1.25, bulk_plpgsql_ok=None if bpa is None else bpa >= 3)
+            verdicts.append(row)
+            say(f"  {kind:9} {shape:11} | {fmt(laf, '15.3f')} {v(row['live_ok']):6} | {fmt(lpa, '14.3f')} "
+                f"{v(row['live_plpgsql_ok']):6} | {fmt(baf, '8.2f')} ({fmt(caf, '.2f')} CPU)  {v(row['bulk_ok']):6} | "
+                f"{fmt(bpa, '7.2f')} ({fmt(cpa, '.2f')} CPU) {v(row['bulk_plpgsql_ok']):6}")
+    other = []
+    for shape in K.SHAPES:
+        t = pick(section="backfill_kinds", shape=shape, step="team")
+        if t:
+            other.append((f"backfill_team over {t['n']:,} activities ({shape})",
+                          f"{t['entries_per_s']:,.0f} entries/s ({fmt(t.get('entries_per_cpu_s'), ',.0f')} per backend CPU s)",
+                          t["entries_per_s"] >= 60000))
+        for step, label in (("client", "backfill_automatic_time(client)"),
+                            ("client_team", "backfill_automatic_time(client, team_id)")):
+            c = pick(section="backfill_kinds", shape=shape, step=step)
+            if c:
+                other.append((f"{label}, {c['clients']} clients of {c['activities_per_client']:,} ({shape})",
+                              f"{c['entries_per_s']:,.0f} entries/s ({fmt(c.get('entries_per_cpu_s'), ',.0f')} per backend "
+                              f"CPU s), {c['ms_per_call']:.0f} ms per call", c["entries_per_s"] >= 60000))
+        noops = [r for r in results if r.get("section") == "backfill_kinds" and r.get("shape") == shape
+                 and r.get("step") == "team_noop"]
+        if noops:
+            best = min(r["s_per_million"] for r in noops)
+            other.append((f"no-op re-run of backfill_team ({shape})", f"{best:.2f} s per million (best of {len(noops)})",
+                          best < 1))
+        for step in ("client_noop", "client_team_noop"):
+            c = pick(section="backfill_kinds", shape=shape, step=step)
+            if c:
+                other.append((f"no-op re-run of backfill_automatic_time({'client, team_id' if 'team' in step else 'client'}) "
+                              f"({shape})", f"{c['s_per_million']:.2f} s per million", c["s_per_million"] < 1))
+        for with_team in (False, True):
+            pts = sorted((r for r in results if r.get("section") == "bfscale" and r.get("shape") == shape
+                          and r.get("with_team") == with_team), key=lambda r: r["size"])
+            if len(pts) >= 2:
+                grow = pts[-1]["median_ms"] / pts[0]["median_ms"]
+                other.append((f"backfill_automatic_time(client{', team_id' if with_team else ''}) of a 100-activity client, "
+                              f"{pts[0]['size']:,} -> {pts[-1]['size']:,} other activities ({shape})",
+                              f"{pts[0]['median_ms']:.1f} -> {pts[-1]['median_ms']:.1f} ms ({grow:.2f}x; no-op "
+                              f"{pts[0]['median_noop_ms']:.1f} -> {pts[-1]['median_noop_ms']:.1f} ms)", grow < 1.5))
+    m = pick(section="memory", variant="autotime")
+    if m:
+        tl = [s.get("RssAnon", 0) / 1024 for s in m["samples"]]
+        half = tl[len(tl) // 2:] or tl
+        flat = bool(tl) and max(half) <= 1.2 * max(tl[: max(1, len(tl) // 2)]) + 16
+        other.append((f"memory of the loading backend, COPY of {m['n']:,} calls (plain)",
+                      f"{m['status']}, peak RssAnon {m['peak_anon_mb']:.0f} MB, VmHWM {m['hwm_mb']:.0f} MB, peak temp "
+                      f"files {m['peak_tmp_mb']:.0f} MB; second half of the load peaks at {max(half):.0f} MB vs first "
+                      f"half {max(tl[: max(1, len(tl) // 2)]):.0f} MB", flat and m["status"] == "ok"))
+    for name, shown, ok in other:
+        say(f"  {'MET    ' if ok else 'MISSED '} {name}: {shown}")
+    record(section="verdicts", table=verdicts, other=[dict(bar=n, value=s, met=o) for n, s, o in other])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="single,scaling,bulk,backfill,memory,profile",
-                    help="comma list of sections to run")
+    ap.add_argument("--only", default="live,bulk,backfill,bfscale,memory",
+                    help="comma list of sections: live, bulk, backfill, bfscale, memory (every kind and both table "
+                         "shapes: the default) and the calls-only sections of 1.x: single, scaling, bulk_calls, "
+                         "backfill_calls, memory_none, profile")
+    ap.add_argument("--kinds", default=",".join(K.KINDS), help="kinds for live and bulk")
+    ap.add_argument("--shapes", default=",".join(K.SHAPES), help="table shapes for live, bulk and backfill")
+    ap.add_argument("--bulk-n", type=int, help="activities per bulk COPY (default 1,000,000; --quick 20,000)")
+    ap.add_argument("--mem-n", type=int, help="calls in the memory COPY (default 10,000,000; --quick 200,000)")
+    ap.add_argument("--backfill-n", type=int, help="activities backfilled (default 1,000,000; --quick 50,000)")
+    ap.add_argument("--backfill-shapes", help="table shapes for the backfill section (default: --shapes)")
+    ap.add_argument("--live-foreground", action="store_true",
+                    help="run the callgrind section alone (default: in the background, one backend, while the "
+                         "wall-time sections run, two callgrind backends at a time; instruction counts do not depend on it)")
+    ap.add_argument("--live-none", action="store_true",
+                    help="also count the insert with capture detached (what the floor and capture add to it)")
     ap.add_argument("--out", default=os.path.join(BENCH, "out"))
     args = ap.parse_args()
     only = set(args.only.split(","))
     quick = args.quick
+    kinds = args.kinds.split(",")
+    shapes = args.shapes.split(",")
     duration = 6 if quick else 15
-    n_bulk = 100_000 if quick else 1_000_000
-    n_mem = 1_000_000 if quick else 10_000_000
-    cap = 60 if quick else 240
-    mem_cap = 300 if quick else 1500
+    n_bulk = args.bulk_n or (20_000 if quick else 1_000_000)
+    n_mem = args.mem_n or (200_000 if quick else 10_000_000)
+    n_backfill = args.backfill_n or (50_000 if quick else 1_000_000)
+    backfill_shapes = (args.backfill_shapes or args.shapes).split(",")
+    scale_sizes = [20_000, 100_000] if quick else [100_000, 1_000_000]
+    cap = 60 if quick else 600
+    mem_cap = 300 if quick else 1800
     sizes = [5_000, 10_000, 20_000, 100_000] if quick else [5_000, 10_000, 20_000, 100_000, 1_000_000]
     sizes = [s for s in sizes if s < n_bulk]
 
@@ -840,13 +1129,23 @@ def main():
     outdir = os.path.join(args.out, stamp)
     os.makedirs(outdir, exist_ok=True)
     say(f"autotime benchmark ({'quick' if quick else 'full'}) {env['date']} on {env['cpu']} x{env['cores']}, "
-        f"{env['mem_gb']} GB")
+        f"{env['mem_gb']} GB; sections {','.join(sorted(only))}; kinds {','.join(kinds)}; shapes {','.join(shapes)}")
     say(f"  {env['postgres']}")
     say(f"  {env['settings']}")
     say(f"  source: {env['source']}")
     t0 = time.time()
-    check_reference()
-    setup_databases(VARIANTS)
+    live_thread = None
+    if "live" in only:
+        live_thread = live_callgrind(quick, kinds, shapes, background=not args.live_foreground, with_none=args.live_none,
+                                     profile=os.path.join(outdir, "live-profile"))
+    check_reference(shapes)
+    old = {"single", "scaling", "bulk_calls", "backfill_calls", "memory_none", "profile"}
+    needed = set(VARIANTS) if only & old else set()
+    if "bulk" in only:
+        needed |= {"floor", "autotime", "plpgsql"}
+    if "memory" in only:
+        needed.add("autotime")
+    setup_databases([v for v in VARIANTS if v in needed], shapes if "bulk" in only else ("plain",))
 
     def save():
         env["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
@@ -859,21 +1158,34 @@ def main():
 
     # Results are saved after every section, so an interrupted run keeps what it measured.
     sections = [
+        ("bulk", lambda: bulk_kinds(n_bulk, cap, kinds, shapes, ["floor", "autotime", "plpgsql"])),
+        ("backfill", lambda: [backfill_kinds(n_backfill, cap, 10 if quick else 20, shape) for shape in backfill_shapes]),
+        ("bfscale", lambda: backfill_scale(scale_sizes, 3 if quick else 5)),
+        ("memory", lambda: (say(f"\n== memory: backend /proc/<pid>/status sampled every 0.25 s during one COPY of "
+                                f"{n_mem:,} calls with capture (plain tables)"), memory("autotime", n_mem, mem_cap))),
+        ("memory_none", lambda: memory("none", n_mem, mem_cap)),
         ("single", lambda: single_row(duration, 3)),
         ("scaling", lambda: scaling(sizes, cap)),
-        ("bulk", lambda: (bulk(n_bulk, cap, 3), scaling_verdict())),
-        ("backfill", lambda: backfill(n_bulk, cap, 10 if quick else 20)),
-        ("memory", lambda: (say(f"\n== memory: backend /proc/<pid>/status sampled every 0.25 s during one COPY of "
-                                f"{n_mem:,} calls"), memory("none", n_mem, mem_cap), memory("autotime", n_mem, mem_cap))),
+        ("bulk_calls", lambda: (bulk(n_bulk, cap, 3), scaling_verdict())),
+        ("backfill_calls", lambda: backfill(n_bulk, cap, 10 if quick else 20)),
         ("profile", lambda: profile(outdir, 10_000 if quick else n_bulk)),
     ]
     try:
         for name, run in sections:
-            if name in only or (name == "scaling" and "bulk" in only):
+            if name in only:
                 run()
                 save()
-        summary(args)
+        if live_thread:
+            say("\n(waiting for the callgrind section)")
+            live_thread.join()
+            save()
+        summary_kinds(n_bulk, n_mem)
+        if only & old:
+            summary(args)
     finally:
+        for p in live_children:
+            if p.poll() is None:
+                p.terminate()
         save()
         say(f"\nwall time {env['wall_s']} s; results in {outdir}/results.json")
 

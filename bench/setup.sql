@@ -3,10 +3,16 @@
 -- 200 + n) and 5 who may not (151..155), 1000 clients, and for each client c three cases:
 --   c*10+0 closed (most recently updated), c*10+1 open (the one capture picks), c*10+2 open, older.
 -- Every fifth client's picked case is flat fee (entry recorded non-billable).
+-- psql -v partitions=N: the practice tables hash-partitioned by team_id into N partitions (as the
+-- regression suites' AUTOTIME_PARTITIONS=4 run); default 0, plain tables.
 \set ON_ERROR_STOP 1
+\if :{?partitions}
+\else
+\set partitions 0
+\endif
 SET client_min_messages = warning;
 CREATE EXTENSION autotime;
-SELECT autotime.create_practice_schema('bench');
+SELECT autotime.create_practice_schema('bench', :partitions);
 INSERT INTO bench.teams (team_id, name) VALUES (1, 'Bench & Partners LLP');
 INSERT INTO autotime.team_settings (team_id, enabled, timezone) VALUES (1, true, 'America/New_York');
 INSERT INTO bench.team_members (team_id, user_id, name, hourly_rate, can_log_time)

@@ -1,10 +1,10 @@
+// The catalog side of an attachment (binding.hpp): one query reads the attachment and the role
+// bindings; the core turns them into the capture statements.
 #include "binding.hpp"
 
 #include <stdexcept>
 
 extern "C" {
-#include "access/table.h"
-#include "catalog/pg_inherits.h"
 #include "utils/snapmgr.h"
 }
 
@@ -181,33 +181,6 @@ Oid step_user(RunAs run_as, const RawBinding &raw) {
     case RunAs::Autotime: return autotime_owner();
   }
   return InvalidOid;
-}
-
-
-// A deferrable trigger of the entries table would fire at COMMIT as whoever commits (a DBA's
-// backfill: a superuser), outside the owner switch; only PostgreSQL's own (foreign keys, which
-// switch to the referenced table's owner themselves) are allowed.
-void refuse_deferrable_triggers(Oid entries) {
-  List *relids = find_all_inheritors(entries, AccessShareLock, nullptr);
-  ListCell *cell;
-  foreach (cell, relids) {
-    Relation rel = table_open(lfirst_oid(cell), NoLock);
-    const TriggerDesc *triggers = rel->trigdesc;
-    for (int i = 0; triggers != nullptr && i < triggers->numtriggers; i++) {
-      const Trigger &trigger = triggers->triggers[i];
-      if (!trigger.tgdeferrable || trigger.tgisinternal) continue;
-      const char *table = pstrdup(RelationGetRelationName(rel));
-      const char *name = pstrdup(trigger.tgname);
-      table_close(rel, NoLock);
-      ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-                      errmsg("autotime does not write time entries to \"%s\": its trigger \"%s\" is deferrable", table, name),
-                      errdetail("A deferred trigger fires at commit with the rights of whoever commits, not of the "
-                                "table's owner."),
-                      errhint("Make it NOT DEFERRABLE (or a plain AFTER trigger), or bind another table.")));
-    }
-    table_close(rel, NoLock);
-  }
-  list_free(relids);
 }
 
 

@@ -51,9 +51,6 @@ void check_attachment_still_fits(Oid attached);
 // The role a step of `run_as` runs as: the owner of the table it reads or writes, or autotime's.
 Oid step_user(RunAs run_as, const RawBinding &raw);
 
-// Refuses an entries table with a deferrable trigger (it would fire as whoever commits).
-void refuse_deferrable_triggers(Oid entries);
-
 // The driver's steps from the core (merged where the same role runs consecutive steps),
 // flattened for the trip across the C++ boundary (see binding.cpp for the format).
 char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_group)[kRunAsCount]);

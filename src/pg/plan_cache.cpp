@@ -1,3 +1,4 @@
+// The kept capture pipelines per relation and their invalidation (plan_cache.hpp).
 #include "plan_cache.hpp"
 
 extern "C" {

@@ -1,3 +1,4 @@
+// What the one-row path reads and through which indexes (row_probes.hpp), found in the catalog.
 #include "row_probes.hpp"
 
 extern "C" {

@@ -1,3 +1,4 @@
+// Which settings some team uses, cached per backend with a generation (settings_cache.hpp).
 #include "settings_cache.hpp"
 
 extern "C" {

@@ -49,7 +49,7 @@ struct CaptureBinding {
   // captures lock and regroup the member's day, deletions shrink sessions, explain follows a
   // link's session_entry_id.
   bool sessions = false;
-  // The source has a valid B-tree index led by team_id: a client's teams are found by skipping
+  // The source has a valid, non-partial B-tree index led by team_id: a client's teams are found by skipping
   // from team to team through it (one probe per team), not by reading the whole table.
   bool source_team_index = false;
 };

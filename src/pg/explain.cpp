@@ -5,6 +5,11 @@
 #include "boundary.hpp"
 #include "binding.hpp"
 #include "plan_cache.hpp"
+#include "row_decision.hpp"
+
+extern "C" {
+#include "utils/json.h"
+}
 
 namespace {
 
@@ -54,6 +59,7 @@ AUTOTIME_SQL_FUNCTION(autotime_explain) {
   }
 
   ExplainRow found;
+  Oid found_source = InvalidOid;
   int matches = 0;
   int matching_sources = 0;
   for (uint64 i = 0; i < source_count; i++) {
@@ -65,7 +71,10 @@ AUTOTIME_SQL_FUNCTION(autotime_explain) {
                                  get_rel_name(sources[i]));
     const auto result = autotime::pg::run_pipeline(sources[i], args, false, true, doing);
     const uint64 count = autotime::pg::result_rows(result);
-    if (count > 0) matching_sources++;
+    if (count > 0) {
+      matching_sources++;
+      found_source = sources[i];
+    }
     for (uint64 r = 0; r < count; r++, matches++) {
       bool isnull = false;
       const auto value = [&](int column) { return autotime::pg::result_value(result, column, r, &isnull); };
@@ -80,6 +89,13 @@ AUTOTIME_SQL_FUNCTION(autotime_explain) {
       found.time_entry_id = isnull ? 0 : DatumGetInt64(entry);
       found.failure_recorded = DatumGetBool(value(AUTOTIME_RESULT(kExplain, "failure_recorded")));
     }
+  }
+  // How a single row like it, inserted now, would be decided: by the index probes, or by the
+  // set-based statement and why (a table's keys or types, the team's settings).
+  const char *statement_because = nullptr;
+  if (matches == 1) {
+    const char *because = autotime::pg::statement_decides_because(found_source, found.team_id);
+    if (because != nullptr) statement_because = MemoryContextStrdup(caller_context, because);
   }
   SPI_finish();
 
@@ -131,9 +147,18 @@ AUTOTIME_SQL_FUNCTION(autotime_explain) {
     }
     SPI_finish();
   }
+  const char *path_json = "";
+  if (matches == 1 && statement_because == nullptr) path_json = ", \"live_path\": \"index_probes\"";
+  if (statement_because != nullptr) {
+    StringInfoData detail;
+    initStringInfo(&detail);
+    escape_json(&detail, statement_because);
+    path_json = psprintf(", \"live_path\": \"statement\", \"live_path_detail\": %s", detail.data);
+  }
   const char *json = psprintf(
       "{\"kind\": \"%s\", \"source_id\": " INT64_FORMAT ", \"team_id\": %s, \"outcome\": \"%s\", \"reason\": %s, "
-      "\"time_entry_id\": %s%s}",
-      autotime::kind_name(*kind).data(), source_id, team_json, outcome.data(), reason_json, entry_json, flags_json);
+      "\"time_entry_id\": %s%s%s}",
+      autotime::kind_name(*kind).data(), source_id, team_json, outcome.data(), reason_json, entry_json, flags_json,
+      path_json);
   PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }

@@ -4,9 +4,11 @@
 // (src/core/kinds.hpp, the table the SQL follows too), and the verdict and the entry's values come
 // from the same rules (src/core) the SQL calls through autotime.rule_*. Executor start-up of the
 // deciding statements was most of what a live capture cost over the floor (bench/RESULTS.md).
-// Equivalence: the regression suite's plain run decides one-row inserts here, its partitioned run
-// (whose bound tables are partitioned) through the SQL, and both must print the same expected
-// output; sql/one_row_path.sql compares the two paths entry by entry for every kind.
+// Bound tables partitioned by the probed keys are probed in the one partition routing picks
+// (partition_routing.hpp). Equivalence: sql/one_row_path.sql compares this path with the SQL entry
+// by entry for every kind, sql/differential.sql on generated activities, sql/partition_routing.sql
+// through list, range, multi-level and reordered partitions; every run of the suite (plain,
+// partitioned, upgraded) must print the same expected output.
 #include "row_decision.hpp"
 
 #include <optional>
@@ -18,7 +20,9 @@ extern "C" {
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/tupconvert.h"
 #include "access/xact.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "executor/tuptable.h"
 #include "utils/date.h"
@@ -29,6 +33,7 @@ extern "C" {
 
 #include "../core/kinds.hpp"
 #include "../core/rules.hpp"
+#include "partition_routing.hpp"
 #include "rule_functions.hpp"
 #include "slot_values.hpp"
 
@@ -57,11 +62,41 @@ bool probe(Relation heap, const RowPrecheck::Probe &p, const int64 *values, Each
   return true;
 }
 
-// The same probe on table `relid`, opened for it.
+// The probe on the one partition of partitioned `top` that routing picks for the probe's values,
+// through that partition's part of the probe's index; rows are handed over in `top`'s layout.
+template <class Each>
+bool probe_partition(Relation top, const RowPrecheck::Probe &p, const int64 *values, Each &&each) {
+  KnownValue known[2];
+  for (int k = 0; k < p.keys; k++) known[k] = KnownValue{p.column[k], values[k]};
+  Oid leaf = InvalidOid, index = p.index;
+  const Route route = route_to_leaf(top, known, p.keys, &leaf, &index);
+  if (route != Route::Leaf) return route == Route::NoPartition;  // nothing there / ask the SQL
+  if (!OidIsValid(index)) return false;
+  Relation partition = table_open(leaf, AccessShareLock);
+  RowPrecheck::Probe leaf_probe = p;
+  leaf_probe.index = index_get_partition(partition, index);
+  bool probed = false;
+  if (OidIsValid(leaf_probe.index)) {
+    AttrMap *map = build_attrmap_by_name_if_req(RelationGetDescr(partition), RelationGetDescr(top));
+    if (map == nullptr) probed = probe(partition, leaf_probe, values, each);
+    else {
+      TupleTableSlot *as_top = MakeSingleTupleTableSlot(RelationGetDescr(top), &TTSOpsVirtual);
+      probed = probe(partition, leaf_probe, values,
+                     [&](TupleTableSlot *row) { return each(execute_attr_map_slot(map, row, as_top)); });
+      ExecDropSingleTupleTableSlot(as_top);
+      free_attrmap(map);
+    }
+  }
+  table_close(partition, NoLock);
+  return probed;
+}
+
+// The same probe on table `relid`, opened for it (plain, or partitioned by the probe's keys).
 template <class Each>
 bool probe_table(Oid relid, const RowPrecheck::Probe &p, const int64 *values, Each &&each) {
   Relation heap = table_open(relid, AccessShareLock);
-  const bool probed = probe(heap, p, values, each);
+  const bool probed = heap->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ? probe_partition(heap, p, values, each)
+                                                                          : probe(heap, p, values, each);
   table_close(heap, NoLock);
   return probed;
 }
@@ -110,7 +145,7 @@ struct Settings {
   bool team_enabled = false, kind_enabled = false;
   std::optional<int32> increment;  // the kind's minutes, else minutes_per_activity
   std::optional<int> billing_increment;  // SPEC §6 (1.3)
-  bool needs_select = false;  // a daily cap, sessions or another case_fallback: the SELECT decides (set-based)
+  const char *needs_select = nullptr;  // a daily cap, sessions or another case_fallback: the SELECT decides (why)
   const char *mode = nullptr, *policy = nullptr, *timezone = nullptr;
 };
 
@@ -139,17 +174,17 @@ bool probe_settings(const RowPrecheck::Direct &d, int64 team_id, Settings *setti
       const Datum v = slot_getattr(s, d.s_billing_increment, &isnull);
       if (!isnull) settings->billing_increment = DatumGetInt32(v);
     }
-    if (d.s_daily_cap != InvalidAttrNumber) {
-      (void)slot_getattr(s, d.s_daily_cap, &isnull);
-      settings->needs_select = !isnull;
-    }
-    if (d.s_session_gap != InvalidAttrNumber && !settings->needs_select) {  // sessions: regrouped set-based
-      (void)slot_getattr(s, d.s_session_gap, &isnull);
-      settings->needs_select = !isnull;
-    }
-    if (d.s_case_fallback != InvalidAttrNumber) {  // only the default is decided by the probes
+    const auto set_column = [&](AttrNumber column, const char *why) {
+      if (column == InvalidAttrNumber || settings->needs_select != nullptr) return;
+      (void)slot_getattr(s, column, &isnull);
+      if (!isnull) settings->needs_select = why;
+    };
+    set_column(d.s_daily_cap, "the team has a daily cap (daily_cap_minutes)");
+    set_column(d.s_session_gap, "the team groups activities into sessions (session_gap_minutes)");
+    if (d.s_case_fallback != InvalidAttrNumber && settings->needs_select == nullptr) {  // only the default is probed
       const char *fallback = column_text_copy(s, d.s_case_fallback);
-      settings->needs_select = settings->needs_select || (fallback != nullptr && strcmp(fallback, "latest_open") != 0);
+      if (fallback != nullptr && strcmp(fallback, "latest_open") != 0)
+        settings->needs_select = "the team's case_fallback is not latest_open";
     }
     return false;
   });
@@ -249,7 +284,7 @@ bool decide_row_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datum
   const bool probed = probe_settings(d, a.team_id, &settings) &&
                       (!a.actor || probe_member(d, a.team_id, *a.actor, &member)) && probe_case(d, a, &found);
   PopActiveSnapshot();
-  if (!probed || settings.needs_select) return false;  // counted set-based by the SELECT
+  if (!probed || settings.needs_select != nullptr) return false;  // counted set-based by the SELECT
 
   Facts facts;
   facts.team_enabled = settings.team_enabled;
@@ -301,6 +336,14 @@ bool decide_row_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datum
   set(AUTOTIME_PARAMETER(kClaim, "activity_code"), (Datum)0, true);  // the claim returns it
   *captured = true;
   return true;
+}
+
+const char *statement_decides_because(Oid relid, int64 team_id) {
+  const RowPrecheck precheck = row_precheck(relid);
+  if (!precheck.usable || !precheck.direct.usable) return probe_gap_text(precheck);
+  Settings settings;
+  if (!probe_settings(precheck.direct, team_id, &settings)) return "an index it probes was dropped";
+  return settings.needs_select;
 }
 
 }  // namespace autotime::pg

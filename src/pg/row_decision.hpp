@@ -13,4 +13,9 @@ namespace autotime::pg {
 // `values`/`nulls` (ClaimLink's parameters, statements.hpp) hold the entry to write.
 bool decide_row_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datum *values, char *nulls, bool *captured);
 
+// Why a single row inserted into attached relation `relid` for team `team_id` is decided by the
+// set-based statement rather than by the probes (a table's keys or types, the team's settings), or
+// NULL when the probes decide it. Reads the team's settings with the active snapshot.
+const char *statement_decides_because(Oid relid, int64 team_id);
+
 }  // namespace autotime::pg

@@ -13,6 +13,7 @@ extern "C" {
 }
 
 #include "../core/kinds.hpp"
+#include "partition_routing.hpp"
 
 namespace autotime::pg {
 
@@ -92,6 +93,7 @@ RowPrecheck::Probe find_probe(Oid relid, std::initializer_list<AttrNumber> colum
         probe.index_column[found] = static_cast<AttrNumber>(found + 1);
         probe.value[found] = position;
         probe.equal[found] = get_opcode(operator_oid);
+        probe.column[position] = column;
       }
       position++;
     }
@@ -171,14 +173,34 @@ bool resolve_direct_settings(Kind kind, RowPrecheck::Direct &d) {
 }
 
 
-RowPrecheck::Direct resolve_direct(Oid relid, const RawBinding &raw, Kind kind, AttrNumber case_id) {
-  RowPrecheck::Direct d;
-  if (!resolve_direct_source(relid, raw, kind, case_id, d) || !resolve_direct_settings(kind, d)) return d;
+// A role table the probes can read: a plain table, or one partitioned by the probes' key columns
+// (each probe then reads the one partition that routing picks, partition_routing.hpp).
+ProbeGap role_table_gap(Oid relid) {
+  const char relkind = get_rel_relkind(relid);
+  if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE) return ProbeGap::NotATable;
+  return has_row_security(relid) ? ProbeGap::RowSecurity : ProbeGap::Nothing;
+}
+
+// Whether `probe` was found, and on a partitioned table can be routed by its key's values.
+bool probe_fits(Oid relid, const RowPrecheck::Probe &probe, bool *routable) {
+  if (!OidIsValid(probe.index)) return false;
+  *routable = *routable && (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE ||
+                            partitioned_by(relid, probe.column, probe.keys));
+  return true;
+}
+
+void resolve_direct(Oid relid, const RawBinding &raw, RowPrecheck &precheck) {
+  RowPrecheck::Direct &d = precheck.direct;
+  const auto gap = [&](ProbeGap why, Oid table) {
+    precheck.gap = why;
+    precheck.gap_relid = table;
+  };
+  if (!resolve_direct_source(relid, raw, precheck.kind, precheck.case_id, d)) return gap(ProbeGap::SourceColumnTypes, relid);
+  if (!resolve_direct_settings(precheck.kind, d)) return gap(ProbeGap::SettingsKey, d.settings);
 
   const RawRelation &members = raw.roles[2], &cases = raw.roles[1];
-  if (get_rel_relkind(members.relid) != RELKIND_RELATION || get_rel_relkind(cases.relid) != RELKIND_RELATION ||
-      has_row_security(members.relid) || has_row_security(cases.relid))
-    return d;
+  for (Oid table : {members.relid, cases.relid})
+    if (const ProbeGap why = role_table_gap(table); why != ProbeGap::Nothing) return gap(why, table);
   const auto role_attnum = [&](const RawRelation &rel, const char *column, Oid type) -> AttrNumber {
     const AttrNumber found = get_attnum(rel.relid, role_column(rel, column));
     if (found == InvalidAttrNumber) return InvalidAttrNumber;
@@ -190,8 +212,7 @@ RowPrecheck::Direct resolve_direct(Oid relid, const RawBinding &raw, Kind kind, 
   const AttrNumber m_team = role_attnum(members, "team_id", INT8OID), m_user = role_attnum(members, "user_id", INT8OID);
   d.m_can_log_time = role_attnum(members, "can_log_time", BOOLOID);
   d.m_hourly_rate = role_attnum(members, "hourly_rate", NUMERICOID);
-  if (!m_team || !m_user || !d.m_can_log_time || !d.m_hourly_rate) return d;
-  d.member_key = find_probe(d.members, {m_team, m_user}, true);
+  if (!m_team || !m_user || !d.m_can_log_time || !d.m_hourly_rate) return gap(ProbeGap::RoleColumnTypes, d.members);
 
   d.cases = cases.relid;
   const AttrNumber c_team = role_attnum(cases, "team_id", INT8OID);
@@ -200,11 +221,19 @@ RowPrecheck::Direct resolve_direct(Oid relid, const RawBinding &raw, Kind kind, 
   d.c_status = role_attnum(cases, "status", TEXTOID);
   d.c_billing_type = role_attnum(cases, "billing_type", TEXTOID);
   d.c_updated_at = role_attnum(cases, "updated_at", TIMESTAMPTZOID);
-  if (!c_team || !d.c_id || !d.c_client_id || !d.c_status || !d.c_billing_type || !d.c_updated_at) return d;
+  if (!c_team || !d.c_id || !d.c_client_id || !d.c_status || !d.c_billing_type || !d.c_updated_at)
+    return gap(ProbeGap::RoleColumnTypes, d.cases);
+
+  bool members_routable = true, cases_routable = true;
+  d.member_key = find_probe(d.members, {m_team, m_user}, true);
+  if (!probe_fits(d.members, d.member_key, &members_routable)) return gap(ProbeGap::MemberKey, d.members);
   d.case_key = find_probe(d.cases, {c_team, d.c_id}, true);
+  if (!probe_fits(d.cases, d.case_key, &cases_routable)) return gap(ProbeGap::CaseKey, d.cases);
   d.cases_of_client = find_probe(d.cases, {c_team, d.c_client_id}, false);
-  d.usable = OidIsValid(d.member_key.index) && OidIsValid(d.case_key.index) && OidIsValid(d.cases_of_client.index);
-  return d;
+  if (!probe_fits(d.cases, d.cases_of_client, &cases_routable)) return gap(ProbeGap::CasesOfClientKey, d.cases);
+  if (!members_routable) return gap(ProbeGap::PartitionKey, d.members);
+  if (!cases_routable) return gap(ProbeGap::PartitionKey, d.cases);
+  d.usable = true;
 }
 
 }  // namespace
@@ -223,8 +252,11 @@ RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw) {
     if (strcmp(column, "provider_message_id") == 0 && kind != Kind::Sms) continue;
     precheck.identity[precheck.identity_count++] = get_attnum(relid, source_column(raw, column));
   }
+  precheck.gap = ProbeGap::OwnQualification;
+  precheck.gap_relid = relid;
   if (!kind || (raw.qualifies != nullptr && raw.qualifies[0] != '\0')) return precheck;
   precheck.kind = *kind;
+  precheck.gap = ProbeGap::SourceColumnTypes;
   const QualificationInputs inputs = default_qualification_inputs(*kind);
   const auto attnum = [&](const char *contract_column, bool needs_text) -> AttrNumber {
     const AttrNumber found = get_attnum(relid, source_column(raw, contract_column));
@@ -237,8 +269,32 @@ RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw) {
       (precheck.value = attnum(*kind == Kind::Document ? "template_id" : "completed_at", false)) == InvalidAttrNumber)
     return precheck;
   precheck.usable = true;
-  precheck.direct = resolve_direct(relid, raw, *kind, precheck.case_id);
+  precheck.gap = ProbeGap::Nothing;
+  resolve_direct(relid, raw, precheck);
   return precheck;
+}
+
+
+const char *probe_gap_text(const RowPrecheck &precheck) {
+  const char *table = OidIsValid(precheck.gap_relid) ? get_rel_name(precheck.gap_relid) : nullptr;
+  if (table == nullptr) table = "?";
+  switch (precheck.gap) {
+    case ProbeGap::Nothing: return nullptr;
+    case ProbeGap::OwnQualification: return psprintf("\"%s\" is attached with its own qualifies expression", table);
+    case ProbeGap::SourceColumnTypes:
+      return psprintf("a column of \"%s\" the probes read is not of a type they read (integers, timestamptz, text, varchar or enum)", table);
+    case ProbeGap::SettingsKey: return psprintf("\"%s\" has no unique B-tree index on team_id", table);
+    case ProbeGap::RowSecurity: return psprintf("\"%s\" has row security", table);
+    case ProbeGap::NotATable: return psprintf("\"%s\" is not a table", table);
+    case ProbeGap::RoleColumnTypes:
+      return psprintf("a column of \"%s\" the probes read is missing or not of a type they read", table);
+    case ProbeGap::MemberKey: return psprintf("\"%s\" has no unique B-tree index on (team_id, user_id)", table);
+    case ProbeGap::CaseKey: return psprintf("\"%s\" has no unique B-tree index on (team_id, id)", table);
+    case ProbeGap::CasesOfClientKey: return psprintf("\"%s\" has no B-tree index led by (team_id, client_id)", table);
+    case ProbeGap::PartitionKey:
+      return psprintf("\"%s\" is partitioned by something other than the integer columns the probes look up", table);
+  }
+  return nullptr;
 }
 
 }  // namespace autotime::pg

@@ -9,12 +9,30 @@
 
 namespace autotime::pg {
 
+// Why one inserted row of a table is decided by the set-based statement rather than by index
+// probes (explain's live_path_detail, probe_gap_text); Nothing when the probes decide it.
+enum class ProbeGap : uint8 {
+  Nothing,
+  OwnQualification,  // the attachment's own qualifies expression (SQL, run as the table's owner)
+  SourceColumnTypes,  // a column the probes read has a type whose value they don't read
+  SettingsKey,        // autotime.team_settings lacks its unique key on team_id
+  RowSecurity,        // a role table has row security (the probes would bypass it)
+  NotATable,          // a role table is a view or foreign table
+  RoleColumnTypes,    // a role table's column has a type the probes don't read
+  MemberKey,          // no B-tree index on (team_id, user_id), unique
+  CaseKey,            // no B-tree index on (team_id, id), unique
+  CasesOfClientKey,   // no B-tree index led by (team_id, client_id)
+  PartitionKey,       // partitioned by something other than the probed key columns
+};
+
 // How to tell, from one inserted row and before any lookup, that it fails its kind's default
 // qualification (autotime::qualifies_by_default). Usable only for an attachment without a custom
 // qualifies expression whose status and direction columns are text, varchar or an enum (whose
 // text is exactly what the SQL test compares); InvalidAttrNumber marks a column not read.
 struct RowPrecheck {
   bool usable = false;
+  ProbeGap gap = ProbeGap::Nothing;  // why direct.usable is false
+  Oid gap_relid = InvalidOid;        // the table it concerns
   Kind kind = Kind::Call;
   AttrNumber status = InvalidAttrNumber;
   AttrNumber direction = InvalidAttrNumber;
@@ -36,6 +54,7 @@ struct RowPrecheck {
     int keys = 0;
     AttrNumber index_column[2] = {0, 0};  // ascending; value i is compared with index_column[i]
     int value[2] = {0, 0};                // which of the caller's values goes there
+    AttrNumber column[2] = {0, 0};        // the table's column caller value i is compared with
     RegProcedure equal[2] = {InvalidOid, InvalidOid};
   };
   struct Direct {
@@ -63,5 +82,8 @@ static_assert(std::is_trivially_destructible_v<RowPrecheck>);
 
 // Finds it in the catalog for attached relation `relid` with binding `raw`.
 RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw);
+
+// What `precheck.gap` means, naming the table (palloc'd); NULL when the probes decide.
+const char *probe_gap_text(const RowPrecheck &precheck);
 
 }  // namespace autotime::pg

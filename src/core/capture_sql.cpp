@@ -865,29 +865,30 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
       return {{"activities", RunAs::Source, source_step(b, driver), rows},
               {"record", RunAs::Autotime, failure_step(b, driver), ""}};
     case Driver::ClaimLink: {
-      const auto value = [&](std::string_view name) { return parameter_sql(driver, name); };
-      return {{"claim", RunAs::Autotime,
-               "INSERT INTO autotime.activity_links AS l " +
-                   (b.entry_spans ? with_span(ledger_columns(b)) : ledger_columns(b)) + " VALUES (" + value("team_id") +
-                   ", " + kind + ", COALESCE(" + value("provider_key") + ", " +
-                   id_key(b, cast(value("source_id"), "text")) + "), " + value("source_id") + space_value(b) +
-                   (b.entry_spans ? ", " + span_of(value("occurred_at"), value("minutes")) : std::string()) + ") " +
-                   on_link_conflict(b) +
-                   " RETURNING " + (b.entries_have_codes ? activity_code(b, value("team_id")) : "NULL::pg_catalog.text") +
-                   " AS activity_code",
-               ""}};
-    }
-    case Driver::WriteEntry: {
+      // The link is claimed as autotime; only if this statement claimed it is the entry written,
+      // as the entries' owner (one statement when that is the same role).
       const auto value = [&](std::string_view name) { return parameter_sql(driver, name); };
       std::string values;
       for (std::string_view name : {"team_id", "client_id", "case_id", "user_id", "work_date", "minutes", "description",
                                     "billable"})
         values += value(name) + ", ";
-      return {{"write", RunAs::Entries,
-               "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) + ") VALUES (" + values +
+      Step claim{"claim", RunAs::Autotime,
+                 "INSERT INTO autotime.activity_links AS l " +
+                     (b.entry_spans ? with_span(ledger_columns(b)) : ledger_columns(b)) + " VALUES (" + value("team_id") +
+                     ", " + kind + ", COALESCE(" + value("provider_key") + ", " +
+                     id_key(b, cast(value("source_id"), "text")) + "), " + value("source_id") + space_value(b) +
+                     (b.entry_spans ? ", " + span_of(value("occurred_at"), value("minutes")) : std::string()) + ") " +
+                     on_link_conflict(b) + " RETURNING " +
+                     (b.entries_have_codes ? activity_code(b, value("team_id")) : "NULL::pg_catalog.text") +
+                     " AS activity_code",
+                 std::string(kClaimTable)};
+      claim.with_query = true;
+      return {claim,
+              {"write", RunAs::Entries,
+               "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) + ") SELECT " + values +
                    "'draft', " + value("rate") + ", " + quote_literal(kind_name(b.kind)) + ", " + value("source_id") +
-                   entry_space_value(b) + (b.entries_have_codes ? ", " + value("activity_code") : "") +
-                   ") ON CONFLICT DO NOTHING",
+                   entry_space_value(b) + (b.entries_have_codes ? ", c.activity_code" : "") + " FROM " +
+                   std::string(kClaimTable) + " c ON CONFLICT DO NOTHING",
                ""}};
     }
   }
@@ -904,8 +905,9 @@ std::vector<Step> merge_same_owner_steps(std::vector<Step> steps, const int (&ow
   for (std::size_t i = 0; i + 1 < steps.size();) {
     Step &inner = steps[i], &outer = steps[i + 1];
     const std::string from = "FROM " + inner.output + " ";
+    const bool as_with = inner.with_query && outer.sql.rfind("WITH ", 0) != 0;
     bool mergeable = !inner.output.empty() && !inner.continue_if_empty && group(inner.run_as) == group(outer.run_as) &&
-                     inner.sql.rfind("SELECT ", 0) == 0 && references(outer.sql, inner.output) == 1 &&
+                     (as_with || inner.sql.rfind("SELECT ", 0) == 0) && references(outer.sql, inner.output) == 1 &&
                      references(outer.sql, from) == 1;
     for (std::size_t later = i + 2; mergeable && later < steps.size(); later++)
       mergeable = references(steps[later].sql, inner.output) == 0;
@@ -913,8 +915,8 @@ std::vector<Step> merge_same_owner_steps(std::vector<Step> steps, const int (&ow
       i++;
       continue;
     }
-    const auto at = outer.sql.find(from);
-    outer.sql.replace(at, from.size(), "FROM (" + inner.sql + ") ");
+    if (as_with) outer.sql = "WITH " + inner.output + " AS (" + inner.sql + ") " + outer.sql;
+    else outer.sql.replace(outer.sql.find(from), from.size(), "FROM (" + inner.sql + ") ");
     steps.erase(steps.begin() + static_cast<std::ptrdiff_t>(i));
   }
   return steps;

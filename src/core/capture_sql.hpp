@@ -71,6 +71,9 @@ struct Step {
   std::string sql;
   std::string output;
   bool continue_if_empty = false;
+  // A step that writes and returns rows (INSERT ... RETURNING) only the next step reads: merged
+  // into that step as its WITH query when both run as the same role (merge_same_owner_steps).
+  bool with_query = false;
 };
 
 // The steps of a driver, in order. Every step is prepared with the driver's parameters.
@@ -79,7 +82,8 @@ std::vector<Step> capture_pipeline(const CaptureBinding &binding, Driver driver)
 inline constexpr int kRunAsCount = static_cast<int>(RunAs::Autotime) + 1;
 
 // Fewer statements for the same work: a step that only reads (a SELECT) and whose rows only the
-// next step reads becomes a subquery of that step when both run as the same role.
+// next step reads becomes a subquery of that step when both run as the same role; a `with_query`
+// step becomes its WITH query.
 // `owner_group[r]` names the role RunAs r runs as (equal numbers: the same role).
 std::vector<Step> merge_same_owner_steps(std::vector<Step> steps, const int (&owner_group)[kRunAsCount]);
 
@@ -89,6 +93,7 @@ inline constexpr std::string_view kUnlinkedTable = "autotime_unlinked";  // back
 inline constexpr std::string_view kCasedTable = "autotime_cased";        // + the resolved case
 inline constexpr std::string_view kFactsTable = "autotime_facts";        // + the member
 inline constexpr std::string_view kClaimedTable = "autotime_claimed";    // entries to write (links claimed)
+inline constexpr std::string_view kClaimTable = "autotime_claim";        // one row's link, claimed now
 inline constexpr std::string_view kExplainedTable = "autotime_explained";
 inline constexpr std::string_view kMovesTable = "autotime_moves";
 inline constexpr std::string_view kValidMovesTable = "autotime_valid_moves";

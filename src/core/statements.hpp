@@ -28,10 +28,9 @@ enum class Driver {
   MoveCase,        // statement trigger: rows whose case changed move their draft entries
   RecordInsertFailures,  // after a failed Insert under on_error = 'record'
   RecordUpdateFailures,  // the same after a failed Update
-  ClaimLink,             // one activity decided by the caller: claim its link
-  WriteEntry,            // the same parameters: write the entry (after ClaimLink claimed the link)
+  ClaimLink,             // one activity decided by the caller: claim its link, and if claimed write its entry
 };
-inline constexpr int kDriverCount = static_cast<int>(Driver::WriteEntry) + 1;
+inline constexpr int kDriverCount = static_cast<int>(Driver::ClaimLink) + 1;
 
 // The PostgreSQL type of a parameter or result column (mapped to a type OID by the pg layer).
 enum class ValueType { Int8, Int4, Text, Bool, Numeric, Date, TimestampTz };
@@ -70,15 +69,13 @@ namespace statements_detail {
 inline constexpr Parameter kNone[] = {{"", ValueType::Int8}};
 inline constexpr ResultColumn kNoResult[] = {{"", ValueType::Int8}};
 
-// ClaimLink and WriteEntry take the decided entry ("provider_key": a text's dedupe key when keyed
-// by its provider id, NULL when the key is the id; "activity_code": what ClaimLink returned).
+// ClaimLink takes the decided entry ("provider_key": a text's dedupe key when keyed by its
+// provider id, NULL when the key is the id).
 inline constexpr Parameter kEntryValues[] = {
     {"team_id", ValueType::Int8},   {"provider_key", ValueType::Text}, {"source_id", ValueType::Int8},
     {"client_id", ValueType::Int8}, {"case_id", ValueType::Int8},      {"user_id", ValueType::Int8},
     {"work_date", ValueType::Date}, {"minutes", ValueType::Int4},      {"description", ValueType::Text},
-    {"billable", ValueType::Bool},  {"rate", ValueType::Numeric},      {"occurred_at", ValueType::TimestampTz},
-    {"activity_code", ValueType::Text}};
-inline constexpr ResultColumn kClaimed[] = {{"activity_code", ValueType::Text}};
+    {"billable", ValueType::Bool},  {"rate", ValueType::Numeric},      {"occurred_at", ValueType::TimestampTz}};
 
 inline constexpr Parameter kClient[] = {{"client_id", ValueType::Int8}, {"team_id", ValueType::Int8}};
 inline constexpr ResultColumn kDisabledTeam[] = {{"disabled_team", ValueType::Int8}};
@@ -131,9 +128,8 @@ inline constexpr StatementSpec kStatements[] = {
      count(kRecorded), Planning::Kept},
     {Driver::RecordUpdateFailures, "record of a failed capture", kFailure, count(kFailure), "record", kRecorded,
      count(kRecorded), Planning::Kept},
-    {Driver::ClaimLink, "claim of an activity's link", kEntryValues, count(kEntryValues), "claim", kClaimed,
-     count(kClaimed), Planning::Kept},
-    {Driver::WriteEntry, "write of an entry", kEntryValues, count(kEntryValues), "", kNoResult, 0, Planning::Kept},
+    {Driver::ClaimLink, "claim of an activity's link and write of its entry", kEntryValues, count(kEntryValues), "",
+     kNoResult, 0, Planning::Kept},
 };
 static_assert(std::size(kStatements) == kDriverCount);
 

@@ -78,30 +78,20 @@ const char *capture_doing(TriggerData *trigger) {
 
 // One inserted activity on tables with the usual keys, decided by index probes (row_decision.cpp);
 // then the link is claimed (as autotime) and, only if this statement claimed it, the entry
-// written (as the entries table's owner), both from the decided values as parameters. False when
-// the row needs the set-based pipeline instead.
+// written (as the entries table's owner), from the decided values as parameters: one statement
+// when both are the same role. False when the row needs the set-based pipeline instead.
 bool capture_row_directly(TriggerData *trigger, const autotime::pg::RowPrecheck &precheck, TupleTableSlot *row) {
   if (!precheck.usable || !precheck.direct.usable || row == nullptr || TTS_EMPTY(row)) return false;
   constexpr autotime::Driver kClaim = autotime::Driver::ClaimLink;
   constexpr int kValues = autotime::statement(kClaim).parameter_count;
-  static_assert(kValues == autotime::statement(autotime::Driver::WriteEntry).parameter_count);
   Datum values[kValues];
   char nulls[kValues];
   bool captured = false;
   if (!autotime::pg::decide_row_directly(row, precheck, values, nulls, &captured)) return false;
   if (!captured) return true;
   ensure_capture_path();
-  const Oid relid = RelationGetRelid(trigger->tg_relation);
-  const char *doing = capture_doing(trigger);
-  const auto claim = autotime::pg::run_pipeline(relid, kClaim, values, nulls, false, false, doing);
-  if (autotime::pg::result_rows(claim) == 0) return true;  // already linked: captured before, or a tombstone
-  // The team's activity code, when the entries table takes one (the claim returns it).
-  constexpr int kCode = AUTOTIME_PARAMETER(kClaim, "activity_code");
-  bool isnull = true;
-  const Datum code = autotime::pg::result_value(claim, AUTOTIME_RESULT(kClaim, "activity_code"), 0, &isnull);
-  values[kCode] = isnull ? (Datum)0 : PointerGetDatum(PG_DETOAST_DATUM_COPY(code));  // outlives the claim's result
-  nulls[kCode] = isnull ? 'n' : ' ';
-  (void)autotime::pg::run_pipeline(relid, autotime::Driver::WriteEntry, values, nulls, false, false, doing);
+  (void)autotime::pg::run_pipeline(RelationGetRelid(trigger->tg_relation), kClaim, values, nulls, false, false,
+                                   capture_doing(trigger));
   return true;
 }
 

@@ -333,7 +333,6 @@ bool decide_row_directly(TupleTableSlot *row, const RowPrecheck &precheck, Datum
   set(AUTOTIME_PARAMETER(kClaim, "billable"), BoolGetDatum(entry_billable(billing_type, flat_fee)));
   set(AUTOTIME_PARAMETER(kClaim, "rate"), member.rate, member.rate_null);
   set(AUTOTIME_PARAMETER(kClaim, "occurred_at"), TimestampTzGetDatum(a.occurred_at));
-  set(AUTOTIME_PARAMETER(kClaim, "activity_code"), (Datum)0, true);  // the claim returns it
   *captured = true;
   return true;
 }

@@ -21,7 +21,7 @@ namespace {
 constexpr Driver kAllDrivers[] = {Driver::Insert,       Driver::Update,     Driver::BackfillClient,
                                   Driver::BackfillTeam, Driver::Explain,    Driver::ClientTeams,
                                   Driver::Delete,       Driver::MoveCase,   Driver::RecordInsertFailures,
-                                  Driver::RecordUpdateFailures, Driver::ClaimLink, Driver::WriteEntry,
+                                  Driver::RecordUpdateFailures, Driver::ClaimLink,
                                   Driver::IdRange,      Driver::Rekey,      Driver::Truncate,
                                   Driver::Report};
 
@@ -42,7 +42,6 @@ const char *driver_name(Driver driver) {
     case Driver::RecordInsertFailures: return "RecordInsertFailures";
     case Driver::RecordUpdateFailures: return "RecordUpdateFailures";
     case Driver::ClaimLink: return "ClaimLink";
-    case Driver::WriteEntry: return "WriteEntry";
   }
   return "?";
 }
@@ -532,7 +531,7 @@ TEST(Pipeline, ParametersPerDriver) {
       {Driver::Insert, 0},       {Driver::Update, 0},       {Driver::BackfillClient, 2},
       {Driver::BackfillTeam, 4}, {Driver::Explain, 2},      {Driver::ClientTeams, 1},
       {Driver::Delete, 0},       {Driver::MoveCase, 0},     {Driver::RecordInsertFailures, 2},
-      {Driver::RecordUpdateFailures, 2}, {Driver::ClaimLink, 13}, {Driver::WriteEntry, 13}, {Driver::IdRange, 3},
+      {Driver::RecordUpdateFailures, 2}, {Driver::ClaimLink, 12}, {Driver::IdRange, 3},
       {Driver::Rekey, 0},        {Driver::Truncate, 0},     {Driver::Report, 2}};
   for (Kind kind : kAllKinds)
     for (Driver driver : kAllDrivers) {
@@ -547,9 +546,8 @@ TEST(Pipeline, ParametersPerDriver) {
         }
       }
       for (int n = 1; n <= arguments.at(driver); n++)
-        // ClaimLink takes the entry's values but needs only the key; WriteEntry all but the key.
-        // (ClaimLink reads $8 and $12 too when the ledger keeps spans; WriteEntry never the time.)
-        if (!(driver == Driver::ClaimLink && n > 3) && !(driver == Driver::WriteEntry && (n == 2 || n >= 12))) {
+        // ClaimLink's time ($12) is read only when the ledger keeps spans.
+        if (!(driver == Driver::ClaimLink && n == 12)) {
           EXPECT_TRUE(used[n]) << "$" << n << " unused in " << kind_name(kind) << "/" << driver_name(driver);
         }
     }
@@ -591,7 +589,7 @@ TEST(Pipeline, CustomQualifiesIsEvaluatedOnlyInTheSourceStep) {
         }
       const bool reads_activities = driver != Driver::MoveCase && driver != Driver::ClientTeams &&
                                     driver != Driver::IdRange && driver != Driver::Truncate &&
-                                    driver != Driver::ClaimLink && driver != Driver::WriteEntry;
+                                    driver != Driver::ClaimLink;
       EXPECT_EQ(contains(steps.front().sql, b.qualifies), reads_activities) << kind_name(kind) << "/" << driver_name(driver);
     }
   }
@@ -622,6 +620,16 @@ TEST(Pipeline, SameOwnerStepsMergeIntoOneStatement) {
     EXPECT_TRUE(contains(merged[0].sql, "FROM (SELECT a.*, mem.can_log_time"));
     EXPECT_TRUE(contains(merged[0].sql, std::string("FROM ") + std::string(kNewTable)));
     EXPECT_EQ(merged[1].name, "write");
+    // One row's claim and write: one statement (the claim its WITH query) for one role, else two.
+    const auto claim = capture_pipeline(b, Driver::ClaimLink);
+    ASSERT_EQ(claim.size(), 2u);
+    const auto claim_one = merge_same_owner_steps(claim, one_owner);
+    ASSERT_EQ(claim_one.size(), 1u) << kind_name(kind);
+    EXPECT_EQ(claim_one[0].run_as, RunAs::Entries);
+    EXPECT_EQ(claim_one[0].sql.rfind("WITH " + std::string(kClaimTable) + " AS (INSERT INTO autotime.activity_links", 0), 0u)
+        << claim_one[0].sql;
+    EXPECT_TRUE(contains(claim_one[0].sql, ") INSERT INTO \"firm\".\"time_entries\""));
+    EXPECT_EQ(merge_same_owner_steps(claim, firm_and_autotime).size(), 2u) << kind_name(kind);
     const auto firm = merge_same_owner_steps(plain, firm_and_autotime);
     ASSERT_EQ(firm.size(), 3u) << kind_name(kind);
     EXPECT_EQ(firm[0].name, "members");
@@ -639,7 +647,7 @@ TEST(Pipeline, SameOwnerStepsMergeIntoOneStatement) {
           EXPECT_TRUE(parentheses_balanced(step.sql)) << label(kind, driver, step);
         }
         // Callers read these steps by name: they survive merging.
-        for (const char *name : {"write", "unlinked", "disabled_team", "verdict", "report", "record", "claim"}) {
+        for (const char *name : {"write", "unlinked", "disabled_team", "verdict", "report", "record"}) {
           const bool before = [&] {
             for (const Step &step : capture_pipeline(b, driver))
               if (step.name == name) return true;

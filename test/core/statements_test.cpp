@@ -49,7 +49,7 @@ TEST(Statements, EveryParameterReferenceIsDeclaredWithItsType) {
       all.insert(used.begin(), used.end());
     }
   }
-  // Every declared parameter is used (ClaimLink and WriteEntry share one list: by one of them).
+  // Every declared parameter is used.
   for (int d = 0; d < kDriverCount; d++) {
     const StatementSpec &spec = statement(static_cast<Driver>(d));
     EXPECT_EQ(static_cast<int>(used_by[spec.parameters].size()), spec.parameter_count) << spec.purpose;

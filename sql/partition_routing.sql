@@ -98,6 +98,16 @@ SELECT pg_temp.insert_alone('stage') AS decided_by_sql;
 SELECT pg_temp.insert_twins('stage');
 SELECT * FROM pg_temp.outcomes('stage');
 ALTER TABLE routed.members ATTACH PARTITION routed.members_1 FOR VALUES IN (1);
+-- The client index rebuilt (new index on every partition): still probed, through the new one.
+DROP INDEX routed.cases_team_id_client_id_idx;
+CREATE INDEX cases_by_client ON routed.cases (team_id, client_id);
+TRUNCATE stage;
+INSERT INTO stage (team_id, id, client_id, case_id, user_id, direction, status, started_at, duration_seconds) VALUES
+  (2, 22, 200, NULL, 20, 'outbound', 'completed', '2026-03-10 15:00+00', 61),
+  (1, 23, 100, 1001, 10, 'outbound', 'completed', '2026-03-10 15:00+00', 61);
+SELECT pg_temp.insert_alone('stage') AS decided_by_sql;
+SELECT pg_temp.insert_twins('stage');
+SELECT * FROM pg_temp.outcomes('stage');
 
 -- How a row like each would be decided now: by the probes, or by the SQL and why.
 SELECT autotime.explain('call', 1) ->> 'live_path' AS call_1, autotime.explain('call', 1) ? 'live_path_detail' AS detail;

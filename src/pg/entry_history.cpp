@@ -266,15 +266,14 @@ AUTOTIME_SQL_FUNCTION(autotime_entry_history) {
   if (no_kind_before && no_kind_after) return PointerGetDatum(nullptr);
   const Oid relid = RelationGetRelid(trigger->tg_relation);
   // A partition's trigger is its parent's clone: the action was begun on the table bound.
-  const char *action = autotime::pg::entry_action_on(relid);
+  const char *action = inserted ? "created" : autotime::pg::entry_action_on(relid);
   if (action == nullptr && trigger->tg_relation->rd_rel->relispartition) {
     List *ancestors = get_partition_ancestors(relid);
     ListCell *cell;
     foreach (cell, ancestors)
       if (action == nullptr) action = autotime::pg::entry_action_on(lfirst_oid(cell));
   }
-  if (inserted) action = "created";
-  else if (action == nullptr) action = deleted ? "deleted" : "edited";
+  if (action == nullptr) action = deleted ? "deleted" : "edited";
 
   const Datum changes = autotime::pg::changed_columns(before, after, desc);
   if (changes == (Datum)0) return PointerGetDatum(nullptr);  // an UPDATE that changed nothing

@@ -18,6 +18,38 @@ namespace autotime::pg {
 
 namespace {
 
+// Which index of a partition is its part of a partitioned index (index_get_partition reads
+// pg_inherits for each of the partition's indexes: most of what routing a probe cost), kept per
+// backend and forgotten at any relcache invalidation (an index or partition attached, detached or
+// dropped); a look-up an invalidation overtook is used, not kept.
+struct PartIndexKey {
+  Oid partition;
+  Oid parent_index;
+};
+struct PartIndexEntry {
+  PartIndexKey key;
+  Oid index;
+};
+HTAB *part_indexes = nullptr;
+uint64 part_indexes_generation = 0;
+
+void forget_part_indexes(Datum, Oid) {
+  part_indexes_generation++;
+  if (part_indexes != nullptr) hash_destroy(part_indexes);
+  part_indexes = nullptr;
+}
+
+HTAB *part_index_table() {
+  if (part_indexes == nullptr) {
+    HASHCTL control = {};
+    control.keysize = sizeof(PartIndexKey);
+    control.entrysize = sizeof(PartIndexEntry);
+    control.hcxt = TopMemoryContext;
+    part_indexes = hash_create("autotime partition indexes", 64, &control, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+  }
+  return part_indexes;
+}
+
 bool integer_type(Oid type) { return type == INT2OID || type == INT4OID || type == INT8OID; }
 
 // Key column `i` of `key` as route_to_leaf reads it: a plain column, integer, built-in opclass.
@@ -87,6 +119,24 @@ int partition_for(PartitionKey key, PartitionDesc desc, Datum *values) {
 }  // namespace
 
 
+void register_partition_index_invalidation() { CacheRegisterRelcacheCallback(forget_part_indexes, (Datum)0); }
+
+
+Oid part_of_index(Relation partition, Oid parent_index) {
+  const PartIndexKey key{RelationGetRelid(partition), parent_index};
+  bool found = false;
+  const auto *kept = static_cast<PartIndexEntry *>(hash_search(part_index_table(), &key, HASH_FIND, &found));
+  if (found) return kept->index;
+  const uint64 generation = part_indexes_generation;
+  const Oid index = index_get_partition(partition, parent_index);
+  if (generation == part_indexes_generation) {
+    auto *entry = static_cast<PartIndexEntry *>(hash_search(part_index_table(), &key, HASH_ENTER, &found));
+    entry->index = index;
+  }
+  return index;
+}
+
+
 bool partitioned_by(Oid relid, const AttrNumber *columns, int count) {
   Relation rel = table_open(relid, AccessShareLock);
   bool fits = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
@@ -127,7 +177,7 @@ Route route_to_leaf(Relation top, const KnownValue *known, int count, Oid *leaf,
     const Oid child = desc->oids[part];
     if (rel != top) table_close(rel, NoLock);
     rel = table_open(child, AccessShareLock);
-    *index = index_get_partition(rel, *index);  // the index's part on this level
+    *index = part_of_index(rel, *index);  // the index's part on this level
     if (!OidIsValid(*index)) break;
   }
   if (rel != top) table_close(rel, NoLock);

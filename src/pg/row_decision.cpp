@@ -22,7 +22,6 @@ extern "C" {
 #include "access/tableam.h"
 #include "access/tupconvert.h"
 #include "access/xact.h"
-#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "executor/tuptable.h"
 #include "utils/date.h"
@@ -74,7 +73,7 @@ bool probe_partition(Relation top, const RowPrecheck::Probe &p, const int64 *val
   if (!OidIsValid(index)) return false;
   Relation partition = table_open(leaf, AccessShareLock);
   RowPrecheck::Probe leaf_probe = p;
-  leaf_probe.index = index_get_partition(partition, index);
+  leaf_probe.index = part_of_index(partition, index);
   bool probed = false;
   if (OidIsValid(leaf_probe.index)) {
     AttrMap *map = build_attrmap_by_name_if_req(RelationGetDescr(partition), RelationGetDescr(top));

@@ -236,7 +236,10 @@ std::string member_step(const CaptureBinding &b) {
 }
 
 // The team's settings for each activity, then the rules' verdict (autotime's own tables only).
-std::string decided_ctes(const CaptureBinding &b) {
+// The settings are one row per team (its primary key): a backfill joins them (hashed once per
+// batch) instead of probing the tiny table once per activity (a sequential scan restarted per row:
+// the planner never picks an index on a one-page table); other drivers keep the probe.
+std::string decided_ctes(const CaptureBinding &b, bool join_settings = false) {
   const KindShape shape = kind_shape(b.kind);
   const std::string eq(kEq);
   std::string sql = "facts AS (SELECT f.*, COALESCE(st.enabled, false) AS team_enabled, ";
@@ -248,7 +251,9 @@ std::string decided_ctes(const CaptureBinding &b) {
   sql += std::string(b.case_fallbacks ? "st.case_fallback" : "NULL::pg_catalog.text") + " AS case_fallback ";
   if (b.sessions) sql += ", st.session_gap_minutes AS session_gap ";
   sql += "FROM " + std::string(kFactsTable) + " f ";
-  sql += "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq + "f.team_id LIMIT 1) st ON true), ";
+  sql += join_settings
+             ? "LEFT JOIN autotime.team_settings st ON st.team_id" + eq + "f.team_id), "
+             : "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s WHERE s.team_id" + eq + "f.team_id LIMIT 1) st ON true), ";
   sql += "decided AS (SELECT f.*, autotime.rule_skip_reason(f.team_enabled, f.kind_enabled, f.qualifies, "
          "COALESCE(f.occurred_at" + std::string(kGe) + activity_time_bound_sql(kFirstActivityYear) + " AND f.occurred_at" +
          std::string(kLt) + activity_time_bound_sql(kEndActivityYear) + ", false), f.user_id IS NOT NULL, f.member_found, f.can_log_time, "
@@ -302,13 +307,13 @@ std::string capped_ctes() {
          "f.team_id" + eq + "p.team_id AND f.source_key" + eq + "p.source_key)), ";
 }
 
-std::string decide_step(const CaptureBinding &b) {
+std::string decide_step(const CaptureBinding &b, bool backfill) {
   const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));
   // Only texts can share a key within one statement; other kinds are keyed by their unique id.
   // Explicit columns: selecting d.reason next to the filter on it would run the rules twice per row.
   const bool shared_keys = kind_shape(b.kind).keyed_by_provider_id;
-  std::string sql = "WITH " + decided_ctes(b) + ", candidates AS (SELECT " +
+  std::string sql = "WITH " + decided_ctes(b, backfill) + ", candidates AS (SELECT " +
                     (shared_keys ? "DISTINCT ON (d.team_id, d.source_key) " : "") +
                     "d.team_id, d.source_key, d.source_id, d.client_id, d.user_id, d.occurred_at, d.label, d.direction, "
                     "d.duration_seconds, d.increment, d.minutes_mode, d.billing_increment, d.daily_cap, d.flat_fee_policy, "
@@ -512,7 +517,7 @@ std::vector<Step> lookups_and_write(const CaptureBinding &b, std::string_view fr
   std::vector<Step> steps = {{"cases", RunAs::Cases, case_step(b, from), std::string(kCasedTable)},
                              {"members", RunAs::Members, member_step(b), std::string(kFactsTable)}};
   if (b.sessions) steps.push_back(session_locks_step());
-  steps.push_back({"decide", RunAs::Autotime, decide_step(b), std::string(kClaimedTable)});
+  steps.push_back({"decide", RunAs::Autotime, decide_step(b, backfill), std::string(kClaimedTable)});
   if (!backfill || !b.released_links) {
     steps.push_back({"write", RunAs::Entries, write_step(b, kClaimedTable), ""});
     if (b.sessions) steps.push_back(regroup_step(kClaimedTable, "c.session_gap IS NOT NULL"));

@@ -9,6 +9,8 @@
 // types' output functions (C functions only a superuser creates), never through a cast a table's
 // owner could define. The actor is the session's role (GetOuterUserId: SET ROLE counts,
 // SECURITY DEFINER functions and autotime's own switches don't).
+#include <utility>
+
 #include "plan_cache.hpp"
 #include "boundary.hpp"
 #include "settings_cache.hpp"
@@ -18,6 +20,7 @@
 
 extern "C" {
 #include "catalog/partition.h"
+#include "utils/syscache.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
@@ -123,25 +126,106 @@ const char *settled_time_text(Oid type, Datum value) {
   }
 }
 
-// Column `attnum` of `tuple` (of base type `base`) as text (nullptr when NULL); its value in `*datum`.
-const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum, Oid base, Datum *datum) {
+// What the history needs of each column of a row type to print it: its base type and its type's
+// output function, looked up once per row type instead of once per column of every row, and the
+// order of the columns' names in a jsonb object (shorter names first, then bytewise: the order
+// jsonb keeps its keys in), so that an object's keys are pushed already sorted. Valid while the
+// row type's columns keep their types; a type or function changed anywhere forgets them all
+// (TYPEOID and PROCOID callbacks). A renamed column only changes the order, which is a hint (jsonb
+// sorts the keys again when they are not in order).
+struct ColumnOutput {
+  Oid type;
+  Oid base;
+  bool dropped;
+  FmgrInfo output;
+};
+struct RowOutputs {
+  Oid rowtype;  // InvalidOid: a free slot
+  int natts;
+  ColumnOutput *columns;
+  int *order;             // column indexes in jsonb key order
+  MemoryContext context;  // holds columns and order; deleted when the slot is filled again
+};
+constexpr int kRowOutputSlots = 8;
+RowOutputs row_outputs[kRowOutputSlots];
+int next_row_output_slot = 0;
+bool row_outputs_callback = false;
+
+// (Only marks the slots: a slot being filled keeps its memory until it is filled again.)
+void forget_row_outputs(Datum, int, uint32) {
+  for (RowOutputs &slot : row_outputs) slot.rowtype = InvalidOid;
+}
+
+bool describes(const RowOutputs &slot, TupleDesc desc) {
+  if (slot.rowtype != desc->tdtypeid || slot.natts != desc->natts) return false;
+  for (int i = 0; i < desc->natts; i++) {
+    const Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (slot.columns[i].dropped != att->attisdropped || (!att->attisdropped && slot.columns[i].type != att->atttypid))
+      return false;
+  }
+  return true;
+}
+
+const RowOutputs &outputs_of(TupleDesc desc) {
+  for (const RowOutputs &slot : row_outputs)
+    if (slot.rowtype != InvalidOid && describes(slot, desc)) return slot;
+  if (!row_outputs_callback) {
+    CacheRegisterSyscacheCallback(TYPEOID, forget_row_outputs, (Datum)0);
+    CacheRegisterSyscacheCallback(PROCOID, forget_row_outputs, (Datum)0);  // an output function replaced
+    row_outputs_callback = true;
+  }
+  RowOutputs &slot = row_outputs[next_row_output_slot];
+  next_row_output_slot = (next_row_output_slot + 1) % kRowOutputSlots;
+  slot.rowtype = InvalidOid;  // (filled below; an error on the way leaves it free)
+  if (slot.context != nullptr) MemoryContextDelete(slot.context);
+  slot.context = AllocSetContextCreate(CacheMemoryContext, "autotime entry history outputs", ALLOCSET_SMALL_SIZES);
+  auto *columns = static_cast<ColumnOutput *>(MemoryContextAllocZero(slot.context, sizeof(ColumnOutput) * Max(desc->natts, 1)));
+  auto *order = static_cast<int *>(MemoryContextAllocZero(slot.context, sizeof(int) * Max(desc->natts, 1)));
+  for (int i = 0; i < desc->natts; i++) {
+    const Form_pg_attribute att = TupleDescAttr(desc, i);
+    ColumnOutput &column = columns[i];
+    column.dropped = att->attisdropped;
+    order[i] = i;
+    if (column.dropped) continue;
+    column.type = att->atttypid;
+    column.base = getBaseType(att->atttypid);
+    Oid output;
+    bool varlena;
+    getTypeOutputInfo(att->atttypid, &output, &varlena);
+    fmgr_info_cxt(output, &column.output, slot.context);
+  }
+  // Insertion sort by (name length, name bytes): a table has few columns.
+  const auto before = [desc](int a, int b) {
+    const char *x = NameStr(TupleDescAttr(desc, a)->attname), *y = NameStr(TupleDescAttr(desc, b)->attname);
+    const size_t lx = strlen(x), ly = strlen(y);
+    return lx != ly ? lx < ly : memcmp(x, y, lx) < 0;
+  };
+  for (int i = 1; i < desc->natts; i++)
+    for (int j = i; j > 0 && before(order[j], order[j - 1]); j--) std::swap(order[j], order[j - 1]);
+  slot.natts = desc->natts;
+  slot.columns = columns;
+  slot.order = order;
+  slot.rowtype = desc->tdtypeid;
+  return slot;
+}
+
+// Column `attnum` of `tuple` as text (nullptr when NULL), printed with `column`'s output function
+// (the column's type's); its value in `*datum`.
+const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum, const ColumnOutput &column, Datum *datum) {
   *datum = (Datum)0;
   if (tuple == nullptr) return nullptr;
   bool isnull = false;
   const Datum value = heap_getattr(tuple, attnum, desc, &isnull);
   if (isnull) return nullptr;
   *datum = value;
-  const char *settled = settled_time_text(base, value);
+  const char *settled = settled_time_text(column.base, value);
   if (settled != nullptr) return settled;
-  Oid output;
-  bool varlena;
-  getTypeOutputInfo(TupleDescAttr(desc, attnum - 1)->atttypid, &output, &varlena);
-  return OidOutputFunctionCall(output, value);
+  return OutputFunctionCall(const_cast<FmgrInfo *>(&column.output), value);
 }
 
 const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum) {
   Datum ignored;
-  return column_text(tuple, desc, attnum, getBaseType(TupleDescAttr(desc, attnum - 1)->atttypid), &ignored);
+  return column_text(tuple, desc, attnum, outputs_of(desc).columns[attnum - 1], &ignored);
 }
 
 int64 column_int8(HeapTuple tuple, TupleDesc desc, int attnum) {
@@ -153,16 +237,19 @@ int64 column_int8(HeapTuple tuple, TupleDesc desc, int attnum) {
 // every non-null column's "after"; a deleted one: its "before"); (Datum) 0 when none differs. Built
 // as a jsonb directly (no JSON text to parse).
 Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
+  const RowOutputs &outputs = outputs_of(desc);
   JsonbParseState *state = nullptr;
   (void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
   bool any = false;
-  for (int i = 0; i < desc->natts; i++) {
+  for (int k = 0; k < desc->natts; k++) {
+    const int i = outputs.order[k];
     const Form_pg_attribute att = TupleDescAttr(desc, i);
     if (att->attisdropped) continue;
-    const Oid base = getBaseType(att->atttypid);
+    const ColumnOutput &column = outputs.columns[i];
+    const Oid base = column.base;
     Datum old_datum, new_datum;
-    const char *old_text = column_text(before, desc, i + 1, base, &old_datum);
-    const char *new_text = column_text(after, desc, i + 1, base, &new_datum);
+    const char *old_text = column_text(before, desc, i + 1, column, &old_datum);
+    const char *new_text = column_text(after, desc, i + 1, column, &new_datum);
     const bool same = (old_text == nullptr && new_text == nullptr) ||
                       (old_text != nullptr && new_text != nullptr && strcmp(old_text, new_text) == 0);
     if (same || (before != nullptr && after == nullptr && old_text == nullptr)) continue;

@@ -2,6 +2,7 @@
 // searches: a hash partition by the key's hash modulo the greatest modulus, a list partition by
 // the value, a range partition by the greatest lower bound; else the default partition.
 #include "partition_routing.hpp"
+#include "slot_values.hpp"
 
 #include <limits>
 
@@ -50,7 +51,6 @@ HTAB *part_index_table() {
   return part_indexes;
 }
 
-bool integer_type(Oid type) { return type == INT2OID || type == INT4OID || type == INT8OID; }
 
 // Key column `i` of `key` as route_to_leaf reads it: a plain column, integer, built-in opclass.
 bool routable_key_column(PartitionKey key, int i) {

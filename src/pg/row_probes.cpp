@@ -14,6 +14,7 @@ extern "C" {
 
 #include "../core/kinds.hpp"
 #include "partition_routing.hpp"
+#include "slot_values.hpp"
 
 namespace autotime::pg {
 
@@ -42,8 +43,6 @@ bool has_row_security(Oid relid) {
   ReleaseSysCache(tuple);
   return rls;
 }
-
-bool integer_type(Oid type) { return type == INT2OID || type == INT4OID || type == INT8OID; }
 
 
 bool is_btree(Oid index_oid) {

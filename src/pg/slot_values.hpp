@@ -14,6 +14,9 @@ extern "C" {
 
 namespace autotime::pg {
 
+// The integer types column_integer reads (and the probes and partition routing take as keys).
+inline bool integer_type(Oid type) { return type == INT2OID || type == INT4OID || type == INT8OID; }
+
 inline std::optional<int64> column_integer(TupleTableSlot *slot, AttrNumber attnum) {
   bool isnull = false;
   const Datum value = slot_getattr(slot, attnum, &isnull);

@@ -130,6 +130,47 @@ bool columns_unchanged(TriggerData *trigger, TupleTableSlot *after, const AttrNu
   return unchanged;
 }
 
+// The row count a transition table, or a piece of one, of `rows` rows is registered with: bulk
+// plans are made for kBulkPlanRows whatever the statement's size.
+double plan_estimate(int64 rows, bool bulk) {
+  return bulk ? std::max<double>(static_cast<double>(rows), autotime::pg::kBulkPlanRows) : static_cast<double>(rows);
+}
+
+void register_new_rows(TriggerData *trigger, Tuplestorestate *rows, bool bulk) {
+  autotime::pg::register_rows(autotime::kNewTable.data(), nullptr, RelationGetRelid(trigger->tg_relation), rows,
+                              plan_estimate(tuplestore_tuple_count(rows), bulk));
+}
+
+// An INSERT or COPY of more than autotime.capture_chunk_rows rows is captured that many rows at a
+// time, each piece as if it were a statement of its own (which gets what one statement of all the
+// rows would: the differential tests hold one row at a time and many to agree). Each entry written
+// queues its foreign-key checks and row triggers as after-trigger events, kept in memory until the
+// statement that wrote it ends: one write per piece fires and frees them, so memory does not grow
+// with the rows inserted. The whole transition table is registered again afterwards.
+void capture_in_pieces(TriggerData *trigger, bool bulk) {
+  const Oid relid = RelationGetRelid(trigger->tg_relation);
+  Tuplestorestate *rows = trigger->tg_newtable;
+  TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(trigger->tg_relation), &TTSOpsMinimalTuple);
+  tuplestore_rescan(rows);
+  for (bool more = true; more;) {
+    Tuplestorestate *piece = tuplestore_begin_heap(false, false, work_mem);
+    int64 count = 0;
+    while (count < autotime::pg::capture_chunk_rows && (more = tuplestore_gettupleslot(rows, true, false, slot))) {
+      tuplestore_puttupleslot(piece, slot);
+      count++;
+    }
+    if (count > 0) {
+      register_new_rows(trigger, piece, bulk);
+      (void)autotime::pg::run_pipeline(relid, autotime::Driver::Insert, nullptr, nullptr, bulk, false,
+                                       capture_doing(trigger));
+    }
+    tuplestore_end(piece);
+  }
+  tuplestore_rescan(rows);
+  ExecDropSingleTupleTableSlot(slot);
+  register_new_rows(trigger, rows, bulk);
+}
+
 // Runs the relation's pipeline for `driver` over the registered transition tables. One inserted
 // row (the live case) is first checked against its kind's default qualification in C, then
 // decided by index probes where the tables allow it.
@@ -143,6 +184,10 @@ void run_step(TriggerData *trigger, autotime::Driver driver, bool bulk) {
     if (done) return;
   }
   ensure_capture_path();
+  if (driver == autotime::Driver::Insert && tuplestore_tuple_count(trigger->tg_newtable) > autotime::pg::capture_chunk_rows) {
+    capture_in_pieces(trigger, bulk);
+    return;
+  }
   (void)autotime::pg::run_pipeline(relid, driver, nullptr, nullptr, bulk, false, capture_doing(trigger));
 }
 
@@ -224,6 +269,8 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
   PG_END_TRY();
   capture_path_level = outer_path_level;
   if (failure == nullptr) return;
+  // The failure may have come from a piece of the rows (capture_in_pieces): all of them are recorded.
+  register_new_rows(trigger, trigger->tg_newtable, bulk);
 
   // The same parameters for either driver (statements.hpp).
   constexpr auto kRecord = autotime::Driver::RecordInsertFailures;
@@ -333,15 +380,13 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
 
   const int64 row_count = tuplestore_tuple_count(rows);
   const bool bulk = row_count > autotime::pg::kBulkRows;
-  const double estimate = bulk ? std::max<double>(row_count, autotime::pg::kBulkPlanRows) : row_count;
+  const double estimate = plan_estimate(row_count, bulk);
   SPI_connect();
   // One search_path for all the statements this capture runs, set when the first runs (a row
   // that can't qualify runs none); an error unwinds it.
   const int outer_path_level = capture_path_level;
   capture_path_level = -1;
-  if (trigger->tg_newtable != nullptr)
-    autotime::pg::register_rows(autotime::kNewTable.data(), nullptr, RelationGetRelid(trigger->tg_relation),
-                                trigger->tg_newtable, estimate);
+  if (trigger->tg_newtable != nullptr) register_new_rows(trigger, trigger->tg_newtable, bulk);
   if (trigger->tg_oldtable != nullptr)
     autotime::pg::register_rows(autotime::kOldTable.data(), nullptr, RelationGetRelid(trigger->tg_relation),
                                 trigger->tg_oldtable, estimate);

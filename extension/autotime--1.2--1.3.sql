@@ -2117,3 +2117,9 @@ $$;
 REVOKE ALL ON FUNCTION autotime.install_entry_triggers(regclass, jsonb) FROM PUBLIC;
 -- A table bound before 1.3 gets them now.
 SELECT autotime.install_entry_triggers(b.rel, b.columns) FROM autotime.bindings b WHERE b.role = 'time_entries';
+
+-- Whether an activity is already linked, by index probes from C (src/pg/ledger_probes.cpp): what
+-- backfill of one client asks of each of the client's activities, whatever the ledger holds.
+CREATE FUNCTION autotime.activity_linked(team_id bigint, kind text, source_id bigint, key_space text, source_key text)
+  RETURNS boolean AS 'MODULE_PATHNAME', 'autotime_activity_linked' LANGUAGE c STABLE;
+REVOKE ALL ON FUNCTION autotime.activity_linked(bigint, text, bigint, text, text) FROM PUBLIC;

@@ -52,6 +52,12 @@ CREATE INDEX activity_links_by_member_day ON autotime.activity_links (team_id, u
   WHERE worked IS NOT NULL;
 CREATE INDEX activity_links_in_sessions ON autotime.activity_links (team_id, session_entry_id) WHERE session_entry_id IS NOT NULL;
 
+-- Whether an activity is already linked, by index probes from C (src/pg/ledger_probes.cpp): what
+-- backfill of one client asks of each of the client's activities, whatever the ledger holds.
+CREATE FUNCTION autotime.activity_linked(team_id bigint, kind text, source_id bigint, key_space text, source_key text)
+  RETURNS boolean AS 'MODULE_PATHNAME', 'autotime_activity_linked' LANGUAGE c STABLE;
+REVOKE ALL ON FUNCTION autotime.activity_linked(bigint, text, bigint, text, text) FROM PUBLIC;
+
 -- Capture failures of teams with on_error = 'record', one row per activity (the latest failure).
 -- A backfill retries them and clears the rows of activities it links.
 CREATE TABLE autotime.capture_failures (

@@ -176,6 +176,14 @@ std::string source_step(const CaptureBinding &b, Driver driver) {
 std::string unlinked_step(const CaptureBinding &b, Driver driver) {
   const std::string eq(kEq);
   const std::string kind = literal_text(kind_name(b.kind));
+  const bool keyed = kind_shape(b.kind).keyed_by_provider_id;
+  // One client's activities (few, against a ledger that may hold every link of the team): one
+  // probe of each from C (autotime.activity_linked, src/pg/ledger_probes.cpp), which the planner
+  // can't make a hash of the team's links. It reads the ledger of 1.3 (released links, key spaces).
+  if (driver == Driver::BackfillClient && b.released_links && b.ledger_key_spaces)
+    return "SELECT a.* FROM " + std::string(kRowsTable) + " a WHERE NOT autotime.activity_linked(a.team_id, " + kind +
+           ", a.source_id, " + (b.key_space.empty() ? std::string("NULL::pg_catalog.text") : literal_text(b.key_space)) +
+           ", " + (keyed ? "a.source_key" : "NULL::pg_catalog.text") + ")";
   std::string sql = "SELECT a.* FROM " + std::string(kRowsTable) +
                     " a WHERE NOT EXISTS (SELECT 1 FROM autotime.activity_links l WHERE l.team_id" + eq +
                     "a.team_id AND l.kind" + eq + kind + " AND l.source_id" + eq + "a.source_id" + ledger_space(b, "l");
@@ -185,7 +193,7 @@ std::string unlinked_step(const CaptureBinding &b, Driver driver) {
   // A released link (its activity was deleted, and this row is it sent again) doesn't count.
   const std::string held = b.released_links ? " AND l.released_at IS NULL" : "";
   sql += held + ")";
-  if (kind_shape(b.kind).keyed_by_provider_id)
+  if (keyed)
     sql += " AND NOT EXISTS (SELECT 1 FROM autotime.activity_links k WHERE k.team_id" + eq + "a.team_id AND k.kind" + eq +
            kind + " AND k.source_key" + eq + "a.source_key" + (b.released_links ? " AND k.released_at IS NULL" : "") + ")";
   return sql;

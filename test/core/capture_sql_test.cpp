@@ -717,6 +717,33 @@ TEST(Pipeline, KeySpaceConfinesEveryLookupById) {
   EXPECT_TRUE(contains(sql_of(Driver::Delete), "OPERATOR(pg_catalog.=) ''::pg_catalog.text"));
 }
 
+// Backfill of one client skips linked activities by a probe per activity from C (what the ledger
+// holds doesn't matter), in the attachment's id space and, for texts, by provider key too; a
+// team's backfill (batches of an id range) keeps the anti-join, and so does a ledger from before
+// 1.3 (no released links or key spaces: the function doesn't exist there either).
+TEST(Pipeline, ClientBackfillProbesTheLedgerPerActivity) {
+  const auto unlinked = [](const CaptureBinding &b, Driver driver) {
+    for (const Step &step : capture_pipeline(b, driver))
+      if (step.name == "unlinked") return step.sql;
+    return std::string();
+  };
+  CaptureBinding call = reference_binding(Kind::Call);
+  call.ledger_key_spaces = true;
+  EXPECT_EQ(unlinked(call, Driver::BackfillClient),
+            "SELECT a.* FROM autotime_rows a WHERE NOT autotime.activity_linked(a.team_id, 'call'::pg_catalog.text, "
+            "a.source_id, NULL::pg_catalog.text, NULL::pg_catalog.text)");
+  call.key_space = "firm.voip_calls";
+  EXPECT_TRUE(contains(unlinked(call, Driver::BackfillClient),
+                       "a.source_id, 'firm.voip_calls'::pg_catalog.text, NULL::pg_catalog.text)"));
+  CaptureBinding text = reference_binding(Kind::Sms);
+  text.ledger_key_spaces = true;
+  EXPECT_TRUE(contains(unlinked(text, Driver::BackfillClient), "NULL::pg_catalog.text, a.source_key)"));
+  EXPECT_TRUE(contains(unlinked(call, Driver::BackfillTeam), "NOT EXISTS (SELECT 1 FROM autotime.activity_links l"));
+  EXPECT_FALSE(contains(unlinked(call, Driver::BackfillTeam), "activity_linked"));
+  call.ledger_key_spaces = false;
+  EXPECT_TRUE(contains(unlinked(call, Driver::BackfillClient), "NOT EXISTS (SELECT 1 FROM autotime.activity_links l"));
+}
+
 // Sessions (SPEC §6 session_gap_minutes). While no team uses them, no statement changes: the hot
 // path's prepared statements are the ones without sessions.
 TEST(Pipeline, SessionsOffLeaveEveryStatementAsItWas) {

@@ -1,0 +1,117 @@
+// Whether an activity is already linked, by index probes of autotime.activity_links from C: what
+// backfill of one client asks of each of the client's activities before it looks anything else up
+// (capture_sql.cpp unlinked_step). As an anti-join in SQL, planned for many rows, it hashed every
+// link of the team's kind, so a client's backfill cost what the team's ledger holds; the planner
+// can't choose a probe made here (bench/RESULTS.md "Backfill profiled").
+#include "boundary.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "executor/tuptable.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+}
+
+namespace {
+
+// The ledger, its two indexes, and the columns read from a link, looked up once per statement
+// (kept in the calling expression's fn_extra).
+struct Ledger {
+  Oid links = InvalidOid;
+  Oid by_source_id = InvalidOid;   // (team_id, kind, source_id)
+  Oid by_source_key = InvalidOid;  // the primary key (team_id, kind, source_key)
+  AttrNumber released_at = InvalidAttrNumber;
+  AttrNumber key_space = InvalidAttrNumber;
+};
+
+Oid ledger_relation(Oid schema, const char *name) {
+  const Oid relid = get_relname_relid(name, schema);
+  if (!OidIsValid(relid))
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("autotime's ledger has no relation \"%s\"", name),
+                    errhint("ALTER EXTENSION autotime UPDATE, or drop and create the extension again.")));
+  return relid;
+}
+
+const Ledger &ledger(FunctionCallInfo fcinfo) {
+  if (fcinfo->flinfo->fn_extra != nullptr) return *static_cast<const Ledger *>(fcinfo->flinfo->fn_extra);
+  auto *found = static_cast<Ledger *>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(Ledger)));
+  const Oid schema = get_namespace_oid("autotime", false);
+  found->links = ledger_relation(schema, "activity_links");
+  found->by_source_id = ledger_relation(schema, "activity_links_by_source_id");
+  found->by_source_key = ledger_relation(schema, "activity_links_one_per_activity");
+  found->released_at = get_attnum(found->links, "released_at");
+  found->key_space = get_attnum(found->links, "key_space");
+  if (found->released_at == InvalidAttrNumber || found->key_space == InvalidAttrNumber)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN), errmsg("autotime's ledger lacks the columns of 1.3"),
+                    errhint("ALTER EXTENSION autotime UPDATE.")));
+  fcinfo->flinfo->fn_extra = found;
+  return *found;
+}
+
+// True when `index` (team_id, kind, third) finds a link in force (not released) for which
+// `also(slot)` holds.
+template <class Also>
+bool link_found(Relation links, Oid index_oid, int64 team, text *kind, ScanKeyData third, AttrNumber released_at,
+                Also &&also) {
+  Relation index = index_open(index_oid, AccessShareLock);
+  ScanKeyData keys[3];
+  ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, INT8OID, InvalidOid, F_INT8EQ, Int64GetDatum(team));
+  ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, TEXTOID, index->rd_indcollation[1], F_TEXTEQ,
+                         PointerGetDatum(kind));
+  keys[2] = third;
+  IndexScanDesc scan = index_beginscan(links, index, GetActiveSnapshot(), 3, 0);
+  index_rescan(scan, keys, 3, nullptr, 0);
+  TupleTableSlot *slot = table_slot_create(links, nullptr);
+  bool found = false;
+  while (!found && index_getnext_slot(scan, ForwardScanDirection, slot)) {
+    bool released_null = false;
+    (void)slot_getattr(slot, released_at, &released_null);
+    found = released_null && also(slot);
+  }
+  ExecDropSingleTupleTableSlot(slot);
+  index_endscan(scan);
+  index_close(index, NoLock);
+  return found;
+}
+
+}  // namespace
+
+// autotime.activity_linked(team_id, kind, source_id, key_space, source_key): a link in force names
+// the activity's id in its id space (key_space NULL: the kind's default space), or, when
+// source_key is given (a text keyed by its provider id), its key. The same as the SQL anti-join
+// it replaces; the claim still decides, this only spares the lookups of linked activities.
+AUTOTIME_SQL_FUNCTION(autotime_activity_linked) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2)) PG_RETURN_BOOL(false);
+  const Ledger &l = ledger(fcinfo);
+  const int64 team = PG_GETARG_INT64(0);
+  text *kind = PG_GETARG_TEXT_PP(1);
+  const int64 source_id = PG_GETARG_INT64(2);
+  text *space = PG_ARGISNULL(3) ? nullptr : PG_GETARG_TEXT_PP(3);
+  Relation links = table_open(l.links, AccessShareLock);
+
+  ScanKeyData by_id;
+  ScanKeyEntryInitialize(&by_id, 0, 3, BTEqualStrategyNumber, INT8OID, InvalidOid, F_INT8EQ, Int64GetDatum(source_id));
+  const Oid collation = get_typcollation(TEXTOID);
+  bool linked = link_found(links, l.by_source_id, team, kind, by_id, l.released_at, [&](TupleTableSlot *slot) {
+    bool isnull = false;
+    const Datum link_space = slot_getattr(slot, l.key_space, &isnull);
+    if (space == nullptr || isnull) return space == nullptr && isnull;
+    return DatumGetBool(DirectFunctionCall2Coll(texteq, collation, link_space, PointerGetDatum(space)));
+  });
+  if (!linked && !PG_ARGISNULL(4)) {
+    Relation key_index = index_open(l.by_source_key, AccessShareLock);
+    ScanKeyData by_key;
+    ScanKeyEntryInitialize(&by_key, 0, 3, BTEqualStrategyNumber, TEXTOID, key_index->rd_indcollation[2], F_TEXTEQ,
+                           PG_GETARG_DATUM(4));
+    index_close(key_index, NoLock);
+    linked = link_found(links, l.by_source_key, team, kind, by_key, l.released_at, [](TupleTableSlot *) { return true; });
+  }
+  table_close(links, NoLock);
+  PG_RETURN_BOOL(linked);
+}

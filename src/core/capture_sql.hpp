@@ -52,6 +52,12 @@ struct CaptureBinding {
   // The source has a valid, non-partial B-tree index led by team_id: a client's teams are found by skipping
   // from team to team through it (one probe per team), not by reading the whole table.
   bool source_team_index = false;
+  // The statements are planned for many rows (a bulk capture, a backfill, a report): the team's
+  // settings (one row per team) are joined once per statement instead of probed per row, and so
+  // are the members when join_members (their table is small: a probe of it would be a sequential
+  // scan restarted per row).
+  bool many_rows = false;
+  bool join_members = false;
 };
 
 

@@ -213,6 +213,8 @@ char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_gro
     binding.team_codes = raw.team_codes;
     binding.sessions = raw.sessions;
     binding.source_team_index = raw.source_team_index;
+    binding.many_rows = raw.many_rows;
+    binding.join_members = raw.join_members;
     std::string flat;
     for (const Step &step : merge_same_owner_steps(capture_pipeline(binding, driver), owner_group)) {
       flat += step.name + "\x1e" + std::to_string(static_cast<int>(step.run_as)) + "\x1e" + step.output + "\x1e" +

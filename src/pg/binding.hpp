@@ -32,6 +32,8 @@ struct RawBinding {
   bool team_codes = false;
   bool sessions = false;
   bool source_team_index = false;
+  bool many_rows = false;
+  bool join_members = false;
   const char *key_space = nullptr;
   const char *kind = nullptr;
   const char *qualifies = nullptr;

@@ -2,6 +2,9 @@
 #include "plan_cache.hpp"
 
 extern "C" {
+#include "access/table.h"
+#include "catalog/pg_inherits.h"
+#include "storage/bufmgr.h"
 #include "utils/inval.h"
 #include "utils/syscache.h"
 }
@@ -39,6 +42,31 @@ void invalidate_plans(Datum, Oid relid) {
 
 void invalidate_all_plans(Datum, int, uint32) { invalidate_plans((Datum)0, InvalidOid); }
 
+
+// A members table this small (its pages, partitions summed) is joined once per statement in plans
+// for many rows; a larger one, or a view or foreign table (size unknown), keeps per-row probes,
+// which read only the activities' members. (A table that grows past it keeps its plans until they
+// are rebuilt: after its next VACUUM or ANALYZE, or DDL; either plan gives the same rows.)
+constexpr BlockNumber kJoinedMembersPages = 32;
+
+bool small_table(Oid relid) {
+  List *relids = find_all_inheritors(relid, AccessShareLock, nullptr);
+  BlockNumber pages = 0;
+  bool small = true;
+  ListCell *cell;
+  foreach (cell, relids) {
+    Relation rel = table_open(lfirst_oid(cell), NoLock);
+    const char relkind = rel->rd_rel->relkind;
+    if (RELKIND_HAS_STORAGE(relkind))
+      pages += RelationGetNumberOfBlocks(rel);
+    else if (relkind != RELKIND_PARTITIONED_TABLE)
+      small = false;
+    table_close(rel, NoLock);
+    if (!small || pages > kJoinedMembersPages) break;
+  }
+  list_free(relids);
+  return small && pages <= kJoinedMembersPages;
+}
 
 CapturePlans *plans_for(Oid relid) {
   if (plan_cache == nullptr) {
@@ -94,6 +122,8 @@ const PreparedPipeline *capture_pipeline_for(Oid relid, Driver driver, bool bulk
   raw.case_fallbacks = (features & kCaseFallbacks) != 0;
   raw.team_codes = (features & kTeamCodes) != 0;
   raw.sessions = (features & kSessions) != 0;
+  raw.many_rows = bulk || plans_many_rows(driver);
+  raw.join_members = raw.many_rows && small_table(raw.roles[2].relid);
   check_attachment_still_fits(raw.source.relid);
   // Steps of the same role may share a statement (merge_same_owner_steps): the roles, by RunAs.
   Oid owners[kRunAsCount];

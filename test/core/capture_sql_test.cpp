@@ -604,6 +604,33 @@ TEST(Pipeline, TextsAreKeyedByProviderMessageId) {
   }
 }
 
+// Planned for many rows, the team's settings are joined once per statement, and the members too
+// when their table is small (join_members); otherwise both stay per-row LATERAL ... LIMIT 1 probes.
+TEST(Pipeline, BulkPlansJoinMembersAndSettingsOnce) {
+  for (Kind kind : kAllKinds) {
+    CaptureBinding b = reference_binding(kind);
+    const auto find = [](const std::vector<Step> &steps, const std::string &name) {
+      for (const Step &step : steps)
+        if (step.name == name) return step.sql;
+      return std::string();
+    };
+    const auto few = capture_pipeline(b, Driver::Insert);
+    EXPECT_TRUE(contains(find(few, "members"), "LEFT JOIN LATERAL (SELECT")) << kind_name(kind);
+    EXPECT_TRUE(contains(find(few, "decide"), "LEFT JOIN LATERAL (SELECT s.* FROM autotime.team_settings s")) << kind_name(kind);
+    b.many_rows = true;
+    EXPECT_TRUE(contains(find(capture_pipeline(b, Driver::Insert), "members"), "LEFT JOIN LATERAL (SELECT")) << kind_name(kind);
+    b.join_members = true;
+    const auto many = capture_pipeline(b, Driver::Insert);
+    const std::string members = find(many, "members"), decide = find(many, "decide");
+    EXPECT_FALSE(contains(members, "LATERAL")) << members;
+    EXPECT_TRUE(contains(members, "(SELECT DISTINCT ON (1, 2) m.\"team_id\" AS member_team_id")) << members;
+    EXPECT_TRUE(contains(members, "mem ON mem.member_team_id OPERATOR(pg_catalog.=) a.team_id AND mem.member_user_id "
+                                  "OPERATOR(pg_catalog.=) a.user_id")) << members;
+    EXPECT_TRUE(contains(decide, "LEFT JOIN autotime.team_settings st ON st.team_id OPERATOR(pg_catalog.=) f.team_id"))
+        << decide;
+  }
+}
+
 // Steps of one role share a statement: with every table owned by the extension's owner, an insert
 // is decided in one statement and written in another; with every owner different, nothing merges.
 TEST(Pipeline, SameOwnerStepsMergeIntoOneStatement) {

@@ -79,6 +79,19 @@ SELECT string_agg(format('%s|%s|%s|%s|%s', entry, user_id, work_date, minutes, a
          AS same_entries,
        pg_temp.outcomes() = :'outcomes_in_pieces' AS same_outcomes FROM pg_temp.captured();
 
+-- Two texts of one provider key (a replayed webhook) in one statement get one entry either way.
+-- Within one piece the lower id is captured; in different pieces the earlier piece's text, as
+-- when the rows are inserted one at a time.
+SET autotime.capture_chunk_rows = 1;
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, provider_message_id, sent_at) VALUES
+  (2, 31, 200, 20, 'outbound', 'sent', 'SM-in-pieces', '2026-03-13 10:00+00'),
+  (2, 30, 200, 20, 'outbound', 'sent', 'SM-in-pieces', '2026-03-13 10:00+00');
+RESET autotime.capture_chunk_rows;
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, provider_message_id, sent_at) VALUES
+  (2, 33, 200, 20, 'outbound', 'sent', 'SM-whole', '2026-03-13 11:00+00'),
+  (2, 32, 200, 20, 'outbound', 'sent', 'SM-whole', '2026-03-13 11:00+00');
+SELECT source_id FROM time_entries WHERE team_id = 2 AND work_date = '2026-03-13' ORDER BY source_id;
+
 -- A failure in the second piece, with on_error = 'record': the whole statement's capture is undone
 -- and every one of its rows recorded (not only the failing piece's), the calls kept.
 UPDATE autotime.team_settings SET on_error = 'record', daily_cap_minutes = NULL WHERE team_id = 1;

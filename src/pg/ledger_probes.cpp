@@ -54,17 +54,17 @@ const Ledger &ledger(FunctionCallInfo fcinfo) {
   return *found;
 }
 
-// True when `index` (team_id, kind, third) finds a link in force (not released) for which
-// `also(slot)` holds.
+// True when `index` (team_id, kind, third) finds a link in force (not released) whose third key
+// column equals `third` (of `type`, compared by `equal`) and for which `also(slot)` holds.
 template <class Also>
-bool link_found(Relation links, Oid index_oid, int64 team, text *kind, ScanKeyData third, AttrNumber released_at,
-                Also &&also) {
+bool link_found(Relation links, Oid index_oid, int64 team, text *kind, Oid type, RegProcedure equal, Datum third,
+                AttrNumber released_at, Also &&also) {
   Relation index = index_open(index_oid, AccessShareLock);
   ScanKeyData keys[3];
   ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, INT8OID, InvalidOid, F_INT8EQ, Int64GetDatum(team));
   ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, TEXTOID, index->rd_indcollation[1], F_TEXTEQ,
                          PointerGetDatum(kind));
-  keys[2] = third;
+  ScanKeyEntryInitialize(&keys[2], 0, 3, BTEqualStrategyNumber, type, index->rd_indcollation[2], equal, third);
   IndexScanDesc scan = index_beginscan(links, index, GetActiveSnapshot(), 3, 0);
   index_rescan(scan, keys, 3, nullptr, 0);
   TupleTableSlot *slot = table_slot_create(links, nullptr);
@@ -95,23 +95,18 @@ AUTOTIME_SQL_FUNCTION(autotime_activity_linked) {
   text *space = PG_ARGISNULL(3) ? nullptr : PG_GETARG_TEXT_PP(3);
   Relation links = table_open(l.links, AccessShareLock);
 
-  ScanKeyData by_id;
-  ScanKeyEntryInitialize(&by_id, 0, 3, BTEqualStrategyNumber, INT8OID, InvalidOid, F_INT8EQ, Int64GetDatum(source_id));
   const Oid collation = get_typcollation(TEXTOID);
-  bool linked = link_found(links, l.by_source_id, team, kind, by_id, l.released_at, [&](TupleTableSlot *slot) {
-    bool isnull = false;
-    const Datum link_space = slot_getattr(slot, l.key_space, &isnull);
-    if (space == nullptr || isnull) return space == nullptr && isnull;
-    return DatumGetBool(DirectFunctionCall2Coll(texteq, collation, link_space, PointerGetDatum(space)));
-  });
-  if (!linked && !PG_ARGISNULL(4)) {
-    Relation key_index = index_open(l.by_source_key, AccessShareLock);
-    ScanKeyData by_key;
-    ScanKeyEntryInitialize(&by_key, 0, 3, BTEqualStrategyNumber, TEXTOID, key_index->rd_indcollation[2], F_TEXTEQ,
-                           PG_GETARG_DATUM(4));
-    index_close(key_index, NoLock);
-    linked = link_found(links, l.by_source_key, team, kind, by_key, l.released_at, [](TupleTableSlot *) { return true; });
-  }
+  bool linked = link_found(links, l.by_source_id, team, kind, INT8OID, F_INT8EQ, Int64GetDatum(source_id),
+                           l.released_at, [&](TupleTableSlot *slot) {
+                             bool isnull = false;
+                             const Datum link_space = slot_getattr(slot, l.key_space, &isnull);
+                             if (space == nullptr || isnull) return space == nullptr && isnull;
+                             return DatumGetBool(
+                                 DirectFunctionCall2Coll(texteq, collation, link_space, PointerGetDatum(space)));
+                           });
+  if (!linked && !PG_ARGISNULL(4))
+    linked = link_found(links, l.by_source_key, team, kind, TEXTOID, F_TEXTEQ, PointerGetDatum(PG_GETARG_TEXT_PP(4)),
+                        l.released_at, [](TupleTableSlot *) { return true; });
   table_close(links, NoLock);
   PG_RETURN_BOOL(linked);
 }

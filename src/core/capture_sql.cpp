@@ -400,10 +400,27 @@ std::string entry_space_value(const CaptureBinding &b) {
   return ", " + quote_literal(b.key_space);
 }
 
+// An entry that already exists for the activity (by the entries' unique key on it: the extension
+// dropped and created again over existing entries, whose links were lost) is kept as it is, and
+// the link just claimed points at it. Only that key is the arbiter: another unique key of the
+// firm's refusing the entry raises, as its checks and triggers do (recorded under on_error =
+// 'record'), instead of leaving a claimed link without an entry.
+std::string on_entry_conflict(const CaptureBinding &b) {
+  const BoundRelation &e = b.time_entries;
+  switch (b.entries_activity_key) {
+    case EntryActivityKey::None: return "";
+    case EntryActivityKey::KindAndId:
+      return " ON CONFLICT (" + e.column("team_id") + ", " + e.column("source_kind") + ", " + e.column("source_id") +
+             ") DO NOTHING";
+    case EntryActivityKey::KindIdAndTable:
+      return " ON CONFLICT (" + e.column("team_id") + ", " + e.column("source_kind") + ", " + e.column("source_id") +
+             ", " + e.column("source_table") + ") DO NOTHING";
+  }
+  throw std::logic_error("unknown entries key");
+}
+
 // The write step (as the entries table's owner): plain values in, the bound table's own
-// defaults, checks and triggers run with its owner's rights. An entry that already exists for the
-// activity (its unique key: the extension dropped and created again over existing entries, whose
-// links were lost) is kept as it is, and the link just claimed now points at it. 'draft' and the kind stay untyped
+// defaults, checks and triggers run with its owner's rights. 'draft' and the kind stay untyped
 // literals so they coerce to the bound column's type (text or an enum).
 std::string write_step(const CaptureBinding &b, std::string_view from) {
   return "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) +
@@ -411,7 +428,7 @@ std::string write_step(const CaptureBinding &b, std::string_view from) {
          "'draft', c.rate, " + quote_literal(kind_name(b.kind)) + ", c.source_id" + entry_space_value(b) +
          (b.entries_have_codes ? ", c.activity_code" : "") + " FROM " +
          std::string(from) +
-         " c ON CONFLICT DO NOTHING";
+         " c" + on_entry_conflict(b);
 }
 
 // The entry of this kind made for activity r (r.team_id, r.source_id), only while it is a draft.
@@ -914,7 +931,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                "INSERT INTO " + b.time_entries.qualified_name + " (" + entry_columns(b) + ") SELECT " + values +
                    "'draft', " + value("rate") + ", " + quote_literal(kind_name(b.kind)) + ", " + value("source_id") +
                    entry_space_value(b) + (b.entries_have_codes ? ", c.activity_code" : "") + " FROM " +
-                   std::string(kClaimTable) + " c ON CONFLICT DO NOTHING",
+                   std::string(kClaimTable) + " c" + on_entry_conflict(b),
                ""}};
     }
   }

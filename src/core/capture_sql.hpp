@@ -24,6 +24,10 @@ struct BoundRelation {
   std::string column(std::string_view contract_column) const;
 };
 
+// Which unique key of the entries table tells an activity's entry apart: none (an entry is
+// written for every claimed link), (team_id, source_kind, source_id), or those and source_table.
+enum class EntryActivityKey { None, KindAndId, KindIdAndTable };
+
 struct CaptureBinding {
   Kind kind = Kind::Call;
   BoundRelation source;
@@ -39,6 +43,10 @@ struct CaptureBinding {
   std::string key_space;
   bool ledger_key_spaces = false;  // activity_links.key_space exists (1.3 and later)
   bool entries_name_table = false;  // the entries table has a source_table column
+  // The entries table's unique key on the activity, by which the write keeps an entry the activity
+  // already has (ON CONFLICT on exactly that key; any other unique key of the table refusing an
+  // entry is a capture error, never a silent skip).
+  EntryActivityKey entries_activity_key = EntryActivityKey::None;
   bool billing_increments = false;  // team_settings.billing_increment_minutes exists (1.3 and later)
   bool daily_caps = false;  // some team has daily_cap_minutes: captures count a member's day
   bool case_fallbacks = false;  // some team has a case_fallback other than latest_open (SPEC §7)

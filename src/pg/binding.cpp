@@ -57,7 +57,22 @@ RawBinding load_binding(Oid relid) {
       "OPERATOR(pg_catalog.=) i.indexrelid JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam AND "
       "am.amname OPERATOR(pg_catalog.=) 'btree' WHERE i.indrelid OPERATOR(pg_catalog.=) r.rel AND "
       "i.indisvalid AND i.indpred IS NULL AND t.attname OPERATOR(pg_catalog.=) COALESCE(r.columns "
-      "OPERATOR(pg_catalog.->>) 'team_id', 'team_id')) FROM ("
+      "OPERATOR(pg_catalog.->>) 'team_id', 'team_id')), "
+      // The entries' unique key on the activity (EntryActivityKey): one ON CONFLICT can name as
+      // its arbiter (valid, immediate, no predicate or expression), of exactly those columns.
+      "CASE WHEN r.role OPERATOR(pg_catalog.=) 'time_entries' THEN (SELECT COALESCE(pg_catalog.max(CASE "
+      "WHEN k.cols OPERATOR(pg_catalog.@>) k.want AND k.cols OPERATOR(pg_catalog.<@) k.want THEN 1 "
+      "WHEN k.cols OPERATOR(pg_catalog.@>) k.want_table AND k.cols OPERATOR(pg_catalog.<@) k.want_table THEN 2 END), 0) "
+      "FROM (SELECT ARRAY(SELECT a.attname::pg_catalog.text FROM pg_catalog.unnest(i.indkey::pg_catalog.int2[]) x "
+      "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid AND a.attnum "
+      "OPERATOR(pg_catalog.=) x) AS cols, ARRAY[COALESCE(r.columns OPERATOR(pg_catalog.->>) 'team_id', 'team_id'), "
+      "COALESCE(r.columns OPERATOR(pg_catalog.->>) 'source_kind', 'source_kind'), COALESCE(r.columns "
+      "OPERATOR(pg_catalog.->>) 'source_id', 'source_id')] AS want, ARRAY[COALESCE(r.columns OPERATOR(pg_catalog.->>) "
+      "'team_id', 'team_id'), COALESCE(r.columns OPERATOR(pg_catalog.->>) 'source_kind', 'source_kind'), "
+      "COALESCE(r.columns OPERATOR(pg_catalog.->>) 'source_id', 'source_id'), COALESCE(r.columns "
+      "OPERATOR(pg_catalog.->>) 'source_table', 'source_table')] AS want_table FROM pg_catalog.pg_index i "
+      "WHERE i.indrelid OPERATOR(pg_catalog.=) r.rel AND i.indisunique AND i.indisvalid AND i.indimmediate "
+      "AND i.indpred IS NULL AND i.indexprs IS NULL) k) ELSE 0 END FROM ("
       "SELECT 'source'::pg_catalog.text AS role, a.source AS rel, a.kind, a.qualifies, a.columns, "
       "pg_catalog.to_jsonb(a) OPERATOR(pg_catalog.->>) 'key_space' AS key_space "
       "FROM autotime.attachments a WHERE a.source OPERATOR(pg_catalog.=) $1 "
@@ -107,6 +122,7 @@ RawBinding load_binding(Oid relid) {
     if (rel == &binding.roles[0]) {
       binding.entries_name_table = DatumGetBool(SPI_getbinval(tuple, desc, 12, &isnull));
       binding.entries_have_codes = DatumGetBool(SPI_getbinval(tuple, desc, 15, &isnull));
+      binding.entries_activity_key = DatumGetInt32(SPI_getbinval(tuple, desc, 17, &isnull));
     }
     rel->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
     rel->qualified_name = SPI_getvalue(tuple, desc, 3);
@@ -205,6 +221,7 @@ char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_gro
     binding.key_space = raw.key_space == nullptr ? "" : raw.key_space;
     binding.ledger_key_spaces = raw.ledger_key_spaces;
     binding.entries_name_table = raw.entries_name_table;
+    binding.entries_activity_key = static_cast<EntryActivityKey>(raw.entries_activity_key);
     binding.billing_increments = raw.billing_increments;
     binding.daily_caps = raw.daily_caps;
     binding.case_fallbacks = raw.case_fallbacks;

@@ -24,6 +24,7 @@ struct RawBinding {
   bool released_links = false;
   bool ledger_key_spaces = false;
   bool entries_name_table = false;
+  int entries_activity_key = 0;  // EntryActivityKey, as read from the catalog
   bool billing_increments = false;
   bool daily_caps = false;
   bool case_fallbacks = false;

@@ -483,6 +483,28 @@ TEST(Pipeline, CaptureClaimsTheLinkThenWritesTheEntry) {
     }
 }
 
+// The entries write keeps an entry the activity already has by the entries' key on the activity,
+// and by no other key: a firm's own unique key refusing an entry must raise, not skip it.
+TEST(Pipeline, EntryWriteSkipsOnlyTheActivitysOwnEntry) {
+  const auto write_of = [](CaptureBinding b, Driver driver) { return capture_pipeline(b, driver).back().sql; };
+  for (Driver driver : {Driver::Insert, Driver::Update, Driver::BackfillClient, Driver::BackfillTeam, Driver::ClaimLink}) {
+    CaptureBinding b = reference_binding(Kind::Sms);
+    EXPECT_FALSE(contains(write_of(b, driver), "ON CONFLICT")) << driver_name(driver);
+    b.entries_activity_key = EntryActivityKey::KindAndId;
+    EXPECT_TRUE(contains(write_of(b, driver), " c ON CONFLICT (\"team_id\", \"source_kind\", \"source_id\") DO NOTHING"))
+        << driver_name(driver);
+    b.entries_name_table = true;
+    b.entries_activity_key = EntryActivityKey::KindIdAndTable;
+    EXPECT_TRUE(contains(write_of(b, driver),
+                         " c ON CONFLICT (\"team_id\", \"source_kind\", \"source_id\", \"source_table\") DO NOTHING"))
+        << driver_name(driver);
+    CaptureBinding mapped = mapped_binding(Kind::Sms);
+    mapped.entries_activity_key = EntryActivityKey::KindAndId;
+    EXPECT_TRUE(contains(write_of(mapped, driver), "ON CONFLICT (\"te_team_id\", \"te_source_kind\", \"te_source_id\")"))
+        << driver_name(driver);
+  }
+}
+
 TEST(Pipeline, StatementsAreBalancedAndSingle) {
   for (Kind kind : kAllKinds)
     for (Driver driver : kAllDrivers)

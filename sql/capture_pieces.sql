@@ -1,7 +1,7 @@
--- An INSERT or COPY of more rows than autotime.capture_chunk_rows is captured that many rows at a
--- time (so that memory doesn't grow with a 10M-row COPY): the pieces must get exactly what one
--- capture of all the rows gets, sessions and daily caps that span pieces included, and a failure
--- in any piece must record every row of the statement (on_error = 'record').
+-- An INSERT or COPY (or an UPDATE, a DELETE) of more rows than autotime.capture_chunk_rows is
+-- captured that many rows at a time (so that memory doesn't grow with a 10M-row COPY): the pieces
+-- must get exactly what one capture of all the rows gets, sessions and daily caps that span pieces
+-- included, and a failure in any piece must record every row of the statement (on_error = 'record').
 \i test/fixtures/small_firm.sql
 UPDATE autotime.team_settings SET session_gap_minutes = 10, daily_cap_minutes = 60 WHERE team_id = 1;
 
@@ -115,3 +115,71 @@ DROP TRIGGER refuse_call_105 ON firm.time_entries;
 SELECT autotime.backfill_automatic_time(100) AS backfilled;
 SELECT count(*) AS failures_left FROM autotime.capture_failures;
 RESET autotime.capture_chunk_rows;
+
+-- An UPDATE and a DELETE of more rows than the setting are captured in pieces too, an UPDATE's old
+-- and new rows split in step: queued texts sent by one UPDATE (Ann's and Cy's sessions spanning
+-- pieces), calls moved to another case, four of them renumbered (their drafts follow), then four
+-- texts deleted, the last two of each session (both shrink). In pieces of 3 and whole: the same
+-- entries, sessions and outcomes.
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, sent_at)
+SELECT 1, 40 + i, 100, CASE WHEN i % 2 = 0 THEN 10 ELSE 12 END, 'outbound', 'queued',
+       '2026-03-14 10:00-04'::timestamptz + i * interval '4 minutes'
+  FROM generate_series(1, 10) i;
+CREATE FUNCTION firm.count_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_catalog.set_config('pieces.changes', (pg_catalog.current_setting('pieces.changes')::int + 1)::text, false);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER count_changes AFTER UPDATE OR DELETE ON firm.time_entries FOR EACH STATEMENT
+  EXECUTE FUNCTION firm.count_changes();
+CREATE FUNCTION pg_temp.change() RETURNS TABLE (statement text, entry_inserts int, entry_changes int) LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('pieces.writes', '0', false), set_config('pieces.changes', '0', false);
+  UPDATE firm.sms SET status = 'sent' WHERE team_id = 1 AND id BETWEEN 41 AND 50;
+  RETURN QUERY SELECT 'texts sent', current_setting('pieces.writes')::int, current_setting('pieces.changes')::int;
+  PERFORM set_config('pieces.writes', '0', false), set_config('pieces.changes', '0', false);
+  UPDATE firm.calls SET case_id = 1000 WHERE team_id = 1 AND id BETWEEN 101 AND 107;
+  RETURN QUERY SELECT 'calls moved', current_setting('pieces.writes')::int, current_setting('pieces.changes')::int;
+  PERFORM set_config('pieces.writes', '0', false), set_config('pieces.changes', '0', false);
+  UPDATE firm.calls SET id = id + 100 WHERE team_id = 1 AND id BETWEEN 101 AND 104;
+  RETURN QUERY SELECT 'calls renumbered', current_setting('pieces.writes')::int, current_setting('pieces.changes')::int;
+  PERFORM set_config('pieces.writes', '0', false), set_config('pieces.changes', '0', false);
+  DELETE FROM firm.sms WHERE team_id = 1 AND id IN (46, 47, 49, 50);
+  RETURN QUERY SELECT 'texts deleted', current_setting('pieces.writes')::int, current_setting('pieces.changes')::int;
+END $$;
+BEGIN;
+SET LOCAL autotime.capture_chunk_rows = 3;
+SELECT * FROM pg_temp.change();
+SELECT * FROM pg_temp.captured() WHERE entry ~ '^1 (sms 4.|call 10.|call 20.)$';
+SELECT string_agg(source_id || ' on ' || case_id, ', ' ORDER BY source_id) AS call_cases_in_pieces
+  FROM time_entries WHERE team_id = 1 AND source_kind = 'call' AND source_id > 100 \gset
+SELECT :'call_cases_in_pieces' AS call_cases;
+SELECT string_agg(format('%s|%s|%s|%s|%s', entry, user_id, work_date, minutes, activities), '; ') AS in_pieces,
+       pg_temp.outcomes() AS outcomes_in_pieces FROM pg_temp.captured() \gset
+ROLLBACK;
+SELECT * FROM pg_temp.change();
+SELECT string_agg(format('%s|%s|%s|%s|%s', entry, user_id, work_date, minutes, activities), '; ') = :'in_pieces'
+         AS same_entries,
+       pg_temp.outcomes() = :'outcomes_in_pieces' AS same_outcomes,
+       (SELECT string_agg(source_id || ' on ' || case_id, ', ' ORDER BY source_id) FROM time_entries
+         WHERE team_id = 1 AND source_kind = 'call' AND source_id > 100) = :'call_cases_in_pieces' AS same_cases
+  FROM pg_temp.captured();
+
+-- A failure in a later piece of an UPDATE (on_error = 'record') records every row of the statement.
+CREATE FUNCTION firm.refuse_call_305() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.source_kind = 'call' AND NEW.source_id = 305 THEN
+    RAISE EXCEPTION 'billing refuses call 305' USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_call_305 BEFORE INSERT ON firm.time_entries FOR EACH ROW EXECUTE FUNCTION firm.refuse_call_305();
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at)
+SELECT 1, id, 100, 10, 'outbound', 'ringing', '2026-03-15 09:00-04'::timestamptz + (id - 300) * interval '1 hour'
+  FROM generate_series(301, 305) id ORDER BY id;
+SET autotime.capture_chunk_rows = 2;
+UPDATE calls SET status = 'completed' WHERE team_id = 1 AND id BETWEEN 301 AND 305;
+RESET autotime.capture_chunk_rows;
+SELECT (SELECT count(*) FROM calls WHERE id > 300 AND status = 'completed') AS calls_completed,
+       (SELECT count(*) FROM time_entries WHERE source_kind = 'call' AND source_id > 300) AS entries,
+       (SELECT string_agg(source_id::text, ',' ORDER BY source_id) FROM autotime.capture_failures) AS recorded;

@@ -136,39 +136,68 @@ double plan_estimate(int64 rows, bool bulk) {
   return bulk ? std::max<double>(static_cast<double>(rows), autotime::pg::kBulkPlanRows) : static_cast<double>(rows);
 }
 
-void register_new_rows(TriggerData *trigger, Tuplestorestate *rows, bool bulk) {
-  autotime::pg::register_rows(autotime::kNewTable.data(), nullptr, RelationGetRelid(trigger->tg_relation), rows,
-                              plan_estimate(tuplestore_tuple_count(rows), bulk));
+// Registers the new and old rows (either may be nullptr) as the statement's transition tables.
+void register_transition_rows(TriggerData *trigger, Tuplestorestate *new_rows, Tuplestorestate *old_rows, bool bulk) {
+  const Oid relid = RelationGetRelid(trigger->tg_relation);
+  if (new_rows != nullptr)
+    autotime::pg::register_rows(autotime::kNewTable.data(), nullptr, relid, new_rows,
+                                plan_estimate(tuplestore_tuple_count(new_rows), bulk));
+  if (old_rows != nullptr)
+    autotime::pg::register_rows(autotime::kOldTable.data(), nullptr, relid, old_rows,
+                                plan_estimate(tuplestore_tuple_count(old_rows), bulk));
 }
 
-// An INSERT or COPY of more than autotime.capture_chunk_rows rows is captured that many rows at a
-// time, each piece as if it were a statement of its own (which gets what one statement of all the
-// rows would: the differential tests hold one row at a time and many to agree). Each entry written
-// queues its foreign-key checks and row triggers as after-trigger events, kept in memory until the
-// statement that wrote it ends: one write per piece fires and frees them, so memory does not grow
-// with the rows inserted. The whole transition table is registered again afterwards.
-void capture_in_pieces(TriggerData *trigger, bool bulk) {
+void register_statement_rows(TriggerData *trigger, bool bulk) {
+  register_transition_rows(trigger, trigger->tg_newtable, trigger->tg_oldtable, bulk);
+}
+
+// Moves up to `limit` rows from `rows` (read forward) into `piece`; false when `rows` ran out.
+bool take_rows(Tuplestorestate *rows, Tuplestorestate *piece, TupleTableSlot *slot, int64 limit, int64 *taken) {
+  for (*taken = 0; *taken < limit; ++*taken) {
+    if (!tuplestore_gettupleslot(rows, true, false, slot)) return false;
+    tuplestore_puttupleslot(piece, slot);
+  }
+  return true;
+}
+
+// A statement that writes more than autotime.capture_chunk_rows rows (an INSERT or COPY, an
+// UPDATE, a DELETE) is captured that many rows at a time, each piece as if it were a statement of
+// its own (which gets what one statement of all the rows would: the differential tests hold one
+// row at a time and many to agree). Each entry written, moved or deleted queues its foreign-key
+// checks and row triggers as after-trigger events, kept in memory until the statement that wrote
+// it ends: one statement per piece fires and frees them, so memory does not grow with the rows.
+// An UPDATE's old and new rows are paired by position (capture_sql.cpp), so both are split in
+// step. The whole transition tables are registered again afterwards.
+void capture_in_pieces(TriggerData *trigger, autotime::Driver driver, bool bulk) {
   const Oid relid = RelationGetRelid(trigger->tg_relation);
-  Tuplestorestate *rows = trigger->tg_newtable;
+  Tuplestorestate *new_rows = trigger->tg_newtable, *old_rows = trigger->tg_oldtable;
   TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(trigger->tg_relation), &TTSOpsMinimalTuple);
-  tuplestore_rescan(rows);
+  for (Tuplestorestate *rows : {new_rows, old_rows})
+    if (rows != nullptr) tuplestore_rescan(rows);
   for (bool more = true; more;) {
-    Tuplestorestate *piece = tuplestore_begin_heap(false, false, work_mem);
-    int64 count = 0;
-    while (count < autotime::pg::capture_chunk_rows && (more = tuplestore_gettupleslot(rows, true, false, slot))) {
-      tuplestore_puttupleslot(piece, slot);
-      count++;
+    Tuplestorestate *new_piece = new_rows == nullptr ? nullptr : tuplestore_begin_heap(false, false, work_mem);
+    Tuplestorestate *old_piece = old_rows == nullptr ? nullptr : tuplestore_begin_heap(false, false, work_mem);
+    int64 count = 0, old_count = 0;
+    if (new_rows != nullptr) more = take_rows(new_rows, new_piece, slot, autotime::pg::capture_chunk_rows, &count);
+    if (old_rows != nullptr) {
+      const bool old_more = take_rows(old_rows, old_piece, slot,
+                                      new_rows == nullptr ? autotime::pg::capture_chunk_rows : count, &old_count);
+      if (new_rows == nullptr) {
+        more = old_more;
+        count = old_count;
+      }
     }
     if (count > 0) {
-      register_new_rows(trigger, piece, bulk);
-      (void)autotime::pg::run_pipeline(relid, autotime::Driver::Insert, nullptr, nullptr, bulk, false,
-                                       capture_doing(trigger));
+      register_transition_rows(trigger, new_piece, old_piece, bulk);
+      (void)autotime::pg::run_pipeline(relid, driver, nullptr, nullptr, bulk, false, capture_doing(trigger));
     }
-    tuplestore_end(piece);
+    for (Tuplestorestate *piece : {new_piece, old_piece})
+      if (piece != nullptr) tuplestore_end(piece);
   }
-  tuplestore_rescan(rows);
+  for (Tuplestorestate *rows : {new_rows, old_rows})
+    if (rows != nullptr) tuplestore_rescan(rows);
   ExecDropSingleTupleTableSlot(slot);
-  register_new_rows(trigger, rows, bulk);
+  register_statement_rows(trigger, bulk);
 }
 
 // Runs the relation's pipeline for `driver` over the registered transition tables. One inserted
@@ -184,8 +213,9 @@ void run_step(TriggerData *trigger, autotime::Driver driver, bool bulk) {
     if (done) return;
   }
   ensure_capture_path();
-  if (driver == autotime::Driver::Insert && tuplestore_tuple_count(trigger->tg_newtable) > autotime::pg::capture_chunk_rows) {
-    capture_in_pieces(trigger, bulk);
+  Tuplestorestate *rows = trigger->tg_newtable != nullptr ? trigger->tg_newtable : trigger->tg_oldtable;
+  if (tuplestore_tuple_count(rows) > autotime::pg::capture_chunk_rows) {
+    capture_in_pieces(trigger, driver, bulk);
     return;
   }
   (void)autotime::pg::run_pipeline(relid, driver, nullptr, nullptr, bulk, false, capture_doing(trigger));
@@ -270,7 +300,7 @@ void run_step_recording_failures(TriggerData *trigger, autotime::Driver driver, 
   capture_path_level = outer_path_level;
   if (failure == nullptr) return;
   // The failure may have come from a piece of the rows (capture_in_pieces): all of them are recorded.
-  register_new_rows(trigger, trigger->tg_newtable, bulk);
+  register_statement_rows(trigger, bulk);
 
   // The same parameters for either driver (statements.hpp).
   constexpr auto kRecord = autotime::Driver::RecordInsertFailures;
@@ -380,16 +410,12 @@ Datum run_capture_trigger(FunctionCallInfo fcinfo, Event event, const char *func
 
   const int64 row_count = tuplestore_tuple_count(rows);
   const bool bulk = row_count > autotime::pg::kBulkRows;
-  const double estimate = plan_estimate(row_count, bulk);
   SPI_connect();
   // One search_path for all the statements this capture runs, set when the first runs (a row
   // that can't qualify runs none); an error unwinds it.
   const int outer_path_level = capture_path_level;
   capture_path_level = -1;
-  if (trigger->tg_newtable != nullptr) register_new_rows(trigger, trigger->tg_newtable, bulk);
-  if (trigger->tg_oldtable != nullptr)
-    autotime::pg::register_rows(autotime::kOldTable.data(), nullptr, RelationGetRelid(trigger->tg_relation),
-                                trigger->tg_oldtable, estimate);
+  register_statement_rows(trigger, bulk);
   const bool record_failures = event != Event::Delete && autotime::pg::any_team_records_errors();
   switch (event) {
     case Event::Insert:

@@ -28,8 +28,8 @@ void _PG_init(void) {
                            "autotime.backfill_team() or autotime.backfill_automatic_time(), and explain() says "
                            "pending_backfill. Deletions still release their drafts.",
                            &autotime::pg::capture_enabled, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
-  DefineCustomIntVariable("autotime.capture_chunk_rows", "Rows of one INSERT or COPY captured at a time.",
-                          "A statement that inserts more rows is captured in pieces of this many, each as if it "
+  DefineCustomIntVariable("autotime.capture_chunk_rows", "Rows of one statement captured at a time.",
+                          "An INSERT, COPY, UPDATE or DELETE of more rows is captured in pieces of this many, each as if it "
                           "were its own statement, so that the work its entries queue (their foreign-key checks "
                           "and the entry history) is done and its memory freed before the next piece.",
                           &autotime::pg::capture_chunk_rows, 100000, 1, INT_MAX, PGC_SUSET, 0, nullptr, nullptr,

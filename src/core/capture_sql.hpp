@@ -47,6 +47,7 @@ struct CaptureBinding {
   // already has (ON CONFLICT on exactly that key; any other unique key of the table refusing an
   // entry is a capture error, never a silent skip).
   EntryActivityKey entries_activity_key = EntryActivityKey::None;
+  bool entries_partitioned = false;  // the entries table is partitioned (the one-row write's arbiter, capture_sql.cpp)
   bool billing_increments = false;  // team_settings.billing_increment_minutes exists (1.3 and later)
   bool daily_caps = false;  // some team has daily_cap_minutes: captures count a member's day
   bool case_fallbacks = false;  // some team has a case_fallback other than latest_open (SPEC §7)

@@ -29,8 +29,9 @@ enum class Driver {
   RecordInsertFailures,  // after a failed Insert under on_error = 'record'
   RecordUpdateFailures,  // the same after a failed Update
   ClaimLink,             // one activity decided by the caller: claim its link, and if claimed write its entry
+  WriteClaimedEntry,     // the same activity's entry again, when ClaimLink's write inserted none (capture_sql.cpp)
 };
-inline constexpr int kDriverCount = static_cast<int>(Driver::ClaimLink) + 1;
+inline constexpr int kDriverCount = static_cast<int>(Driver::WriteClaimedEntry) + 1;
 
 // The PostgreSQL type of a parameter or result column (mapped to a type OID by the pg layer).
 enum class ValueType { Int8, Int4, Text, Bool, Numeric, Date, TimestampTz };
@@ -69,7 +70,7 @@ namespace statements_detail {
 inline constexpr Parameter kNone[] = {{"", ValueType::Int8}};
 inline constexpr ResultColumn kNoResult[] = {{"", ValueType::Int8}};
 
-// ClaimLink takes the decided entry ("provider_key": a text's dedupe key when keyed by its
+// ClaimLink and WriteClaimedEntry take the decided entry ("provider_key": a text's dedupe key when keyed by its
 // provider id, NULL when the key is the id).
 inline constexpr Parameter kEntryValues[] = {
     {"team_id", ValueType::Int8},   {"provider_key", ValueType::Text}, {"source_id", ValueType::Int8},
@@ -129,6 +130,8 @@ inline constexpr StatementSpec kStatements[] = {
     {Driver::RecordUpdateFailures, "record of a failed capture", kFailure, count(kFailure), "record", kRecorded,
      count(kRecorded), Planning::Kept},
     {Driver::ClaimLink, "claim of an activity's link and write of its entry", kEntryValues, count(kEntryValues), "",
+     kNoResult, 0, Planning::Kept},
+    {Driver::WriteClaimedEntry, "write of a claimed activity's entry", kEntryValues, count(kEntryValues), "",
      kNoResult, 0, Planning::Kept},
 };
 static_assert(std::size(kStatements) == kDriverCount);

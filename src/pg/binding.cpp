@@ -143,6 +143,7 @@ RawBinding load_binding(Oid relid) {
       ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                       errmsg("autotime has no table bound for role \"%s\"", kRoles[r]),
                       errhint("Run autotime.bind('%s', table) or autotime.create_practice_schema().", kRoles[r])));
+  binding.entries_partitioned = get_rel_relkind(binding.roles[0].relid) == RELKIND_PARTITIONED_TABLE;
   if (binding.key_space != nullptr && !binding.entries_name_table)
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                     errmsg("time entries table \"%s\" has no source_table column for the entries of \"%s\"",
@@ -222,6 +223,7 @@ char *build_pipeline(const RawBinding &raw, Driver driver, const int (&owner_gro
     binding.ledger_key_spaces = raw.ledger_key_spaces;
     binding.entries_name_table = raw.entries_name_table;
     binding.entries_activity_key = static_cast<EntryActivityKey>(raw.entries_activity_key);
+    binding.entries_partitioned = raw.entries_partitioned;
     binding.billing_increments = raw.billing_increments;
     binding.daily_caps = raw.daily_caps;
     binding.case_fallbacks = raw.case_fallbacks;

@@ -25,6 +25,7 @@ struct RawBinding {
   bool ledger_key_spaces = false;
   bool entries_name_table = false;
   int entries_activity_key = 0;  // EntryActivityKey, as read from the catalog
+  bool entries_partitioned = false;
   bool billing_increments = false;
   bool daily_caps = false;
   bool case_fallbacks = false;

@@ -8,6 +8,7 @@
 
 #include "plan_cache.hpp"
 #include "boundary.hpp"
+#include "ledger_probes.hpp"
 #include "settings_cache.hpp"
 #include "module.hpp"
 #include "row_decision.hpp"
@@ -76,6 +77,22 @@ const char *capture_doing(TriggerData *trigger) {
   return psprintf("autotime capture of rows written to \"%s\"", RelationGetRelationName(trigger->tg_relation));
 }
 
+// Whether the one-row write that inserted no entry (a rare case: the claim lost to another's, or an
+// entry was refused) left this transaction holding the activity's link without it. The write on a
+// partitioned entries table has no arbiter (capture_sql.cpp ClaimLink), so that is then written
+// again with the activity's key as its only arbiter: the activity's own entry is kept, another
+// unique key's refusal raised.
+bool claimed_without_entry(Oid relid, const autotime::pg::RowPrecheck &precheck, const Datum *values,
+                           const char *nulls) {
+  constexpr autotime::Driver kClaim = autotime::Driver::ClaimLink;
+  const int provider = AUTOTIME_PARAMETER(kClaim, "provider_key");
+  const autotime::pg::RawBinding raw = autotime::pg::load_binding(relid);
+  return autotime::pg::link_claimed_in_this_transaction(
+      DatumGetInt64(values[AUTOTIME_PARAMETER(kClaim, "team_id")]), autotime::kind_name(precheck.kind).data(),
+      DatumGetInt64(values[AUTOTIME_PARAMETER(kClaim, "source_id")]),
+      nulls[provider] == 'n' ? nullptr : TextDatumGetCString(values[provider]), raw.key_space);
+}
+
 // One inserted activity on tables with the usual keys, decided by index probes (row_decision.cpp);
 // then the link is claimed (as autotime) and, only if this statement claimed it, the entry
 // written (as the entries table's owner), from the decided values as parameters: one statement
@@ -90,8 +107,14 @@ bool capture_row_directly(TriggerData *trigger, const autotime::pg::RowPrecheck 
   if (!autotime::pg::decide_row_directly(row, precheck, values, nulls, &captured)) return false;
   if (!captured) return true;
   ensure_capture_path();
-  (void)autotime::pg::run_pipeline(RelationGetRelid(trigger->tg_relation), kClaim, values, nulls, false, false,
-                                   capture_doing(trigger));
+  const Oid relid = RelationGetRelid(trigger->tg_relation);
+  const autotime::pg::PipelineResult claim =
+      autotime::pg::run_pipeline(relid, kClaim, values, nulls, false, false, capture_doing(trigger));
+  uint64 written = 0;
+  (void)autotime::pg::step_ran(claim, "write", &written);
+  if (written == 0 && claimed_without_entry(relid, precheck, values, nulls))
+    (void)autotime::pg::run_pipeline(relid, autotime::Driver::WriteClaimedEntry, values, nulls, false, false,
+                                     capture_doing(trigger));
   return true;
 }
 

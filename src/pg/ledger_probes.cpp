@@ -2,11 +2,16 @@
 // backfill of one client asks of each of the client's activities before it looks anything else up
 // (capture_sql.cpp unlinked_step). As an anti-join in SQL, planned for many rows, it hashed every
 // link of the team's kind, so a client's backfill cost what the team's ledger holds; the planner
-// can't choose a probe made here (bench/RESULTS.md "Backfill profiled").
+// can't choose a probe made here (bench/RESULTS.md "Backfill profiled"). And whether this
+// transaction holds an activity's link, for the one-row write that inserted no entry
+// (capture_triggers.cpp).
+#include "ledger_probes.hpp"
+
 #include "boundary.hpp"
 
 extern "C" {
 #include "access/genam.h"
+#include "access/xact.h"
 #include "access/relscan.h"
 #include "access/stratnum.h"
 #include "access/table.h"
@@ -15,6 +20,7 @@ extern "C" {
 #include "executor/tuptable.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/relcache.h"
 #include "utils/snapmgr.h"
 }
 
@@ -54,8 +60,9 @@ const Ledger &ledger(FunctionCallInfo fcinfo) {
   return *found;
 }
 
-// True when `index` (team_id, kind, third) finds a link in force (not released) whose third key
-// column equals `third` (of `type`, compared by `equal`) and for which `also(slot)` holds.
+// True when `index` (team_id, kind, third) finds a link in force (not released; a ledger without
+// released_at, before 1.3, releases none) whose third key column equals `third` (of `type`,
+// compared by `equal`) and for which `also(slot)` holds.
 template <class Also>
 bool link_found(Relation links, Oid index_oid, int64 team, text *kind, Oid type, RegProcedure equal, Datum third,
                 AttrNumber released_at, Also &&also) {
@@ -70,8 +77,8 @@ bool link_found(Relation links, Oid index_oid, int64 team, text *kind, Oid type,
   TupleTableSlot *slot = table_slot_create(links, nullptr);
   bool found = false;
   while (!found && index_getnext_slot(scan, ForwardScanDirection, slot)) {
-    bool released_null = false;
-    (void)slot_getattr(slot, released_at, &released_null);
+    bool released_null = true;
+    if (released_at != InvalidAttrNumber) (void)slot_getattr(slot, released_at, &released_null);
     found = released_null && also(slot);
   }
   ExecDropSingleTupleTableSlot(slot);
@@ -81,6 +88,46 @@ bool link_found(Relation links, Oid index_oid, int64 team, text *kind, Oid type,
 }
 
 }  // namespace
+
+namespace autotime::pg {
+
+bool link_claimed_in_this_transaction(int64 team, const char *kind, int64 source_id, const char *provider_key,
+                                      const char *key_space) {
+  const Oid schema = get_namespace_oid("autotime", false);
+  const Oid links_oid = ledger_relation(schema, "activity_links");
+  const AttrNumber released_at = get_attnum(links_oid, "released_at");
+  const AttrNumber dismissed_at = get_attnum(links_oid, "dismissed_at");
+  const AttrNumber linked_id = get_attnum(links_oid, "source_id");
+  // The claim's key, as capture_sql.cpp's claim computes it (id_key).
+  const char *source_key = provider_key != nullptr ? provider_key
+                           : key_space != nullptr  ? psprintf("table:%s:" INT64_FORMAT, key_space, source_id)
+                                                   : psprintf(INT64_FORMAT, source_id);
+  Relation links = table_open(links_oid, AccessShareLock);
+  const Oid primary_key = RelationGetPrimaryKeyIndex(links);  // (team_id, kind, source_key)
+  // What the claim just wrote is visible to a snapshot taken after it.
+  CommandCounterIncrement();
+  PushActiveSnapshot(GetTransactionSnapshot());
+  UpdateActiveSnapshotCommandId();
+  const bool claimed =
+      OidIsValid(primary_key) &&
+      link_found(links, primary_key, team, cstring_to_text(kind), TEXTOID, F_TEXTEQ,
+                 PointerGetDatum(cstring_to_text(source_key)), released_at, [&](TupleTableSlot *slot) {
+                   bool isnull = false;
+                   const int64 id = DatumGetInt64(slot_getattr(slot, linked_id, &isnull));
+                   if (isnull || id != source_id) return false;  // another activity's (a re-sent text's)
+                   if (dismissed_at != InvalidAttrNumber) {
+                     (void)slot_getattr(slot, dismissed_at, &isnull);
+                     if (!isnull) return false;
+                   }
+                   const Datum xmin = slot_getsysattr(slot, MinTransactionIdAttributeNumber, &isnull);
+                   return !isnull && TransactionIdIsCurrentTransactionId(DatumGetTransactionId(xmin));
+                 });
+  PopActiveSnapshot();
+  table_close(links, NoLock);
+  return claimed;
+}
+
+}  // namespace autotime::pg
 
 // autotime.activity_linked(team_id, kind, source_id, key_space, source_key): a link in force names
 // the activity's id in its id space (key_space NULL: the kind's default space), or, when

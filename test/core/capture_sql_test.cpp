@@ -21,7 +21,7 @@ namespace {
 constexpr Driver kAllDrivers[] = {Driver::Insert,       Driver::Update,     Driver::BackfillClient,
                                   Driver::BackfillTeam, Driver::Explain,    Driver::ClientTeams,
                                   Driver::Delete,       Driver::MoveCase,   Driver::RecordInsertFailures,
-                                  Driver::RecordUpdateFailures, Driver::ClaimLink,
+                                  Driver::RecordUpdateFailures, Driver::ClaimLink, Driver::WriteClaimedEntry,
                                   Driver::IdRange,      Driver::Rekey,      Driver::Truncate,
                                   Driver::Report};
 
@@ -42,6 +42,7 @@ const char *driver_name(Driver driver) {
     case Driver::RecordInsertFailures: return "RecordInsertFailures";
     case Driver::RecordUpdateFailures: return "RecordUpdateFailures";
     case Driver::ClaimLink: return "ClaimLink";
+    case Driver::WriteClaimedEntry: return "WriteClaimedEntry";
   }
   return "?";
 }
@@ -487,7 +488,8 @@ TEST(Pipeline, CaptureClaimsTheLinkThenWritesTheEntry) {
 // and by no other key: a firm's own unique key refusing an entry must raise, not skip it.
 TEST(Pipeline, EntryWriteSkipsOnlyTheActivitysOwnEntry) {
   const auto write_of = [](CaptureBinding b, Driver driver) { return capture_pipeline(b, driver).back().sql; };
-  for (Driver driver : {Driver::Insert, Driver::Update, Driver::BackfillClient, Driver::BackfillTeam, Driver::ClaimLink}) {
+  for (Driver driver : {Driver::Insert, Driver::Update, Driver::BackfillClient, Driver::BackfillTeam, Driver::ClaimLink,
+                        Driver::WriteClaimedEntry}) {
     CaptureBinding b = reference_binding(Kind::Sms);
     EXPECT_FALSE(contains(write_of(b, driver), "ON CONFLICT")) << driver_name(driver);
     b.entries_activity_key = EntryActivityKey::KindAndId;
@@ -502,7 +504,38 @@ TEST(Pipeline, EntryWriteSkipsOnlyTheActivitysOwnEntry) {
     mapped.entries_activity_key = EntryActivityKey::KindAndId;
     EXPECT_TRUE(contains(write_of(mapped, driver), "ON CONFLICT (\"te_team_id\", \"te_source_kind\", \"te_source_id\")"))
         << driver_name(driver);
+    // On a partitioned entries table only the one-row write leaves the arbiter out (the caller
+    // writes again with WriteClaimedEntry when it inserted nothing); with no key it has none.
+    b.entries_partitioned = true;
+    const bool untargeted = driver == Driver::ClaimLink;
+    const std::string write = write_of(b, driver);
+    const std::string ending = untargeted ? " c ON CONFLICT DO NOTHING" : "\"source_table\") DO NOTHING";
+    EXPECT_EQ(write.substr(write.size() - std::min(write.size(), ending.size())), ending) << driver_name(driver);
+    b.entries_activity_key = EntryActivityKey::None;
+    EXPECT_FALSE(contains(write_of(b, driver), "ON CONFLICT")) << driver_name(driver);
   }
+}
+
+// WriteClaimedEntry writes what ClaimLink would, claiming nothing: its activity code is looked up
+// as autotime, the entry written as the entries' owner.
+TEST(Pipeline, ClaimedEntryIsWrittenLikeTheClaimsEntry) {
+  CaptureBinding b = reference_binding(Kind::Call);
+  b.entries_have_codes = true;
+  b.team_codes = true;
+  b.entries_activity_key = EntryActivityKey::KindAndId;
+  const auto claim = capture_pipeline(b, Driver::ClaimLink);
+  const auto again = capture_pipeline(b, Driver::WriteClaimedEntry);
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].run_as, RunAs::Autotime);
+  EXPECT_FALSE(contains(again[0].sql, "INSERT"));
+  EXPECT_TRUE(contains(again[0].sql, "autotime.activity_codes"));
+  EXPECT_EQ(again[1].run_as, RunAs::Entries);
+  EXPECT_EQ(again[1].name, "write");
+  EXPECT_EQ(again[1].sql, claim[1].sql);
+  const int one_owner[kRunAsCount] = {0, 0, 0, 0, 0};
+  const auto merged = merge_same_owner_steps(again, one_owner);
+  ASSERT_EQ(merged.size(), 1u);
+  EXPECT_TRUE(contains(merged[0].sql, "FROM (SELECT COALESCE((SELECT ac.code FROM autotime.activity_codes"));
 }
 
 TEST(Pipeline, StatementsAreBalancedAndSingle) {
@@ -553,7 +586,7 @@ TEST(Pipeline, ParametersPerDriver) {
       {Driver::Insert, 0},       {Driver::Update, 0},       {Driver::BackfillClient, 2},
       {Driver::BackfillTeam, 4}, {Driver::Explain, 2},      {Driver::ClientTeams, 1},
       {Driver::Delete, 0},       {Driver::MoveCase, 0},     {Driver::RecordInsertFailures, 2},
-      {Driver::RecordUpdateFailures, 2}, {Driver::ClaimLink, 12}, {Driver::IdRange, 3},
+      {Driver::RecordUpdateFailures, 2}, {Driver::ClaimLink, 12}, {Driver::WriteClaimedEntry, 12}, {Driver::IdRange, 3},
       {Driver::Rekey, 0},        {Driver::Truncate, 0},     {Driver::Report, 2}};
   for (Kind kind : kAllKinds)
     for (Driver driver : kAllDrivers) {
@@ -568,8 +601,10 @@ TEST(Pipeline, ParametersPerDriver) {
         }
       }
       for (int n = 1; n <= arguments.at(driver); n++)
-        // ClaimLink's time ($12) is read only when the ledger keeps spans.
-        if (!(driver == Driver::ClaimLink && n == 12)) {
+        // ClaimLink's time ($12) is read only when the ledger keeps spans; WriteClaimedEntry
+        // claims nothing (its key and time: $2, $12).
+        if (!(driver == Driver::ClaimLink && n == 12) &&
+            !(driver == Driver::WriteClaimedEntry && (n == 2 || n == 12))) {
           EXPECT_TRUE(used[n]) << "$" << n << " unused in " << kind_name(kind) << "/" << driver_name(driver);
         }
     }
@@ -611,7 +646,7 @@ TEST(Pipeline, CustomQualifiesIsEvaluatedOnlyInTheSourceStep) {
         }
       const bool reads_activities = driver != Driver::MoveCase && driver != Driver::ClientTeams &&
                                     driver != Driver::IdRange && driver != Driver::Truncate &&
-                                    driver != Driver::ClaimLink;
+                                    driver != Driver::ClaimLink && driver != Driver::WriteClaimedEntry;
       EXPECT_EQ(contains(steps.front().sql, b.qualifies), reads_activities) << kind_name(kind) << "/" << driver_name(driver);
     }
   }

@@ -85,3 +85,20 @@ VALUES (1, 1, 100, 10, 'outbound', 'completed', '2026-03-10 15:00+00', 2400);
 COMMIT;
 SELECT * FROM pg_temp.calls_captured() WHERE id = 1;
 SELECT count(*) AS entries_of_call_1 FROM firm.time_entries WHERE team_id = 1 AND source_kind = 'call' AND source_id = 1;
+
+-- A second call log has an id space of its own, and its calls' links keys of their own: a call
+-- of it refused by the firm's key is refused the same way, and once the key is gone, written.
+CREATE TABLE firm.voip_calls (LIKE firm.calls INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+ALTER TABLE firm.voip_calls ADD PRIMARY KEY (team_id, id);
+SELECT autotime.attach('firm.voip_calls', 'call');
+ALTER TABLE firm.time_entries ADD CONSTRAINT one_line_per_member_day UNIQUE (team_id, user_id, work_date, description);
+SELECT pg_temp.outcome($$INSERT INTO firm.voip_calls (team_id, id, client_id, user_id, direction, status, started_at,
+                                                      duration_seconds)
+                          VALUES (1, 1, 100, 10, 'outbound', 'completed', '2026-03-10 18:00+00', 600)$$) AS voip_call_1;
+ALTER TABLE firm.time_entries DROP CONSTRAINT one_line_per_member_day;
+INSERT INTO voip_calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds)
+VALUES (1, 1, 100, 10, 'outbound', 'completed', '2026-03-10 18:00+00', 600);
+SELECT source_id, source_table, work_date, minutes FROM firm.time_entries
+ WHERE team_id = 1 AND source_kind = 'call' AND source_id = 1 ORDER BY source_table;
+SELECT source_key, source_id, key_space FROM autotime.activity_links
+ WHERE team_id = 1 AND kind = 'call' AND source_id = 1 ORDER BY source_key;

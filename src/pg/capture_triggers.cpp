@@ -86,11 +86,12 @@ bool claimed_without_entry(Oid relid, const autotime::pg::RowPrecheck &precheck,
                            const char *nulls) {
   constexpr autotime::Driver kClaim = autotime::Driver::ClaimLink;
   const int provider = AUTOTIME_PARAMETER(kClaim, "provider_key");
-  const autotime::pg::RawBinding raw = autotime::pg::load_binding(relid);
+  const char *provider_key = nulls[provider] == 'n' ? nullptr : TextDatumGetCString(values[provider]);
+  // (A re-sent text lands here every time: its key is its provider's, whatever the id space.)
+  const char *key_space = provider_key != nullptr ? nullptr : autotime::pg::load_binding(relid).key_space;
   return autotime::pg::link_claimed_in_this_transaction(
       DatumGetInt64(values[AUTOTIME_PARAMETER(kClaim, "team_id")]), autotime::kind_name(precheck.kind).data(),
-      DatumGetInt64(values[AUTOTIME_PARAMETER(kClaim, "source_id")]),
-      nulls[provider] == 'n' ? nullptr : TextDatumGetCString(values[provider]), raw.key_space);
+      DatumGetInt64(values[AUTOTIME_PARAMETER(kClaim, "source_id")]), provider_key, key_space);
 }
 
 // One inserted activity on tables with the usual keys, decided by index probes (row_decision.cpp);

@@ -66,6 +66,15 @@ INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_a
 VALUES (1, 8, 100, 10, 'outbound', 'completed', '2026-03-12 16:00+00', 1200);
 SELECT * FROM pg_temp.calls_captured() WHERE id = 8;
 
+-- Nor does a link an earlier statement of the same transaction wrote (only the claim made by the
+-- capture's own statement counts): call 9's link is written first, then the call.
+BEGIN;
+INSERT INTO autotime.activity_links (team_id, kind, source_key, source_id) VALUES (1, 'call', '9', 9);
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds)
+VALUES (1, 9, 100, 10, 'outbound', 'completed', '2026-03-12 18:00+00', 600);
+COMMIT;
+SELECT * FROM pg_temp.calls_captured() WHERE id = 9;
+
 -- Nor does a text re-sent in the transaction that sent it: the link of its key, claimed in this
 -- transaction, is the first text's.
 BEGIN;

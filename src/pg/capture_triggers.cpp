@@ -83,7 +83,8 @@ const char *capture_doing(TriggerData *trigger) {
 // again with the activity's key as its only arbiter: the activity's own entry is kept, another
 // unique key's refusal raised.
 bool claimed_without_entry(Oid relid, const autotime::pg::RowPrecheck &precheck, const Datum *values,
-                           const char *nulls) {
+                           const char *nulls, CommandId claimed_since) {
+  if (!precheck.entry_write_untargeted) return false;  // its arbiter was the activity's key already
   constexpr autotime::Driver kClaim = autotime::Driver::ClaimLink;
   const int provider = AUTOTIME_PARAMETER(kClaim, "provider_key");
   const char *provider_key = nulls[provider] == 'n' ? nullptr : TextDatumGetCString(values[provider]);
@@ -91,7 +92,7 @@ bool claimed_without_entry(Oid relid, const autotime::pg::RowPrecheck &precheck,
   const char *key_space = provider_key != nullptr ? nullptr : autotime::pg::load_binding(relid).key_space;
   return autotime::pg::link_claimed_in_this_transaction(
       DatumGetInt64(values[AUTOTIME_PARAMETER(kClaim, "team_id")]), autotime::kind_name(precheck.kind).data(),
-      DatumGetInt64(values[AUTOTIME_PARAMETER(kClaim, "source_id")]), provider_key, key_space);
+      DatumGetInt64(values[AUTOTIME_PARAMETER(kClaim, "source_id")]), provider_key, key_space, claimed_since);
 }
 
 // One inserted activity on tables with the usual keys, decided by index probes (row_decision.cpp);
@@ -109,11 +110,12 @@ bool capture_row_directly(TriggerData *trigger, const autotime::pg::RowPrecheck 
   if (!captured) return true;
   ensure_capture_path();
   const Oid relid = RelationGetRelid(trigger->tg_relation);
+  const CommandId claimed_since = GetCurrentCommandId(false);
   const autotime::pg::PipelineResult claim =
       autotime::pg::run_pipeline(relid, kClaim, values, nulls, false, false, capture_doing(trigger));
   uint64 written = 0;
   (void)autotime::pg::step_ran(claim, "write", &written);
-  if (written == 0 && claimed_without_entry(relid, precheck, values, nulls))
+  if (written == 0 && claimed_without_entry(relid, precheck, values, nulls, claimed_since))
     (void)autotime::pg::run_pipeline(relid, autotime::Driver::WriteClaimedEntry, values, nulls, false, false,
                                      capture_doing(trigger));
   return true;

@@ -92,7 +92,7 @@ bool link_found(Relation links, Oid index_oid, int64 team, text *kind, Oid type,
 namespace autotime::pg {
 
 bool link_claimed_in_this_transaction(int64 team, const char *kind, int64 source_id, const char *provider_key,
-                                      const char *key_space) {
+                                      const char *key_space, CommandId claimed_since) {
   const Oid schema = get_namespace_oid("autotime", false);
   const Oid links_oid = ledger_relation(schema, "activity_links");
   const AttrNumber released_at = get_attnum(links_oid, "released_at");
@@ -120,7 +120,11 @@ bool link_claimed_in_this_transaction(int64 team, const char *kind, int64 source
                      if (!isnull) return false;
                    }
                    const Datum xmin = slot_getsysattr(slot, MinTransactionIdAttributeNumber, &isnull);
-                   return !isnull && TransactionIdIsCurrentTransactionId(DatumGetTransactionId(xmin));
+                   if (isnull || !TransactionIdIsCurrentTransactionId(DatumGetTransactionId(xmin))) return false;
+                   // (The version in force was neither deleted nor updated since: its raw
+                   // command id is the one that wrote it, never a combo id.)
+                   const Datum cmin = slot_getsysattr(slot, MinCommandIdAttributeNumber, &isnull);
+                   return !isnull && DatumGetCommandId(cmin) >= claimed_since;
                  });
   PopActiveSnapshot();
   table_close(links, NoLock);

@@ -240,6 +240,7 @@ void resolve_direct(Oid relid, const RawBinding &raw, RowPrecheck &precheck) {
 
 RowPrecheck resolve_precheck(Oid relid, const RawBinding &raw) {
   RowPrecheck precheck;
+  precheck.entry_write_untargeted = raw.entries_partitioned && raw.entries_activity_key != 0;
   precheck.case_id = get_attnum(relid, source_column(raw, "case_id"));
   const auto kind = parse_kind(raw.kind == nullptr ? "" : raw.kind);
   for (const char *column : {"team_id", "id"}) {

@@ -45,6 +45,9 @@ struct RowPrecheck {
   // The row's team_id and id when both are integer columns (any attachment): to record a capture
   // failure straight from the row when even reading it through the attachment fails.
   AttrNumber key_team = InvalidAttrNumber, key_id = InvalidAttrNumber;
+  // The one-row write names no arbiter (a partitioned entries table with a key on the activity,
+  // capture_sql.cpp ClaimLink): one that inserts nothing may have to be written again.
+  bool entry_write_untargeted = false;
 
   // Deciding an inserted row by index probes instead of the SELECT (row_decision.cpp): usable for
   // an attachment with the default qualification whose bound tables are plain tables with the

@@ -88,3 +88,33 @@ SELECT team_id, source_id FROM time_entries WHERE source_kind = 'sms' AND source
 SELECT autotime.explain('sms', 71, 2) ->> 'reason' AS moved_replay;
 SELECT autotime.backfill_automatic_time(200, 2) AS backfilled;
 SELECT team_id, source_id FROM time_entries WHERE source_kind = 'sms' AND source_id IN (70, 71) ORDER BY 1;
+-- Back where it was: the key an activity left is released, and when the activity comes back to
+-- it with a person's removal (dismissed in the other firm, or under its other id) or with an
+-- approved entry under the other key, it takes the released key over: a backfill finds it linked,
+-- so no dismissed entry comes back and nothing is billed twice.
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at) VALUES
+  (1, 80, 100, 10, 'outbound', 'completed', '2026-03-14 15:00+00'),
+  (1, 81, 100, 10, 'outbound', 'completed', '2026-03-14 16:00+00'),
+  (1, 82, 100, 10, 'outbound', 'completed', '2026-03-14 17:00+00');
+UPDATE calls SET team_id = 2, client_id = 200, user_id = 20 WHERE team_id = 1 AND id IN (80, 81);
+UPDATE calls SET id = 182 WHERE team_id = 1 AND id = 82;
+SELECT autotime.dismiss(ARRAY[autotime.entry_for('call', 80, 2)], 2) + autotime.dismiss(ARRAY[autotime.entry_for('call', 182, 1)], 1) AS dismissed;
+SELECT autotime.approve(ARRAY[autotime.entry_for('call', 81, 2)], 20, 2) AS approved;
+UPDATE calls SET team_id = 1, client_id = 100, user_id = 10 WHERE team_id = 2 AND id IN (80, 81);
+UPDATE calls SET id = 82 WHERE team_id = 1 AND id = 182;
+SELECT autotime.backfill_automatic_time(100, 1) AS backfilled;
+SELECT team_id, source_id, status FROM time_entries WHERE source_kind = 'call' AND source_id IN (80, 81, 82, 182) ORDER BY 1, 2;
+SELECT team_id, source_key, source_id, released_at IS NOT NULL AS released, dismissed_at IS NOT NULL AS dismissed
+  FROM autotime.activity_links WHERE kind = 'call' AND source_key IN ('80', '81', '82', '182') ORDER BY 1, 2;
+SELECT autotime.explain('call', 80, 1) ->> 'reason' AS call_80,
+       autotime.explain('call', 82, 1) ->> 'reason' AS call_82;
+-- A link in force at the new key is another activity's and stays: a text approved in one firm and
+-- moved to a firm where its provider id is another text's keeps that text's link and entry.
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, provider_message_id, sent_at) VALUES
+  (1, 90, 100, 10, 'outbound', 'sent', 'SM-90', '2026-03-15 15:00+00'),
+  (2, 91, 200, 20, 'outbound', 'sent', 'SM-90', '2026-03-15 15:00+00');
+SELECT autotime.approve(ARRAY[autotime.entry_for('sms', 91, 2)], 20, 2) AS approved;
+UPDATE sms SET team_id = 1, client_id = 100, user_id = 10 WHERE team_id = 2 AND id = 91;
+SELECT team_id, source_id, status FROM time_entries WHERE source_kind = 'sms' AND source_id IN (90, 91) ORDER BY 1, 2;
+SELECT team_id, source_key, source_id, released_at IS NOT NULL AS released, dismissed_at IS NOT NULL AS dismissed
+  FROM autotime.activity_links WHERE kind = 'sms' AND source_id IN (90, 91) ORDER BY 1, 2;

@@ -304,6 +304,18 @@ std::string on_link_conflict(const CaptureBinding &b) {
          "linked_at = pg_catalog.now() WHERE l.released_at IS NOT NULL";
 }
 
+// How a link moved to an activity's new key (Rekey's moved_links) meets one already there: a link
+// in force stays; a released one is nobody's and is taken over, every column as a new link has it.
+std::string on_moved_link_conflict(const CaptureBinding &b) {
+  if (!b.released_links) return "ON CONFLICT (team_id, kind, source_key) DO NOTHING";
+  return std::string("ON CONFLICT (team_id, kind, source_key) DO UPDATE SET source_id = EXCLUDED.source_id, ") +
+         (b.ledger_key_spaces ? "key_space = EXCLUDED.key_space, " : "") +
+         "linked_at = pg_catalog.now(), released_at = NULL, dismissed_at = EXCLUDED.dismissed_at, user_id = NULL, "
+         "work_date = NULL, minutes = NULL, span = NULL, case_id = NULL, worked = NULL, description = NULL" +
+         (b.sessions ? ", session_entry_id = NULL" : "") +  // (no link has one while no team uses sessions)
+         " WHERE l.released_at IS NOT NULL AND l.dismissed_at IS NULL";
+}
+
 // A member's day under a daily cap (SPEC §6): the activities that fit, in the order they happened,
 // are counted in autotime.daily_minutes before their links are claimed. The count is guarded by
 // the cap on the row as committed now (ON CONFLICT ... WHERE): a concurrent capture of the same
@@ -718,30 +730,30 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                " r WHERE (r.draft_released OR EXISTS (SELECT 1 FROM " + std::string(kTombstonedTable) +
                " t WHERE t.team_id" + eq + "r.old_team_id AND t.source_key" + eq + "r.old_source_key)) AND l.team_id" + eq +
                "r.old_team_id AND l.kind" + eq + kind + " AND l.source_key" + eq +
-               "r.old_source_key AND l.dismissed_at IS NULL RETURNING 1), "
-               "kept AS (INSERT INTO autotime.activity_links AS l " + ledger_columns(b) + " SELECT DISTINCT ON "
-               "(r.team_id, r.source_key) r.team_id, " + kind + ", r.source_key, r.source_id" + space_value(b) +
-               " FROM " + rekeyed +
-               " r WHERE r.entry_kept AND (r.team_id" + ne + "r.old_team_id OR r.source_key" + ne +
-               "r.old_source_key) ORDER BY r.team_id, r.source_key, r.source_id ON CONFLICT (team_id, kind, source_key) "
-               "DO NOTHING RETURNING 1), "
-               // A person's removal (a dismissed entry, or an entry deleted by hand: a held link
-               // without an entry, not the tombstone just made) goes with the activity to its new
-               // key, in a team that has opted in: it never comes back. Only this row's own link
-               // (a replayed text's key may be linked to the text it replays: not its removal).
-               "carried AS (INSERT INTO autotime.activity_links AS l " + with_dismissal(ledger_columns(b)) +
-               " SELECT DISTINCT ON (r.team_id, r.source_key) r.team_id, " + kind + ", r.source_key, r.source_id" +
-               space_value(b) + ", pg_catalog.now() FROM " + rekeyed + " r JOIN autotime.activity_links o ON o.team_id" + eq +
-               "r.old_team_id AND o.kind" + eq + kind + " AND o.source_key" + eq + "r.old_source_key AND o.source_id" + eq +
-               "r.old_source_id WHERE (r.team_id" + ne +
+               "r.old_source_key AND l.dismissed_at IS NULL RETURNING 1) SELECT pg_catalog.count(*) AS released FROM released",
+           ""},
+          // The new keys of activities that take no new entry there (a separate statement: a key
+          // released just above may be one of them): an entry kept under the old key links the new
+          // one, so it is not billed twice; a person's removal (a dismissed entry, or an entry
+          // deleted by hand: a held link without an entry, not the tombstone just made) goes with
+          // the activity, in a team that has opted in: it never comes back. Only this row's own
+          // link (a replayed text's key may be linked to the text it replays: not its removal).
+          // A released link at the new key (the activity was there before, or another that left)
+          // is nobody's: it is taken over, as a new link would be written.
+          {"moved_links", RunAs::Autotime,
+           "INSERT INTO autotime.activity_links AS l " + with_dismissal(ledger_columns(b)) + " SELECT DISTINCT ON "
+               "(m.team_id, m.source_key) m.team_id, " + kind + ", m.source_key, m.source_id" + space_value(b) +
+               ", m.dismissed_at FROM (SELECT r.team_id, r.source_key, r.source_id, NULL::pg_catalog.timestamptz AS "
+               "dismissed_at FROM " + rekeyed + " r WHERE r.entry_kept AND (r.team_id" + ne + "r.old_team_id OR r.source_key" +
+               ne + "r.old_source_key) UNION ALL SELECT r.team_id, r.source_key, r.source_id, pg_catalog.now() FROM " +
+               rekeyed + " r JOIN autotime.activity_links o ON o.team_id" + eq + "r.old_team_id AND o.kind" + eq + kind +
+               " AND o.source_key" + eq + "r.old_source_key AND o.source_id" + eq + "r.old_source_id WHERE (r.team_id" + ne +
                "r.old_team_id OR r.source_key" + ne + "r.old_source_key) AND NOT r.draft_released AND NOT r.entry_kept AND "
                "(o.dismissed_at IS NOT NULL OR (" + (b.released_links ? "o.released_at IS NULL AND " : "") +
                "NOT EXISTS (SELECT 1 FROM " + std::string(kTombstonedTable) + " t WHERE t.team_id" + eq +
                "r.old_team_id AND t.source_key" + eq + "r.old_source_key))) AND EXISTS (SELECT 1 FROM "
-               "autotime.team_settings s WHERE s.team_id" + eq + "r.team_id AND s.enabled) ORDER BY r.team_id, "
-               "r.source_key, r.source_id ON CONFLICT (team_id, kind, source_key) DO NOTHING RETURNING 1) "
-               "SELECT (SELECT pg_catalog.count(*) FROM released) AS released, "
-               "(SELECT pg_catalog.count(*) FROM kept) AS kept, (SELECT pg_catalog.count(*) FROM carried) AS carried",
+               "autotime.team_settings s WHERE s.team_id" + eq + "r.team_id AND s.enabled)) m ORDER BY m.team_id, "
+               "m.source_key, m.dismissed_at NULLS FIRST, m.source_id " + on_moved_link_conflict(b),
            ""},
           {"recapture", RunAs::Autotime,
            "SELECT " + activity_columns("r.") + " FROM " + rekeyed + " r WHERE r.draft_released AND r.qualifies", rows}};

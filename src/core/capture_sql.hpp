@@ -91,6 +91,9 @@ struct Step {
   bool with_query = false;
 };
 
+// The most steps a pipeline has: the pg layer keeps that many prepared per pipeline.
+inline constexpr std::size_t kMaxPipelineSteps = 16;
+
 // The steps of a driver, in order. Every step is prepared with the driver's parameters.
 std::vector<Step> capture_pipeline(const CaptureBinding &binding, Driver driver);
 

@@ -10,7 +10,7 @@
 
 namespace autotime::pg {
 
-inline constexpr int kMaxSteps = 12;
+inline constexpr int kMaxSteps = static_cast<int>(kMaxPipelineSteps);
 
 // One prepared step of a pipeline (capture_sql.hpp Step), run as `user`.
 struct PreparedStep {

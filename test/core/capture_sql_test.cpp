@@ -828,6 +828,20 @@ TEST(Pipeline, ClientBackfillProbesTheLedgerPerActivity) {
   EXPECT_TRUE(contains(unlinked(call, Driver::BackfillClient), "NOT EXISTS (SELECT 1 FROM autotime.activity_links l"));
 }
 
+// Every pipeline, with every feature that adds steps turned on, fits what the pg layer keeps
+// prepared (a pipeline longer than that fails when it is prepared, not here).
+TEST(Pipeline, EveryPipelineFitsItsPreparedSteps) {
+  for (Kind kind : kAllKinds)
+    for (bool many : {false, true}) {
+      CaptureBinding b = mapped_binding(kind);
+      b.sessions = b.daily_caps = b.case_fallbacks = b.team_codes = b.entry_spans = b.entries_have_codes = true;
+      b.billing_increments = b.released_links = b.ledger_key_spaces = b.failures_table = true;
+      b.many_rows = b.join_members = many;
+      for (Driver driver : kAllDrivers)
+        EXPECT_LE(capture_pipeline(b, driver).size(), kMaxPipelineSteps) << kind_name(kind) << " driver " << static_cast<int>(driver);
+    }
+}
+
 // Sessions (SPEC §6 session_gap_minutes). While no team uses them, no statement changes: the hot
 // path's prepared statements are the ones without sessions.
 TEST(Pipeline, SessionsOffLeaveEveryStatementAsItWas) {

@@ -83,6 +83,22 @@ SELECT count(*) AS team_1_changes FROM autotime.history(:entry1, team_id => 1);
 \set VERBOSITY terse
 SELECT count(*) FROM autotime.history(:entry1);
 \set VERBOSITY default
+-- A column renamed after the history last printed the table (the order of a row type's keys is
+-- worked out once), a text changed to another of its length, and a long text stored out of line
+-- are kept like any other column.
+ALTER TABLE time_entries ADD COLUMN note text;
+UPDATE time_entries SET note = 'first' WHERE team_id = 1 AND id = :entry1;
+ALTER TABLE time_entries RENAME COLUMN note TO zz_note_renamed_to_sort_last;
+UPDATE time_entries SET zz_note_renamed_to_sort_last = 'third', minutes = 25 WHERE team_id = 1 AND id = :entry1;
+SELECT changes -> 'minutes' AS minutes, changes -> 'zz_note_renamed_to_sort_last' AS note,
+       (SELECT array_agg(k) FROM jsonb_object_keys(changes) k) AS keys_in_jsonb_order
+  FROM autotime.history(:entry1, 1) ORDER BY change_id DESC LIMIT 1;
+UPDATE time_entries SET zz_note_renamed_to_sort_last = (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 100) i)
+  WHERE team_id = 1 AND id = :entry1;
+SELECT changes -> 'zz_note_renamed_to_sort_last' ->> 'before' AS note_before,
+       md5(changes -> 'zz_note_renamed_to_sort_last' ->> 'after') = md5((SELECT string_agg(md5(i::text), '') FROM generate_series(1, 100) i)) AS long_note_kept
+  FROM autotime.history(:entry1, 1) ORDER BY change_id DESC LIMIT 1;
+ALTER TABLE time_entries DROP COLUMN zz_note_renamed_to_sort_last;
 -- Append-only for everyone, superusers included.
 UPDATE autotime.entry_history SET actor = 'someone else' WHERE entry_id = :entry1;
 DELETE FROM autotime.entry_history WHERE entry_id = :entry1;

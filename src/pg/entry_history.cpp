@@ -47,50 +47,25 @@ int column_of(TriggerData *trigger, int n) {
   return attnum;
 }
 
-// A value (`datum`, of base type `base`, whose text is `text`) as the JSON the history keeps:
-// numbers and booleans as such, everything else as a string of its text form, NULL as null.
-// Integers become the numeric their text would parse to, without the parse.
-JsonbValue json_value(Oid base, const char *text, Datum datum) {
+JsonbValue json_string(const char *text, int len) {
   JsonbValue value;
-  if (text == nullptr) {
-    value.type = jbvNull;
-    return value;
-  }
-  switch (base) {
-    case INT2OID:
-    case INT4OID:
-    case INT8OID:
-      value.type = jbvNumeric;
-      value.val.numeric = int64_to_numeric(base == INT2OID   ? DatumGetInt16(datum)
-                                           : base == INT4OID ? DatumGetInt32(datum)
-                                                             : DatumGetInt64(datum));
-      return value;
-    case NUMERICOID:
-      if (strcmp(text, "NaN") != 0 && strstr(text, "Infinity") == nullptr) {
-        value.type = jbvNumeric;
-        value.val.numeric = DatumGetNumeric(
-            DirectFunctionCall3(numeric_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-        return value;
-      }
-      break;
-    case BOOLOID:
-      value.type = jbvBool;
-      value.val.boolean = text[0] == 't';
-      return value;
-    default: break;
-  }
   value.type = jbvString;
   value.val.string.val = const_cast<char *>(text);
-  value.val.string.len = static_cast<int>(strlen(text));
+  value.val.string.len = len;
   return value;
 }
 
-void push_key(JsonbParseState **state, const char *key) {
-  JsonbValue name;
-  name.type = jbvString;
-  name.val.string.val = const_cast<char *>(key);
-  name.val.string.len = static_cast<int>(strlen(key));
-  (void)pushJsonbValue(state, WJB_KEY, &name);
+// A value printed as `text` (of base type `base`) as the JSON the history keeps: a finite numeric
+// as a number, everything else as a string of its text form.
+JsonbValue printed_json(Oid base, const char *text) {
+  if (base == NUMERICOID && strcmp(text, "NaN") != 0 && strstr(text, "Infinity") == nullptr) {
+    JsonbValue value;
+    value.type = jbvNumeric;
+    value.val.numeric = DatumGetNumeric(
+        DirectFunctionCall3(numeric_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+    return value;
+  }
+  return json_string(text, static_cast<int>(strlen(text)));
 }
 
 // A date or time in one form whatever the session's DateStyle, TimeZone and IntervalStyle: ISO
@@ -209,23 +184,16 @@ const RowOutputs &outputs_of(TupleDesc desc) {
   return slot;
 }
 
-// Column `attnum` of `tuple` as text (nullptr when NULL), printed with `column`'s output function
-// (the column's type's); its value in `*datum`.
-const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum, const ColumnOutput &column, Datum *datum) {
-  *datum = (Datum)0;
-  if (tuple == nullptr) return nullptr;
+// Column `attnum` of `tuple` as text (nullptr when NULL), printed with its type's output function
+// (dates and times settled as in the history).
+const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum) {
   bool isnull = false;
   const Datum value = heap_getattr(tuple, attnum, desc, &isnull);
   if (isnull) return nullptr;
-  *datum = value;
+  const ColumnOutput &column = outputs_of(desc).columns[attnum - 1];
   const char *settled = settled_time_text(column.base, value);
   if (settled != nullptr) return settled;
   return OutputFunctionCall(const_cast<FmgrInfo *>(&column.output), value);
-}
-
-const char *column_text(HeapTuple tuple, TupleDesc desc, int attnum) {
-  Datum ignored;
-  return column_text(tuple, desc, attnum, outputs_of(desc).columns[attnum - 1], &ignored);
 }
 
 int64 column_int8(HeapTuple tuple, TupleDesc desc, int attnum) {
@@ -233,44 +201,120 @@ int64 column_int8(HeapTuple tuple, TupleDesc desc, int attnum) {
   return text == nullptr ? 0 : DatumGetInt64(DirectFunctionCall1(int8in, CStringGetDatum(text)));
 }
 
-// {"column": {"before": ..., "after": ...}, ...} over the columns that differ (an inserted row:
+// One column of one row as the history keeps it: absent (no row, or NULL) or its JSON value, and
+// what tells two rows' values apart: the number of an integer or boolean, else the bytes of its
+// text form. Integers, booleans and strings are read straight from the datum (their output
+// functions would print exactly that); other types through their text form.
+struct ColumnValue {
+  bool present;
+  bool by_text;
+  int64 number;
+  const char *text;
+  int len;
+  JsonbValue json;
+};
+
+ColumnValue column_value(HeapTuple tuple, TupleDesc desc, int attnum, const ColumnOutput &column) {
+  ColumnValue v = {};
+  if (tuple == nullptr) return v;
+  bool isnull = false;
+  const Datum datum = heap_getattr(tuple, attnum, desc, &isnull);
+  if (isnull) return v;
+  v.present = true;
+  switch (column.base) {
+    case INT2OID:
+    case INT4OID:
+    case INT8OID:
+      v.number = column.base == INT2OID ? DatumGetInt16(datum) : column.base == INT4OID ? DatumGetInt32(datum) : DatumGetInt64(datum);
+      v.json.type = jbvNumeric;
+      v.json.val.numeric = int64_to_numeric(v.number);
+      return v;
+    case BOOLOID:
+      v.number = DatumGetBool(datum) ? 1 : 0;
+      v.json.type = jbvBool;
+      v.json.val.boolean = DatumGetBool(datum);
+      return v;
+    case TEXTOID:
+    case VARCHAROID:
+    case BPCHAROID: {
+      const struct varlena *string = PG_DETOAST_DATUM_PACKED(datum);
+      v.by_text = true;
+      v.text = VARDATA_ANY(string);
+      v.len = static_cast<int>(VARSIZE_ANY_EXHDR(string));
+      v.json = json_string(v.text, v.len);
+      return v;
+    }
+    default: break;
+  }
+  const char *settled = settled_time_text(column.base, datum);
+  v.by_text = true;
+  v.text = settled != nullptr ? settled : OutputFunctionCall(const_cast<FmgrInfo *>(&column.output), datum);
+  v.len = static_cast<int>(strlen(v.text));
+  v.json = printed_json(column.base, v.text);
+  return v;
+}
+
+bool same_value(const ColumnValue &a, const ColumnValue &b) {
+  if (a.present != b.present) return false;
+  if (!a.present) return true;
+  return a.by_text ? a.len == b.len && memcmp(a.text, b.text, a.len) == 0 : a.number == b.number;
+}
+
+// jsonb's order of an object's keys: shorter first, then bytewise.
+int key_order(const JsonbValue &a, const JsonbValue &b) {
+  if (a.val.string.len != b.val.string.len) return a.val.string.len < b.val.string.len ? -1 : 1;
+  return memcmp(a.val.string.val, b.val.string.val, a.val.string.len);
+}
+
+int pair_order(const void *a, const void *b) {
+  return key_order(static_cast<const JsonbPair *>(a)->key, static_cast<const JsonbPair *>(b)->key);
+}
+
+JsonbValue object_of(JsonbPair *pairs, int count) {
+  JsonbValue object;
+  object.type = jbvObject;
+  object.val.object.nPairs = count;
+  object.val.object.pairs = pairs;
+  return object;
+}
+
+// {"column": {"after": ..., "before": ...}, ...} over the columns that differ (an inserted row:
 // every non-null column's "after"; a deleted one: its "before"); (Datum) 0 when none differs. Built
-// as a jsonb directly (no JSON text to parse).
+// as a jsonb value tree handed to JsonbValueToJsonb, which takes an object's keys as given: they
+// are put in jsonb's order here ("after" is shorter than "before"; the columns by outputs.order,
+// sorted again should a column's rename have made that order stale) and are unique.
 Datum changed_columns(HeapTuple before, HeapTuple after, TupleDesc desc) {
   const RowOutputs &outputs = outputs_of(desc);
-  JsonbParseState *state = nullptr;
-  (void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
-  bool any = false;
+  auto *pairs = static_cast<JsonbPair *>(palloc(sizeof(JsonbPair) * Max(desc->natts, 1)));
+  int count = 0;
+  bool in_order = true;
   for (int k = 0; k < desc->natts; k++) {
     const int i = outputs.order[k];
     const Form_pg_attribute att = TupleDescAttr(desc, i);
     if (att->attisdropped) continue;
     const ColumnOutput &column = outputs.columns[i];
-    const Oid base = column.base;
-    Datum old_datum, new_datum;
-    const char *old_text = column_text(before, desc, i + 1, column, &old_datum);
-    const char *new_text = column_text(after, desc, i + 1, column, &new_datum);
-    const bool same = (old_text == nullptr && new_text == nullptr) ||
-                      (old_text != nullptr && new_text != nullptr && strcmp(old_text, new_text) == 0);
-    if (same || (before != nullptr && after == nullptr && old_text == nullptr)) continue;
-    push_key(&state, NameStr(att->attname));
-    (void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
-    if (before != nullptr) {
-      push_key(&state, "before");
-      JsonbValue value = json_value(base, old_text, old_datum);
-      (void)pushJsonbValue(&state, WJB_VALUE, &value);
-    }
-    if (after != nullptr) {
-      push_key(&state, "after");
-      JsonbValue value = json_value(base, new_text, new_datum);
-      (void)pushJsonbValue(&state, WJB_VALUE, &value);
-    }
-    (void)pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
-    any = true;
+    const ColumnValue old_value = column_value(before, desc, i + 1, column);
+    const ColumnValue new_value = column_value(after, desc, i + 1, column);
+    if (same_value(old_value, new_value) || (before != nullptr && after == nullptr && !old_value.present)) continue;
+    auto *sides = static_cast<JsonbPair *>(palloc(sizeof(JsonbPair) * 2));
+    int side_count = 0;
+    JsonbValue null_value;
+    null_value.type = jbvNull;
+    if (after != nullptr)
+      sides[side_count++] = {json_string("after", 5), new_value.present ? new_value.json : null_value, 0};
+    if (before != nullptr)
+      sides[side_count++] = {json_string("before", 6), old_value.present ? old_value.json : null_value, 1};
+    JsonbPair &pair = pairs[count];
+    pair.key = json_string(NameStr(att->attname), static_cast<int>(strlen(NameStr(att->attname))));
+    pair.value = object_of(sides, side_count);
+    pair.order = static_cast<uint32>(count);
+    if (count > 0 && key_order(pairs[count - 1].key, pair.key) >= 0) in_order = false;
+    count++;
   }
-  JsonbValue *object = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
-  if (!any) return (Datum)0;
-  return JsonbPGetDatum(JsonbValueToJsonb(object));
+  if (count == 0) return (Datum)0;
+  if (!in_order) qsort(pairs, count, sizeof(JsonbPair), pair_order);
+  JsonbValue object = object_of(pairs, count);
+  return JsonbPGetDatum(JsonbValueToJsonb(&object));
 }
 
 SPIPlanPtr record_plan = nullptr;

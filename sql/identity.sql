@@ -118,3 +118,18 @@ UPDATE sms SET team_id = 1, client_id = 100, user_id = 10 WHERE team_id = 2 AND 
 SELECT team_id, source_id, status FROM time_entries WHERE source_kind = 'sms' AND source_id IN (90, 91) ORDER BY 1, 2;
 SELECT team_id, source_key, source_id, released_at IS NOT NULL AS released, dismissed_at IS NOT NULL AS dismissed
   FROM autotime.activity_links WHERE kind = 'sms' AND source_id IN (90, 91) ORDER BY 1, 2;
+-- A text renumbered under the same provider id keeps its removal as its own: the link follows its
+-- id, so explain still says dismissed, and a later move to another firm carries the removal (an
+-- entry deleted by hand, a dismissed one) there: a backfill in that firm makes neither again.
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, provider_message_id, sent_at) VALUES
+  (1, 95, 100, 10, 'outbound', 'sent', 'SM-95', '2026-03-16 15:00+00'),
+  (1, 96, 100, 10, 'outbound', 'sent', 'SM-96', '2026-03-16 16:00+00');
+DELETE FROM time_entries WHERE team_id = 1 AND source_kind = 'sms' AND source_id = 95;
+SELECT autotime.dismiss(ARRAY[autotime.entry_for('sms', 96, 1)], 1) AS dismissed;
+UPDATE sms SET id = id + 1000 WHERE team_id = 1 AND id IN (95, 96);
+SELECT autotime.explain('sms', 1095, 1) ->> 'reason' AS sms_1095, autotime.explain('sms', 1096, 1) ->> 'reason' AS sms_1096;
+UPDATE sms SET team_id = 2, client_id = 200, user_id = 20 WHERE team_id = 1 AND id IN (1095, 1096);
+SELECT autotime.backfill_automatic_time(200, 2) AS backfilled;
+SELECT count(*) AS entries_for_them FROM time_entries WHERE source_kind = 'sms' AND source_id IN (95, 96, 1095, 1096);
+SELECT team_id, source_key, source_id, released_at IS NOT NULL AS released, dismissed_at IS NOT NULL AS dismissed
+  FROM autotime.activity_links WHERE kind = 'sms' AND source_key IN ('provider:SM-95', 'provider:SM-96') ORDER BY 1, 2;

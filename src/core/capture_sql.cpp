@@ -730,7 +730,17 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
                " r WHERE (r.draft_released OR EXISTS (SELECT 1 FROM " + std::string(kTombstonedTable) +
                " t WHERE t.team_id" + eq + "r.old_team_id AND t.source_key" + eq + "r.old_source_key)) AND l.team_id" + eq +
                "r.old_team_id AND l.kind" + eq + kind + " AND l.source_key" + eq +
-               "r.old_source_key AND l.dismissed_at IS NULL RETURNING 1) SELECT pg_catalog.count(*) AS released FROM released",
+               "r.old_source_key AND l.dismissed_at IS NULL RETURNING 1), "
+               // A text renumbered under the same key (its provider id): a link its removal holds
+               // (dismissed, or its entry deleted by hand) follows its id, so that the removal is
+               // still this row's own when the text moves later (moved_links) and explain finds it.
+               "followed AS (UPDATE autotime.activity_links l SET source_id = r.source_id FROM " + rekeyed + " r WHERE r.team_id" +
+               eq + "r.old_team_id AND r.source_key" + eq + "r.old_source_key AND r.source_id" + ne + "r.old_source_id AND NOT "
+               "r.draft_released AND NOT r.entry_kept AND NOT EXISTS (SELECT 1 FROM " + std::string(kTombstonedTable) +
+               " t WHERE t.team_id" + eq + "r.old_team_id AND t.source_key" + eq + "r.old_source_key) AND l.team_id" + eq +
+               "r.team_id AND l.kind" + eq + kind + " AND l.source_key" + eq + "r.source_key AND l.source_id" + eq +
+               "r.old_source_id RETURNING 1) "
+               "SELECT (SELECT pg_catalog.count(*) FROM released) AS released, (SELECT pg_catalog.count(*) FROM followed) AS followed",
            ""},
           // The new keys of activities that take no new entry there (a separate statement: a key
           // released just above may be one of them): an entry kept under the old key links the new

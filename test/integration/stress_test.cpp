@@ -15,7 +15,8 @@
 // third of the texts sent again (in the same transaction, then in the next one), drafts dismissed
 // (autotime.dismiss) and drafts deleted by hand; now and then the activity renumbered or moved is
 // one whose entry a person removed. Each identity change is recorded in stress_lineage (old key ->
-// new key) and each removal in stress_removed (by dedupe key) by the statement that makes it.
+// new key, and whether the row held its old key's link) and each removal in stress_removed (by
+// dedupe key) by the statement that makes it.
 //
 // Afterwards, from the tables themselves, right after the run and again after a final
 // CALL autotime.backfill_team of every team:
@@ -31,7 +32,8 @@
 //   - right after the run, every capturable key whose rows were all written live and never changed
 //     identity has its entry unless a person removed it (live capture lost nothing);
 //   - an entry a person dismissed or deleted never comes back, also after its activity was
-//     renumbered or moved (the removal is followed through stress_lineage), and the ledger keeps
+//     renumbered or moved (the removal is followed through stress_lineage, by the rows that held
+//     the removed key's link: a replayed text moved elsewhere is that firm's), and the ledger keeps
 //     the removal;
 //   - after the final backfill, the keys with an entry are exactly the capturable keys not removed
 //     by a person (entries == held links == that number).
@@ -495,13 +497,17 @@ class Worker {
   }
 
   // An UPDATE of one picked row that changes its identity, recorded in stress_lineage by the same
-  // statement (old key -> new key), so the checks can follow an activity through its changes.
+  // statement (old key -> new key), so the checks can follow an activity through its changes;
+  // `holder`: the row held its old key's link (a replayed text whose key is linked to the text it
+  // replays does not: a person's removal of that text stays with it, SPEC 4.12 / sql/identity.sql).
   bool identity_update(const ActivityTable &t, const std::string &picked, const std::string &set, const char *what,
                        const std::string &also = "") {
     Result r = conn_.exec(std::string("WITH o AS (") + picked + "), u AS (UPDATE " + t.table + " x SET " + set +
                               " FROM o WHERE x.team_id = o.team_id AND x.id = o.id" + also + " RETURNING o.team_id AS old_team, o.okey, "
-                              "x.team_id AS new_team, " + t.key + " AS nkey) INSERT INTO stress_lineage SELECT '" + t.kind +
-                              "', old_team, okey, new_team, nkey FROM u",
+                              "x.team_id AS new_team, " + t.key + " AS nkey, EXISTS (SELECT 1 FROM autotime.activity_links l "
+                              "WHERE l.team_id = o.team_id AND l.kind = '" + t.kind + "' AND l.source_key = o.okey AND l.source_id "
+                              "= o.id) AS holder) INSERT INTO stress_lineage SELECT '" + t.kind +
+                              "', old_team, okey, new_team, nkey, holder FROM u",
                           what);
     return r && std::atoll(PQcmdTuples(r.get())) > 0;
   }
@@ -901,7 +907,7 @@ Checks run_checks(Connection &admin, const Watermarks &w, bool final) {
         SELECT kind, team_id, key FROM stress_removed
         UNION
         SELECT l.kind, l.new_team, l.new_key FROM r JOIN stress_lineage l ON l.kind = r.kind AND l.old_team = r.team_id
-          AND l.old_key = r.key)
+          AND l.old_key = r.key AND l.holder)
       SELECT * FROM r;
     CREATE TEMP TABLE keys AS
       SELECT o.kind, o.team_id, o.key, bool_and(o.live AND NOT o.touched) AS live_only,
@@ -1031,7 +1037,8 @@ Checks run_checks(Connection &admin, const Watermarks &w, bool final) {
     std::printf("removed activities with an entry again (first 5): removal, lineage, current row, entry\n");
     print_table(admin, R"SQL(
       SELECT o.kind, o.team_id, o.id, o.key, e.id AS entry, e.xmin AS entry_xmin,
-             (SELECT string_agg(DISTINCT l.old_team || '/' || l.old_key || ' -> ' || l.new_team || '/' || l.new_key, '; ')
+             (SELECT string_agg(DISTINCT l.old_team || '/' || l.old_key || ' -> ' || l.new_team || '/' || l.new_key ||
+                                CASE WHEN l.holder THEN '' ELSE ' (not its link)' END, '; ')
                 FROM stress_lineage l WHERE l.kind = o.kind AND (l.new_key = o.key OR l.old_key = o.key)) AS lineage,
              (SELECT string_agg(DISTINCT d.how || ' ' || d.team_id || '/' || d.key, '; ') FROM stress_removed d
                 WHERE d.kind = o.kind AND EXISTS (SELECT 1 FROM stress_lineage l WHERE l.kind = d.kind
@@ -1069,7 +1076,7 @@ TEST(Stress, ConcurrentCaptureAndBackfillMakeExactlyOneEntryPerActivity) {
   // The test's own record of identity changes and of what a person removed (by dedupe key).
   ASSERT_TRUE(admin.exec("DROP TABLE IF EXISTS stress_lineage, stress_removed; "
                          "CREATE TABLE stress_lineage (kind text NOT NULL, old_team bigint NOT NULL, old_key text NOT NULL, "
-                         "new_team bigint NOT NULL, new_key text NOT NULL); "
+                         "new_team bigint NOT NULL, new_key text NOT NULL, holder boolean NOT NULL); "
                          "CREATE TABLE stress_removed (kind text NOT NULL, team_id bigint NOT NULL, key text NOT NULL, "
                          "how text NOT NULL CHECK (how IN ('dismissed', 'deleted')))", "record tables"))
       << stats.errors.front();

@@ -9,6 +9,7 @@
 // types' output functions (C functions only a superuser creates), never through a cast a table's
 // owner could define. The actor is the session's role (GetOuterUserId: SET ROLE counts,
 // SECURITY DEFINER functions and autotime's own switches don't).
+#include <type_traits>
 #include <utility>
 
 #include "plan_cache.hpp"
@@ -213,6 +214,8 @@ struct ColumnValue {
   int len;
   JsonbValue json;
 };
+// (Held across output and detoasting calls, which may raise an ERROR.)
+static_assert(std::is_trivially_destructible_v<ColumnValue>);
 
 ColumnValue column_value(HeapTuple tuple, TupleDesc desc, int attnum, const ColumnOutput &column) {
   ColumnValue v = {};

@@ -133,3 +133,39 @@ SELECT autotime.backfill_automatic_time(200, 2) AS backfilled;
 SELECT count(*) AS entries_for_them FROM time_entries WHERE source_kind = 'sms' AND source_id IN (95, 96, 1095, 1096);
 SELECT team_id, source_key, source_id, released_at IS NOT NULL AS released, dismissed_at IS NOT NULL AS dismissed
   FROM autotime.activity_links WHERE kind = 'sms' AND source_key IN ('provider:SM-95', 'provider:SM-96') ORDER BY 1, 2;
+-- Renumbered onto a key a person's removal left: the removal goes with the activity that had it,
+-- and the one that takes its key is another activity, captured. Ids swapped in one statement (a
+-- dismissed and a drafted call; two dismissed calls), and shifted in two (the dismissed call first,
+-- then a drafted one onto its old id). A backfill makes nothing more.
+ALTER TABLE calls DROP CONSTRAINT calls_pkey, ADD PRIMARY KEY (team_id, id) DEFERRABLE INITIALLY DEFERRED;
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at) VALUES
+  (1, 300, 100, 10, 'outbound', 'completed', '2026-03-17 15:00+00'),
+  (1, 310, 100, 10, 'outbound', 'completed', '2026-03-17 16:00+00'),
+  (1, 320, 100, 10, 'outbound', 'completed', '2026-03-17 17:00+00'),
+  (1, 325, 100, 10, 'outbound', 'completed', '2026-03-17 18:00+00'),
+  (1, 330, 100, 10, 'outbound', 'completed', '2026-03-17 19:00+00'),
+  (1, 340, 100, 10, 'outbound', 'completed', '2026-03-17 20:00+00');
+SELECT autotime.dismiss(ARRAY[autotime.entry_for('call', 310, 1), autotime.entry_for('call', 320, 1),
+                              autotime.entry_for('call', 325, 1), autotime.entry_for('call', 340, 1)], 1) AS dismissed;
+UPDATE calls SET id = CASE id WHEN 300 THEN 310 WHEN 310 THEN 300 WHEN 320 THEN 325 ELSE 320 END
+ WHERE team_id = 1 AND id IN (300, 310, 320, 325);
+UPDATE calls SET id = 350 WHERE team_id = 1 AND id = 340;
+UPDATE calls SET id = 340 WHERE team_id = 1 AND id = 330;
+SELECT team_id, source_id, status FROM time_entries WHERE source_kind = 'call' AND source_id BETWEEN 300 AND 399 ORDER BY 1, 2;
+SELECT autotime.backfill_automatic_time(100, 1) AS backfilled;
+SELECT source_id, autotime.explain('call', source_id, 1) ->> 'reason' AS reason FROM (VALUES (300), (310), (320), (325), (340), (350)) v(source_id);
+SELECT team_id, source_key, source_id, released_at IS NOT NULL AS released, dismissed_at IS NOT NULL AS dismissed
+  FROM autotime.activity_links WHERE kind = 'call' AND source_key IN ('300', '310', '320', '325', '330', '340', '350') ORDER BY 1, 2;
+-- A provider id's key stays as the removal left it: any text with that id is the same message, so
+-- a replay left behind when the dismissed text moved to another firm gets no entry either.
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, provider_message_id, sent_at) VALUES
+  (1, 97, 100, 10, 'outbound', 'sent', 'SM-97', '2026-03-18 15:00+00');
+SELECT autotime.dismiss(ARRAY[autotime.entry_for('sms', 97, 1)], 1) AS dismissed;
+INSERT INTO sms (team_id, id, client_id, user_id, direction, status, provider_message_id, sent_at) VALUES
+  (1, 98, 100, 10, 'outbound', 'sent', 'SM-97', '2026-03-18 15:00+00');
+UPDATE sms SET team_id = 2, client_id = 200, user_id = 20 WHERE team_id = 1 AND id = 97;
+SELECT autotime.backfill_automatic_time(100, 1) + autotime.backfill_automatic_time(200, 2) AS backfilled;
+SELECT count(*) AS entries_for_them FROM time_entries WHERE source_kind = 'sms' AND source_id IN (97, 98);
+SELECT autotime.explain('sms', 98, 1) ->> 'reason' AS replay_left_behind;
+SELECT team_id, source_key, source_id, released_at IS NOT NULL AS released, dismissed_at IS NOT NULL AS dismissed
+  FROM autotime.activity_links WHERE kind = 'sms' AND source_key = 'provider:SM-97' ORDER BY 1, 2;

@@ -689,6 +689,7 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
       // billed twice (the entry keeps the old values).
       const BoundRelation &e = b.time_entries;
       const std::string changed = std::string(kChangedTable), rekeyed = std::string(kRekeyedTable);
+      const std::string key_moved = "(r.team_id" + ne + "r.old_team_id OR r.source_key" + ne + "r.old_source_key)";
       const std::string old_entry = "e." + e.column("team_id") + eq + "r.old_team_id AND " +
                                     cast("e." + e.column("source_kind"), "text") + eq + kind + " AND e." +
                                     e.column("source_id") + eq + "r.old_source_id" + entry_space(b, "e") + " AND " +
@@ -750,20 +751,33 @@ std::vector<Step> capture_pipeline(const CaptureBinding &b, Driver driver) {
           // link (a replayed text's key may be linked to the text it replays: not its removal).
           // A released link at the new key (the activity was there before, or another that left)
           // is nobody's: it is taken over, as a new link would be written.
+          // The id key a removal left is released (left_keys): an activity renumbered onto that id
+          // later (or by this statement, carrying nothing there) is another one and is captured. A
+          // provider id's key stays: any text with it is that message. The UPDATE and the INSERT
+          // touch different keys: a key some row carries something to is not released.
           {"moved_links", RunAs::Autotime,
-           "INSERT INTO autotime.activity_links AS l " + with_dismissal(ledger_columns(b)) + " SELECT DISTINCT ON "
-               "(m.team_id, m.source_key) m.team_id, " + kind + ", m.source_key, m.source_id" + space_value(b) +
-               ", m.dismissed_at FROM (SELECT r.team_id, r.source_key, r.source_id, NULL::pg_catalog.timestamptz AS "
-               "dismissed_at FROM " + rekeyed + " r WHERE r.entry_kept AND (r.team_id" + ne + "r.old_team_id OR r.source_key" +
-               ne + "r.old_source_key) UNION ALL SELECT r.team_id, r.source_key, r.source_id, pg_catalog.now() FROM " +
-               rekeyed + " r JOIN autotime.activity_links o ON o.team_id" + eq + "r.old_team_id AND o.kind" + eq + kind +
-               " AND o.source_key" + eq + "r.old_source_key AND o.source_id" + eq + "r.old_source_id WHERE (r.team_id" + ne +
-               "r.old_team_id OR r.source_key" + ne + "r.old_source_key) AND NOT r.draft_released AND NOT r.entry_kept AND "
+           "WITH carried AS (SELECT r.team_id, r.source_key, r.source_id, NULL::pg_catalog.timestamptz AS dismissed_at, "
+               "NULL::pg_catalog.int8 AS old_team_id, NULL::pg_catalog.text AS old_source_key, NULL::pg_catalog.int8 AS "
+               "old_source_id FROM " + rekeyed + " r WHERE r.entry_kept AND " + key_moved +
+               " UNION ALL SELECT r.team_id, r.source_key, r.source_id, pg_catalog.now(), r.old_team_id, r.old_source_key, "
+               "r.old_source_id FROM " + rekeyed + " r JOIN autotime.activity_links o ON o.team_id" + eq + "r.old_team_id AND "
+               "o.kind" + eq + kind + " AND o.source_key" + eq + "r.old_source_key AND o.source_id" + eq +
+               "r.old_source_id WHERE " + key_moved + " AND NOT r.draft_released AND NOT r.entry_kept AND "
                "(o.dismissed_at IS NOT NULL OR (" + (b.released_links ? "o.released_at IS NULL AND " : "") +
                "NOT EXISTS (SELECT 1 FROM " + std::string(kTombstonedTable) + " t WHERE t.team_id" + eq +
                "r.old_team_id AND t.source_key" + eq + "r.old_source_key))) AND EXISTS (SELECT 1 FROM "
-               "autotime.team_settings s WHERE s.team_id" + eq + "r.team_id AND s.enabled)) m ORDER BY m.team_id, "
-               "m.source_key, m.dismissed_at NULLS FIRST, m.source_id " + on_moved_link_conflict(b),
+               "autotime.team_settings s WHERE s.team_id" + eq + "r.team_id AND s.enabled))" +
+               (b.released_links
+                    ? ", left_keys AS (UPDATE autotime.activity_links o SET released_at = pg_catalog.now(), dismissed_at = "
+                      "NULL FROM carried m WHERE o.team_id" + eq + "m.old_team_id AND o.kind" + eq + kind +
+                      " AND o.source_key" + eq + "m.old_source_key AND o.source_id" + eq + "m.old_source_id AND o.source_key" +
+                      eq + id_key(b, cast("o.source_id", "text")) + " AND o.released_at IS NULL AND NOT EXISTS (SELECT 1 "
+                      "FROM carried c WHERE c.team_id" + eq + "o.team_id AND c.source_key" + eq + "o.source_key))"
+                    : std::string()) +
+               " INSERT INTO autotime.activity_links AS l " + with_dismissal(ledger_columns(b)) + " SELECT DISTINCT ON "
+               "(m.team_id, m.source_key) m.team_id, " + kind + ", m.source_key, m.source_id" + space_value(b) +
+               ", m.dismissed_at FROM carried m ORDER BY m.team_id, m.source_key, m.dismissed_at NULLS FIRST, m.source_id " +
+               on_moved_link_conflict(b),
            ""},
           {"recapture", RunAs::Autotime,
            "SELECT " + activity_columns("r.") + " FROM " + rekeyed + " r WHERE r.draft_released AND r.qualifies", rows}};

@@ -34,7 +34,7 @@
 //   - an entry a person dismissed or deleted never comes back, also after its activity was
 //     renumbered or moved (the removal is followed through stress_lineage, by the rows that held
 //     the removed key's link: a replayed text moved elsewhere is that firm's), and the ledger keeps
-//     the removal;
+//     the removal where the activity is (the id key it left may be released);
 //   - after the final backfill, the keys with an entry are exactly the capturable keys not removed
 //     by a person (entries == held links == that number).
 //
@@ -1029,10 +1029,18 @@ Checks run_checks(Connection &admin, const Watermarks &w, bool final) {
   c.removed_came_back = admin.scalar(
       "SELECT count(*) FROM time_entries e JOIN oracle o ON o.kind = e.source_kind AND o.team_id = e.team_id AND o.id = e.source_id "
       "JOIN removed_keys r ON r.kind = o.kind AND r.team_id = o.team_id AND r.key = o.key", "removed came back");
+  // The ledger keeps a removal where the activity is: at the removed key while it never left it
+  // as its holder (a dismissal as a dismissed link), and at the key a holder's move took it to
+  // while a row is there, in a team that captures (a key it left may be released).
   c.removed_link_lost = admin.scalar(
-      "SELECT count(*) FROM (SELECT DISTINCT kind, team_id, key, how FROM stress_removed) r WHERE NOT EXISTS (SELECT 1 FROM "
-      "autotime.activity_links l WHERE l.kind = r.kind AND l.team_id = r.team_id AND l.source_key = r.key AND l.released_at IS NULL "
-      "AND (r.how = 'deleted' OR l.dismissed_at IS NOT NULL))", "removed links");
+      "SELECT count(*) FROM (SELECT DISTINCT kind, team_id, key, how = 'dismissed' AS dismissed FROM stress_removed d WHERE "
+      "NOT EXISTS (SELECT 1 FROM stress_lineage l WHERE l.kind = d.kind AND l.old_team = d.team_id AND l.old_key = d.key AND "
+      "l.holder) UNION SELECT DISTINCT o.kind, o.team_id, o.key, false FROM oracle o JOIN removed_keys r ON r.kind = o.kind AND "
+      "r.team_id = o.team_id AND r.key = o.key WHERE EXISTS (SELECT 1 FROM stress_lineage l WHERE l.kind = o.kind AND "
+      "l.new_team = o.team_id AND l.new_key = o.key AND l.holder) AND EXISTS (SELECT 1 FROM autotime.team_settings s WHERE "
+      "s.team_id = o.team_id AND s.enabled)) r WHERE NOT EXISTS (SELECT 1 FROM autotime.activity_links l WHERE l.kind = r.kind "
+      "AND l.team_id = r.team_id AND l.source_key = r.key AND l.released_at IS NULL AND (NOT r.dismissed OR l.dismissed_at IS "
+      "NOT NULL))", "removed links");
   if (c.removed_came_back > 0) {
     std::printf("removed activities with an entry again (first 5): removal, lineage, current row, entry\n");
     print_table(admin, R"SQL(

@@ -73,3 +73,28 @@ DELETE FROM autotime.activity_links WHERE team_id = 1 AND source_id = 1;
 SELECT autotime.backfill_automatic_time(100) AS backfilled_again;
 SELECT * FROM pg_temp.calls_captured() WHERE id = 1;
 SELECT count(*) AS entries_of_call_1 FROM firm.time_entries WHERE team_id = 1 AND source_id = 1;
+
+-- A BEFORE INSERT trigger of the firm's that skips an entry (returns NULL) is the firm's filter,
+-- not an error: the activity is linked without an entry, as one whose entry a person deleted, on
+-- the one-row path and the set-based one alike; explain says dismissed, and a backfill, even after
+-- the filter is gone, writes nothing for it (doc/autotime.md, "How capture decides").
+UPDATE autotime.team_settings SET on_error = 'raise' WHERE team_id = 1;
+CREATE FUNCTION firm.skip_internal_calls() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.source_kind = 'call' AND NEW.source_id >= 20 THEN RETURN NULL; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER skip_internal_calls BEFORE INSERT ON firm.time_entries FOR EACH ROW EXECUTE FUNCTION firm.skip_internal_calls();
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds)
+VALUES (1, 20, 100, 10, 'outbound', 'completed', '2026-03-12 15:00+00', 600);
+INSERT INTO calls (team_id, id, client_id, user_id, direction, status, started_at, duration_seconds)
+VALUES (1, 21, 100, 10, 'outbound', 'completed', '2026-03-12 16:00+00', 600),
+       (1, 22, 100, 10, 'outbound', 'completed', '2026-03-12 17:00+00', 600);
+DROP TRIGGER skip_internal_calls ON firm.time_entries;
+SELECT autotime.backfill_automatic_time(100) AS backfilled;
+SELECT * FROM pg_temp.calls_captured() WHERE id >= 20;
+SELECT id, autotime.explain('call', id) ->> 'reason' AS reason FROM calls WHERE team_id = 1 AND id >= 20 ORDER BY id;
+-- A DBA who wants them back releases their links; a backfill then takes them.
+UPDATE autotime.activity_links SET released_at = now() WHERE team_id = 1 AND kind = 'call' AND source_id >= 20;
+SELECT autotime.backfill_automatic_time(100) AS backfilled_after_release;
+SELECT * FROM pg_temp.calls_captured() WHERE id >= 20;

@@ -26,7 +26,8 @@
 #     released or dismissed link has no entry, a deleted entry's tombstone none, any other link
 #     one; no key with two entries;
 #   - an entry a person dismissed or deleted never comes back, also after the activity was
-#     renumbered or moved (the removal followed through chk.lineage), and its link keeps it;
+#     renumbered or moved (the removal followed through chk.lineage), and its link keeps it where
+#     the activity is;
 #   - history not yet reached by the interrupted backfill_team (and team 2 rows whose identity
 #     changed) has no link (nothing half-done), and re-running backfill_team captures exactly that
 #     remainder, which rounds 1 and 2 require to be more than nothing; after backfilling teams 1
@@ -165,9 +166,16 @@ LANGUAGE sql SET enable_nestloop = off AS $$  -- the CTEs' row estimates are poo
             AND c.id = e.case_id AND c.client_id = a.client_id AND c.status NOT IN ('closed', 'archived'))),
          (SELECT count(*) FROM time_entries e JOIN a ON a.kind = e.source_kind AND a.team_id = e.team_id AND a.id = e.source_id
             JOIN rk ON rk.kind = a.kind AND rk.team_id = a.team_id AND rk.key = a.key),
-         (SELECT count(*) FROM (SELECT DISTINCT kind, team_id, key, how FROM chk.removed) r WHERE NOT EXISTS (SELECT 1 FROM l
-            WHERE l.kind = r.kind AND l.team_id = r.team_id AND l.source_key = r.key AND l.released_at IS NULL
-              AND (r.how = 'deleted' OR l.dismissed_at IS NOT NULL)))
+         -- the ledger keeps a removal where the activity is: at the removed key while it never left it
+         -- (a dismissal as a dismissed link), and at a key an identity change took it to while a row
+         -- is there, in a team that captures (the id key it left may be released)
+         (SELECT count(*) FROM (SELECT DISTINCT d.kind, d.team_id, d.key, d.how = 'dismissed' AS dismissed FROM chk.removed d
+            WHERE NOT EXISTS (SELECT 1 FROM chk.lineage x WHERE x.kind = d.kind AND x.old_team = d.team_id AND x.old_key = d.key)
+            UNION SELECT DISTINCT a.kind, a.team_id, a.key, false FROM a JOIN rk ON rk.kind = a.kind AND rk.team_id = a.team_id
+              AND rk.key = a.key WHERE EXISTS (SELECT 1 FROM chk.lineage x WHERE x.kind = a.kind AND x.new_team = a.team_id
+              AND x.new_key = a.key) AND EXISTS (SELECT 1 FROM autotime.team_settings s WHERE s.team_id = a.team_id AND s.enabled)) r
+          WHERE NOT EXISTS (SELECT 1 FROM l WHERE l.kind = r.kind AND l.team_id = r.team_id AND l.source_key = r.key
+            AND l.released_at IS NULL AND (NOT r.dismissed OR l.dismissed_at IS NOT NULL)))
 $$;
 CREATE TABLE resend_calls (LIKE calls);  -- scratch tables of the load (one load session at a time)
 CREATE TABLE resend_events (LIKE events);

@@ -327,6 +327,11 @@ def predict(fit, n):
     return a * n ** max(k, 1.0)
 
 
+# One 'created' history row per entry, the row as jsonb: the floor's version of the entry history.
+FLOOR_HISTORY = ("INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
+                 "SELECT team_id, id, current_user, 'created', to_jsonb(e) FROM bench.time_entries e;")
+
+
 def bulk_run(variant, method, n, cap, section="bulk", kind="call", shape="plain"):
     """One bulk load of n activities of a kind into the variant's database; records seconds and
     counts. A load that hits the cap is recorded as a timeout (its per-row cost is then at least
@@ -346,9 +351,16 @@ def bulk_run(variant, method, n, cap, section="bulk", kind="call", shape="plain"
                status=status, calls=c, entries=e, links=l, us_per_row=(secs * 1e6 / n) if secs else None,
                us_per_row_at_least=None if secs else cap * 1e6 / n, cpu_s=cpu,
                cpu_us_per_row=(cpu * 1e6 / n) if cpu else None, loadavg=open("/proc/loadavg").read().split()[0])
+    if secs and variant == "floor" and section == "bulk_kind":
+        # The entries' history is autotime's work the floor leaves out (SPEC section 7: a 'created'
+        # row per entry): the same rows written by plain SQL, timed apart, so the floor with it is known.
+        r["history_seconds"] = timed(db, "", FLOOR_HISTORY, cap)
+        r["history_cpu_s"] = last_cpu["s"]
     if secs:
         say(f"  {section:7} {method:6} {kind:9} {shape:11} n={n:>9,} {LABEL[variant]:28} {secs:9.2f} s  {secs * 1e6 / n:9.2f} us/row  "
-            f"(backend CPU {fmt(cpu * 1e6 / n if cpu else None)} us/row)  entries {e:,}  load {r['loadavg']}")
+            f"(backend CPU {fmt(cpu * 1e6 / n if cpu else None)} us/row)  entries {e:,}  load {r['loadavg']}"
+            + (f"; its entries' history rows as plain SQL {r['history_seconds']:.2f} s (backend CPU "
+               f"{fmt(r['history_cpu_s'])} s)" if "history_seconds" in r else ""))
     else:
         say(f"  {section:7} {method:6} {kind:9} {shape:11} n={n:>9,} {LABEL[variant]:28} {status} (> {cap * 1e6 / n:,.0f} us/row)")
     return r
@@ -511,7 +523,7 @@ def live_callgrind(quick, kinds, shapes, background, with_none, profile):
     cmd = [sys.executable, os.path.join(BENCH, "callgrind_live.py"), os.environ["PG_BINDIR"], work, out,
            "--n", n, "--kinds", ",".join(kinds), "--shapes", ",".join(shapes)]
     if not with_none:
-        cmd += ["--variants", "floor,autotime,plpgsql"]
+        cmd += ["--variants", "floor,floor_history,autotime,plpgsql"]
     # The callgrind files of a call and a text with capture, on both shapes, and their per-function
     # tables (what stands between autotime and the floor).
     cmd += ["--profile", profile, "--profile-cases",
@@ -630,7 +642,35 @@ def backfill_kinds(n, cap, clients_sample, shape="plain"):
                s_per_million=secs * 1e6 / (per_client * clients_sample))
         say(f"    its no-op re-run: {1000 * secs / clients_sample:.1f} ms per call = "
             f"{secs * 1e6 / (per_client * clients_sample):.2f} s per million activities (backend CPU {fmt(cpu)} s)")
+    backfill_floor(db, total, cap, shape)
     psql("postgres", f"DROP DATABASE {db};")
+
+
+def backfill_floor(db, total, cap, shape):
+    """What the rows of a backfill cost written by plain set-based SQL on the same data, no logic
+    (SPEC section 5 gives backfill no floor, only 60,000 entries/s): the links and entries of every
+    qualifying activity (kinds.py bulk_floor_after, without the entries' history and guideline
+    triggers), then one history row per entry (its 'created' row, the row as jsonb), then the
+    cheapest plain check that every activity is linked (the floor of a no-op re-run)."""
+    psql(db, "TRUNCATE bench.time_entries, autotime.activity_links; " + NO_ENTRY_TRIGGERS + " CHECKPOINT;")
+    steps = [("floor_links_entries", "".join(K.bulk_floor_after(k) for k in K.KINDS)),
+             ("floor_history", FLOOR_HISTORY),
+             ("floor_noop", "".join(
+                 f"SELECT count(*) FROM bench.{K.TABLE[k]} a WHERE {K.SPEC[k]['qual']} AND NOT EXISTS (SELECT FROM "
+                 f"autotime.activity_links l WHERE l.team_id = a.team_id AND l.kind = '{k}' AND l.source_key = "
+                 f"{K.SPEC[k]['key'].replace('provider_message_id', 'a.provider_message_id').replace('id::text', 'a.id::text')});"
+                 for k in K.KINDS))]
+    entries = None
+    for step, sql in steps:
+        secs = timed(db, "SET client_min_messages = warning;", sql, cap)
+        cpu = last_cpu["s"]
+        if entries is None:
+            entries = counts(db)[1]
+        r = record(section="backfill_kinds", shape=shape, step=step, n=total, seconds=secs, cpu_s=cpu, entries=entries,
+                   entries_per_s=entries / secs if secs else None, entries_per_cpu_s=entries / cpu if cpu else None,
+                   s_per_million=secs * 1e6 / total)
+        say(f"  floor, {step}: {secs:.2f} s = {r['entries_per_s']:,.0f} entries/s for {entries:,} entries; "
+            f"{r['s_per_million']:.2f} s per million activities (backend CPU {fmt(cpu)} s)")
 
 
 def backfill_scale(sizes, clients_per_case, shape="plain"):

@@ -16,6 +16,7 @@ SHAPES = {"plain": 0, "partitioned": 4}    # partitions per table (hash by team_
 ENTRY = ("INSERT INTO bench.time_entries (team_id, client_id, case_id, user_id, work_date, minutes, description, "
          "billable, status, rate, source_kind, source_id, activity_code) ")
 LINK = "INSERT INTO autotime.activity_links (team_id, kind, source_key, source_id, span) "
+HISTORY = "INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
 
 # Per kind: columns of the one-row insert and its VALUES ($1 client, $2 user, $3 unique text);
 # the row's actor, time, source key and description as SQL over the inserted row (alias-free);
@@ -70,15 +71,19 @@ def one_row(kind):
     return f"INSERT INTO bench.{TABLE[kind]} ({s['cols']}) VALUES ({s['values']})"
 
 
-def one_row_floor(kind):
-    """The live floor: the same insert, link and entry as ONE plain statement, no logic."""
+def one_row_floor(kind, history=False):
+    """The live floor: the same insert, link and entry as ONE plain statement, no logic. With
+    history: also the entry's 'created' row of the entry history (SPEC section 7), the row as jsonb,
+    which autotime must write too (the floor_history variant of callgrind_live.py)."""
     s = SPEC[kind]
+    entry = (f"{ENTRY}SELECT team_id, client_id, $1 * 10 + 1, {s['actor']}, ({s['at']} AT TIME ZONE 'America/New_York')::date, "
+             f"15, {s['descr']}, $1 % 5 <> 0, 'draft', {s['actor']} + 100, '{kind}', id, '{s['code']}' FROM a")
+    if history:
+        entry = f"e AS ({entry} RETURNING *) {HISTORY}SELECT team_id, id, current_user, 'created', to_jsonb(e) FROM e"
     return (f"WITH a AS ({one_row(kind)} RETURNING *), "
             f"link AS ({LINK}SELECT team_id, '{kind}', {s['key']}, id, "
             f"tstzrange({s['at']}, {s['at']} + interval '15 minutes') FROM a "
-            f"ON CONFLICT (team_id, kind, source_key) DO NOTHING) "
-            f"{ENTRY}SELECT team_id, client_id, $1 * 10 + 1, {s['actor']}, ({s['at']} AT TIME ZONE 'America/New_York')::date, "
-            f"15, {s['descr']}, $1 % 5 <> 0, 'draft', {s['actor']} + 100, '{kind}', id, '{s['code']}' FROM a")
+            f"ON CONFLICT (team_id, kind, source_key) DO NOTHING)" + (", " if history else " ") + entry)
 
 
 def bulk_rows(kind, n):

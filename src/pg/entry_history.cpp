@@ -494,7 +494,10 @@ AUTOTIME_SQL_FUNCTION(autotime_entry_guidelines) {
 // autotime_entry_history_truncate BEFORE TRUNCATE FOR EACH STATEMENT, on the entries table and
 // each of its partitions: every entry autotime made in the table itself (not its partitions,
 // whose own triggers fire) gets its `deleted` change, and its flags go. Arguments as
-// autotime_entry_history's. The rows are read as the table's owner.
+// autotime_entry_history's. The rows are read as the table's owner, through a cursor a batch at a
+// time, and each row's change is built in a context emptied after it: memory stays bounded
+// whatever the table holds (one SPI result of every row, and every row's jsonb, took 7.4 GB for
+// a million entries: bench/RESULTS.md).
 AUTOTIME_SQL_FUNCTION(autotime_entry_truncate) {
   if (!CALLED_AS_TRIGGER(fcinfo))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("autotime.entry_truncate() is a trigger")));
@@ -509,35 +512,55 @@ AUTOTIME_SQL_FUNCTION(autotime_entry_truncate) {
   const char *query = psprintf("SELECT * FROM ONLY %s WHERE %s IS NOT NULL", table,
                                quote_identifier(trigger->tg_trigger->tgargs[2]));
   const char *actor = GetUserNameFromId(GetOuterUserId(), true);
+  const Oid owner = autotime::pg::relation_owner(RelationGetRelid(rel));
+  constexpr long kRowsPerFetch = 1000;
 
   SPI_connect();
-  const autotime::pg::SavedIdentity saved = autotime::pg::become(autotime::pg::relation_owner(RelationGetRelid(rel)));
-  const int rc = SPI_execute(query, true, 0);
+  MemoryContext per_row = AllocSetContextCreate(CurrentMemoryContext, "autotime truncated entry", ALLOCSET_DEFAULT_SIZES);
+  // The owner's identity while the cursor is planned, started and read (its policies run then).
+  autotime::pg::SavedIdentity saved = autotime::pg::become(owner);
+  SPIPlanPtr plan = SPI_prepare(query, 0, nullptr);
+  Portal cursor = plan == nullptr ? nullptr : SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
   autotime::pg::restore_identity(saved);
-  if (rc != SPI_OK_SELECT)
+  if (cursor == nullptr)
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("autotime could not read the truncated entries of %s", table)));
-  SPITupleTable *rows = SPI_tuptable;  // kept until SPI_finish (the statements below make their own)
   const Oid autotime = autotime::pg::autotime_owner();
-  const uint64 count = SPI_processed;
-  const int id_column = SPI_fnumber(rows->tupdesc, trigger->tg_trigger->tgargs[0]);
-  const int team_column = SPI_fnumber(rows->tupdesc, trigger->tg_trigger->tgargs[1]);
-  if (id_column <= 0 || team_column <= 0) (void)autotime::pg::column_of(trigger, id_column <= 0 ? 0 : 1);
   const bool rules = autotime::pg::team_rules_exist(autotime);
-  for (uint64 i = 0; i < count; i++) {
-    HeapTuple row = rows->vals[i];
-    const Datum changes = autotime::pg::changed_columns(row, nullptr, rows->tupdesc);
-    const Datum team_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, team_column));
-    const Datum entry_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, id_column));
-    autotime::pg::record_change(DatumGetInt64(team_id), DatumGetInt64(entry_id), actor, "deleted", changes);
-    if (rules) {
-      Oid types[2] = {INT8OID, INT8OID};
-      Datum key[2] = {team_id, entry_id};
-      autotime::pg::run_as_autotime(autotime, &autotime::pg::forget_plan,
-                                    "DELETE FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
-                                    "AND f.entry_id OPERATOR(pg_catalog.=) $2",
-                                    2, types, key, nullptr);
+  int id_column = 0, team_column = 0;
+  for (;;) {
+    saved = autotime::pg::become(owner);
+    SPI_cursor_fetch(cursor, true, kRowsPerFetch);
+    autotime::pg::restore_identity(saved);
+    SPITupleTable *rows = SPI_tuptable;  // kept until freed below (the statements below make their own)
+    const uint64 count = SPI_processed;
+    if (rows == nullptr || count == 0) break;
+    if (id_column == 0) {
+      id_column = SPI_fnumber(rows->tupdesc, trigger->tg_trigger->tgargs[0]);
+      team_column = SPI_fnumber(rows->tupdesc, trigger->tg_trigger->tgargs[1]);
+      if (id_column <= 0 || team_column <= 0) (void)autotime::pg::column_of(trigger, id_column <= 0 ? 0 : 1);
     }
+    for (uint64 i = 0; i < count; i++) {
+      const MemoryContext outer = MemoryContextSwitchTo(per_row);
+      HeapTuple row = rows->vals[i];
+      const Datum changes = autotime::pg::changed_columns(row, nullptr, rows->tupdesc);
+      const Datum team_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, team_column));
+      const Datum entry_id = Int64GetDatum(autotime::pg::column_int8(row, rows->tupdesc, id_column));
+      autotime::pg::record_change(DatumGetInt64(team_id), DatumGetInt64(entry_id), actor, "deleted", changes);
+      if (rules) {
+        Oid types[2] = {INT8OID, INT8OID};
+        Datum key[2] = {team_id, entry_id};
+        autotime::pg::run_as_autotime(autotime, &autotime::pg::forget_plan,
+                                      "DELETE FROM autotime.entry_flags f WHERE f.team_id OPERATOR(pg_catalog.=) $1 "
+                                      "AND f.entry_id OPERATOR(pg_catalog.=) $2",
+                                      2, types, key, nullptr);
+      }
+      MemoryContextSwitchTo(outer);  // (an SPI call may have switched to its own: back to the caller's)
+      MemoryContextReset(per_row);
+    }
+    SPI_freetuptable(rows);
   }
+  SPI_cursor_close(cursor);
+  SPI_freeplan(plan);
   SPI_finish();
   return PointerGetDatum(nullptr);
 }

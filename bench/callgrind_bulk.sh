@@ -48,7 +48,9 @@ import sys
 sys.path.insert(0, "bench")
 import kinds as K
 kind, n, variant = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-load = f"INSERT INTO bench.{K.TABLE[kind]} ({K.SPEC[kind]['cols']}) {K.bulk_rows(kind, n)};"
+# Texts are keyed by their provider id: each statement gets ids of its own (else the second is re-sent texts).
+rows = K.bulk_rows(kind, n).replace("'msg-' || g", "'msg-' || pg_catalog.txid_current() || '-' || g")
+load = f"INSERT INTO bench.{K.TABLE[kind]} ({K.SPEC[kind]['cols']}) {rows};"
 if variant != "floor":
     print(load)
 else:  # links and entries of the rows this statement loaded (ids above the entries' last one)
@@ -74,6 +76,8 @@ for kind in ${KINDS//,/ }; do
     once=$(count "$kind" "$v" 1)
     twice=$(count "$kind" "$v" 2)
     per[$v]=$(( (twice - once) / N ))
+    # (The second statement must capture as the first did: fewer instructions means it did not.)
+    [ "${per[$v]}" -gt 100000 ] || { echo "  $kind $v: ${per[$v]} instructions per activity: the two runs differ"; exit 1; }
     echo "  $kind $v: $(( per[$v] )) instructions per activity (statement of $N: $(( twice - once )))"
   done
   awk -v a="${per[autotime]}" -v h="${per[nohistory]}" -v f="${per[floor]}" -v k="$kind" 'BEGIN {

@@ -328,8 +328,7 @@ def predict(fit, n):
 
 
 # One 'created' history row per entry, the row as jsonb: the floor's version of the entry history.
-FLOOR_HISTORY = ("INSERT INTO autotime.entry_history (team_id, entry_id, actor, action, changes) "
-                 "SELECT team_id, id, current_user, 'created', to_jsonb(e) FROM bench.time_entries e;")
+FLOOR_HISTORY = K.HISTORY + "SELECT team_id, id, current_user, 'created', to_jsonb(e) FROM bench.time_entries e;"
 
 
 def bulk_run(variant, method, n, cap, section="bulk", kind="call", shape="plain"):
